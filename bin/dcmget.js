@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// dcmget needs Node.js 22 or newer; say so plainly instead of failing on syntax.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  process.stderr.write(`dcmget: Node.js ${process.versions.node} is too old; install Node.js 22 or newer\n`);
+  process.exit(1);
+}
+await import('../dist/cli/run.js');

@@ -1,0 +1,86 @@
+// What a person reads on stderr: one line per pending C-GET-RSP, then the final status and a summary.
+import { chalkStderr as chalk } from 'chalk';
+import path from 'node:path';
+import { describeStatus, formatStatus, statusCategory, type StatusCategory } from '../dimse/status.ts';
+import { describeContextResult, type NegotiatedContext } from '../ul/association.ts';
+import { storageSopClassByUid } from '../dicom/storage-sop-classes.ts';
+import { retrieveSopClassByUid } from '../dicom/retrieve-sop-classes.ts';
+import { transferSyntaxByUid } from '../dicom/transfer-syntaxes.ts';
+import type { RetrieveResult, SubOperationCounters } from '../retrieve/retrieve.ts';
+
+export type Verbosity = 'quiet' | 'normal' | 'verbose' | 'debug';
+
+const PAINT: Record<StatusCategory | 'error', (s: string) => string> = {
+  success: (s) => chalk.green(s),
+  pending: (s) => chalk.cyan(s),
+  warning: (s) => chalk.yellow(s),
+  cancel: (s) => chalk.magenta(s),
+  failure: (s) => chalk.red(s),
+  error: (s) => chalk.red(s),
+};
+
+export function paintStatus(status: number, text: string): string {
+  return PAINT[statusCategory(status)](text);
+}
+
+export function paint(category: StatusCategory | 'error', text: string): string {
+  return PAINT[category](text);
+}
+
+function count(n: number | undefined): string {
+  return n === undefined ? '–' : String(n);
+}
+
+export function formatCounters(c: SubOperationCounters): string {
+  return `remaining ${count(c.remaining)}, completed ${count(c.completed)}, failed ${count(c.failed)}, warning ${count(c.warning)}`;
+}
+
+export function pendingLine(status: number, c: SubOperationCounters): string {
+  return `${paintStatus(status, 'Pending')}  ${formatCounters(c)}`;
+}
+
+export function sopClassName(uid: string): string {
+  return storageSopClassByUid(uid)?.name ?? retrieveSopClassByUid(uid)?.name ?? (uid === '1.2.840.10008.1.1' ? 'Verification SOP Class' : uid);
+}
+
+export function transferSyntaxName(uid: string): string {
+  return transferSyntaxByUid(uid)?.name ?? uid;
+}
+
+/** getscu --verbose-pc's table: what was proposed and what the peer made of it. */
+export function contextTable(contexts: NegotiatedContext[]): string {
+  return contexts.map((c) => {
+    const result = c.accepted ? chalk.green('accepted') : chalk.yellow(describeContextResult(c.result));
+    const role = c.accepted && storageSopClassByUid(c.abstractSyntax) ? (c.scpRole ? ' role SCP' : chalk.yellow(' role SCP refused')) : '';
+    const ts = c.accepted ? ` ${transferSyntaxName(c.transferSyntax)}` : '';
+    return `  ctx ${String(c.id).padStart(3)}  ${sopClassName(c.abstractSyntax)}: ${result}${ts}${role}`;
+  }).join('\n');
+}
+
+function megabytes(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
+}
+
+export function summaryLines(result: RetrieveResult, outputDirectory: string, ignore: boolean): string[] {
+  const lines: string[] = [];
+  if (result.status !== undefined) {
+    lines.push(`${paintStatus(result.status, describeStatus(result.status, 'C-GET'))}  (${formatCounters(result.counters)})`);
+    if (result.errorComment) lines.push(`  Error Comment: ${result.errorComment}`);
+    if (result.offendingElement?.length) lines.push(`  Offending Element: ${result.offendingElement.map((t) => `(${t.toString(16).padStart(8, '0').replace(/^(.{4})/, '$1,')})`).join(' ')}`);
+  } else if (result.error) {
+    lines.push(paint('error', `error: ${result.error.message}`));
+  }
+  if (result.failedSopInstanceUids.length) {
+    lines.push(`  Failed SOP Instance UID List (${result.failedSopInstanceUids.length}):`);
+    for (const uid of result.failedSopInstanceUids.slice(0, 20)) lines.push(`    ${uid}`);
+    if (result.failedSopInstanceUids.length > 20) lines.push(`    … and ${result.failedSopInstanceUids.length - 20} more`);
+  }
+  for (const f of result.failures.slice(0, 20)) {
+    lines.push(paint('failure', `  not stored: ${f.sopInstanceUid || '(no UID)'}: ${formatStatus(f.status)} ${f.message}`));
+  }
+  const seconds = result.elapsedMs / 1000;
+  const rate = seconds > 0 ? ` (${megabytes(result.ledger.bytes / seconds)}/s)` : '';
+  const where = ignore ? 'discarded (--ignore)' : `in ${path.resolve(outputDirectory)}`;
+  lines.push(`${result.ledger.stored} instance${result.ledger.stored === 1 ? '' : 's'}, ${megabytes(result.ledger.bytes)} received in ${seconds.toFixed(2)} s${rate}, ${where}`);
+  return lines;
+}

@@ -1,0 +1,7 @@
+/** Input from the user (flags, query files) that cannot be used; the CLI exits with the usage code. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

@@ -1,0 +1,190 @@
+// PS3.7 9.2 / PS3.8 Annex E: DIMSE messages over an association. Command fragments are
+// gathered (small, bounded); data set fragments of a C-STORE-RQ go straight to a sink as they
+// arrive; other data sets (Identifiers) are gathered under a bound.
+import type { Association, DataListener, NegotiatedContext } from '../ul/association.ts';
+import { TimeoutError } from '../ul/errors.ts';
+import { MESSAGE_CONTROL } from '../ul/pdu-types.ts';
+import { ProtocolError } from '../ul/protocol-error.ts';
+import { COMMAND_FIELD, commandName } from './command-field.ts';
+import {
+  DATA_SET_PRESENT, MAX_COMMAND_SET_LENGTH, NO_DATA_SET, decodeCommandSet, encodeCommandSet, hasDataSet,
+  type CommandSet,
+} from './command-set.ts';
+
+/** Where a C-STORE data set streams to. */
+export interface DatasetSink {
+  /** A fragment, a view valid only during the call; false asks the channel to pause the socket. */
+  write(chunk: Buffer): boolean;
+  /** The last fragment has arrived. */
+  end(): void;
+  /** The association ended before the data set did. */
+  abort(): void;
+}
+
+/** Lets a sink that returned false from write() restart the flow once its queue drains. */
+export interface Flow {
+  resume(): void;
+}
+
+export interface DimseHandler {
+  onStoreRequest(command: CommandSet, context: NegotiatedContext, flow: Flow): DatasetSink;
+  onMessage(command: CommandSet, context: NegotiatedContext, dataSet: Buffer | undefined): void;
+  onClose(error: Error | null): void;
+}
+
+export interface DimseLogger {
+  debug?: ((message: string) => void) | undefined;
+}
+
+/** Bound on a gathered (non C-STORE) data set, e.g. a C-GET-RSP with a long Failed SOP Instance UID List. */
+export const MAX_GATHERED_DATA_SET = 64 * 1024 * 1024;
+
+export class DimseChannel implements DataListener {
+  readonly association: Association;
+  private readonly handler: DimseHandler;
+  private readonly log: DimseLogger;
+  private commandParts: Buffer[] = [];
+  private commandLength = 0;
+  private commandContext = 0;
+  /** The message whose data set is arriving, if any. */
+  private current: { command: CommandSet; context: NegotiatedContext; sink?: DatasetSink; parts?: Buffer[]; length: number } | undefined;
+  private nextMessageId = 1;
+  private pausedBy = 0;
+  private dimseTimeoutMs = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private watching = false;
+  private closed = false;
+
+  constructor(association: Association, handler: DimseHandler, options: { dimseTimeoutMs?: number | undefined; logger?: DimseLogger | undefined } = {}) {
+    this.association = association;
+    this.handler = handler;
+    this.log = options.logger ?? {};
+    this.dimseTimeoutMs = options.dimseTimeoutMs ?? 0;
+    association.setDataListener(this);
+  }
+
+  /** PS3.7 9.1.1.1.2 etc.: Message IDs unique among outstanding operations; wrap within US range. */
+  newMessageId(): number {
+    const id = this.nextMessageId;
+    this.nextMessageId = id === 0xffff ? 1 : id + 1;
+    return id;
+  }
+
+  send(contextId: number, command: CommandSet, dataSet?: Buffer): void {
+    const full = { ...command, commandDataSetType: dataSet ? (command.commandDataSetType !== NO_DATA_SET ? command.commandDataSetType : DATA_SET_PRESENT) : NO_DATA_SET };
+    if (this.log.debug) this.log.debug(`→ ${commandName(command.commandField)} ctx ${contextId}${command.messageId !== undefined ? ` id ${command.messageId}` : ''}${dataSet ? ` + data set ${dataSet.length} bytes` : ''}`);
+    this.association.send(contextId, true, encodeCommandSet(full));
+    if (dataSet) this.association.send(contextId, false, dataSet);
+  }
+
+  /**
+   * While an operation is outstanding, the peer must send something within the DIMSE timeout;
+   * silence longer than that aborts the association (`-td`).
+   */
+  watch(active: boolean): void {
+    this.watching = active;
+    this.rearm();
+  }
+
+  private rearm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.watching || this.pausedBy > 0 || this.dimseTimeoutMs <= 0 || this.closed) return;
+    const ms = this.dimseTimeoutMs;
+    this.timer = setTimeout(() => {
+      this.association.abort(new TimeoutError('dimse', `no DIMSE message from the peer within ${ms} ms (DIMSE timeout); association aborted`));
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  private makeFlow(): Flow & { paused: boolean } {
+    const flow = {
+      paused: false,
+      resume: () => {
+        if (!flow.paused) return;
+        flow.paused = false;
+        if (--this.pausedBy === 0 && !this.closed) {
+          this.association.resume();
+          this.rearm();
+        }
+      },
+    };
+    return flow;
+  }
+
+  onPdv(contextId: number, control: number, data: Buffer, end: boolean): void {
+    if (this.watching && this.timer) this.timer.refresh();
+    const context = this.association.contexts.get(contextId);
+    if (!context || !context.accepted) throw new ProtocolError(`PDV on presentation context ${contextId}, which was not accepted`, 0x06);
+    if (control & MESSAGE_CONTROL.COMMAND) {
+      if (this.current) throw new ProtocolError(`command fragment on context ${contextId} while the data set of a ${commandName(this.current.command.commandField)} is incomplete`, 0x05);
+      if (this.commandParts.length > 0 && contextId !== this.commandContext) throw new ProtocolError('command fragments on two presentation contexts interleaved', 0x05);
+      this.commandContext = contextId;
+      this.commandLength += data.length;
+      if (this.commandLength > MAX_COMMAND_SET_LENGTH) throw new ProtocolError(`command set over ${MAX_COMMAND_SET_LENGTH} bytes`, 0x06);
+      if (data.length > 0) this.commandParts.push(Buffer.from(data)); // views die with the call; commands are tiny
+      if (end && control & MESSAGE_CONTROL.LAST) this.onCommand(context);
+      return;
+    }
+    const current = this.current;
+    if (!current) throw new ProtocolError(`data set fragment on context ${contextId} with no command before it`, 0x05);
+    if (current.context.id !== contextId) throw new ProtocolError(`data set fragment on context ${contextId} for a command sent on context ${current.context.id}`, 0x05);
+    current.length += data.length;
+    const last = end && (control & MESSAGE_CONTROL.LAST) !== 0;
+    if (current.sink) {
+      if (data.length > 0 && !current.sink.write(data) && !last) this.pauseFor(current);
+      if (last) {
+        this.current = undefined;
+        current.sink.end();
+      }
+      return;
+    }
+    if (current.length > MAX_GATHERED_DATA_SET) throw new ProtocolError(`data set of ${commandName(current.command.commandField)} over ${MAX_GATHERED_DATA_SET} bytes`, 0x06);
+    if (data.length > 0) current.parts!.push(Buffer.from(data));
+    if (last) {
+      this.current = undefined;
+      this.handler.onMessage(current.command, current.context, Buffer.concat(current.parts!, current.length));
+    }
+  }
+
+  private flowOf = new WeakMap<DatasetSink, Flow & { paused: boolean }>();
+
+  private pauseFor(current: { sink?: DatasetSink }): void {
+    const flow = this.flowOf.get(current.sink!);
+    if (!flow || flow.paused) return;
+    flow.paused = true;
+    if (this.pausedBy++ === 0) {
+      this.association.pause();
+      this.rearm();
+    }
+  }
+
+  private onCommand(context: NegotiatedContext): void {
+    const bytes = Buffer.concat(this.commandParts, this.commandLength);
+    this.commandParts = [];
+    this.commandLength = 0;
+    const command = decodeCommandSet(bytes);
+    if (this.log.debug) this.log.debug(`← ${commandName(command.commandField)} ctx ${context.id}${command.status !== undefined ? ` status 0x${command.status.toString(16).padStart(4, '0')}` : ''}`);
+    if (!hasDataSet(command)) {
+      this.handler.onMessage(command, context, undefined);
+      return;
+    }
+    if (command.commandField === COMMAND_FIELD.C_STORE_RQ) {
+      const flow = this.makeFlow();
+      const sink = this.handler.onStoreRequest(command, context, flow);
+      this.flowOf.set(sink, flow);
+      this.current = { command, context, sink, length: 0 };
+    } else {
+      this.current = { command, context, parts: [], length: 0 };
+    }
+  }
+
+  onClose(error: Error | null): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    const current = this.current;
+    this.current = undefined;
+    current?.sink?.abort();
+    this.handler.onClose(error);
+  }
+}

@@ -1,0 +1,163 @@
+// PS3.7 9.1 / E.1: the command set (group 0000), always Implicit VR Little Endian, led by
+// Command Group Length (0000,0000). Only these small structures are ever decoded on the
+// receive path; data sets pass through untouched.
+import { ProtocolError } from '../ul/protocol-error.ts';
+
+/** PS3.7 Table E.1-1 (the fields this SCU uses or may meet). */
+export interface CommandSet {
+  commandField: number;
+  messageId?: number | undefined;
+  messageIdBeingRespondedTo?: number | undefined;
+  affectedSopClassUid?: string | undefined;
+  requestedSopClassUid?: string | undefined;
+  affectedSopInstanceUid?: string | undefined;
+  requestedSopInstanceUid?: string | undefined;
+  moveDestination?: string | undefined;
+  priority?: number | undefined;
+  /** 0x0101 means no data set follows (PS3.7 E.1). */
+  commandDataSetType: number;
+  status?: number | undefined;
+  offendingElement?: number[] | undefined;
+  errorComment?: string | undefined;
+  errorId?: number | undefined;
+  remaining?: number | undefined;
+  completed?: number | undefined;
+  failed?: number | undefined;
+  warning?: number | undefined;
+  moveOriginatorAeTitle?: string | undefined;
+  moveOriginatorMessageId?: number | undefined;
+  /**
+   * Not of PS3.7: DCMTK-based SCPs (Orthanc among them) put the Failed SOP Instance UID List
+   * (0008,0058) of a final C-GET-RSP inside the command PDV, after group 0000, with Command
+   * Data Set Type "none". Kept so that the list is not lost.
+   */
+  failedSopInstanceUidList?: string[] | undefined;
+}
+
+export const NO_DATA_SET = 0x0101;
+/** PS3.7 E.1: any other value says a data set follows; DCMTK and most peers send 0x0000 or 0x0102. */
+export const DATA_SET_PRESENT = 0x0000;
+
+type Vr = 'UL' | 'US' | 'UI' | 'AE' | 'LO' | 'AT';
+type Field = Exclude<keyof CommandSet, never>;
+
+// Tag order matters: elements are written in ascending tag order (PS3.5 7.1).
+const ELEMENTS: readonly [number, Vr, Field][] = [
+  [0x00000002, 'UI', 'affectedSopClassUid'],
+  [0x00000003, 'UI', 'requestedSopClassUid'],
+  [0x00000100, 'US', 'commandField'],
+  [0x00000110, 'US', 'messageId'],
+  [0x00000120, 'US', 'messageIdBeingRespondedTo'],
+  [0x00000600, 'AE', 'moveDestination'],
+  [0x00000700, 'US', 'priority'],
+  [0x00000800, 'US', 'commandDataSetType'],
+  [0x00000900, 'US', 'status'],
+  [0x00000901, 'AT', 'offendingElement'],
+  [0x00000902, 'LO', 'errorComment'],
+  [0x00000903, 'US', 'errorId'],
+  [0x00001000, 'UI', 'affectedSopInstanceUid'],
+  [0x00001001, 'UI', 'requestedSopInstanceUid'],
+  [0x00001020, 'US', 'remaining'],
+  [0x00001021, 'US', 'completed'],
+  [0x00001022, 'US', 'failed'],
+  [0x00001023, 'US', 'warning'],
+  [0x00001030, 'AE', 'moveOriginatorAeTitle'],
+  [0x00001031, 'US', 'moveOriginatorMessageId'],
+];
+const BY_TAG = new Map(ELEMENTS.map(([tag, vr, field]) => [tag, { vr, field }]));
+
+/** Bound on a received command set: real ones are a few hundred bytes. */
+export const MAX_COMMAND_SET_LENGTH = 64 * 1024;
+
+function encodeValue(vr: Vr, value: unknown): Buffer {
+  switch (vr) {
+    case 'UL': { const b = Buffer.alloc(4); b.writeUInt32LE(value as number); return b; }
+    case 'US': { const b = Buffer.alloc(2); b.writeUInt16LE(value as number); return b; }
+    case 'AT': {
+      const tags = value as number[];
+      const b = Buffer.alloc(4 * tags.length);
+      tags.forEach((t, i) => { b.writeUInt16LE(t >>> 16, 4 * i); b.writeUInt16LE(t & 0xffff, 4 * i + 2); });
+      return b;
+    }
+    default: {
+      const s = value as string;
+      // PS3.5 6.2: UI pads with NUL, the other strings with a space, to an even length.
+      const pad = s.length % 2 ? (vr === 'UI' ? '\0' : ' ') : '';
+      return Buffer.from(s + pad, 'latin1');
+    }
+  }
+}
+
+export function encodeCommandSet(command: CommandSet): Buffer {
+  const parts: Buffer[] = [];
+  let length = 0;
+  for (const [tag, vr, field] of ELEMENTS) {
+    const value = command[field];
+    if (value === undefined) continue;
+    const encoded = encodeValue(vr, value);
+    const header = Buffer.alloc(8);
+    header.writeUInt16LE(0, 0);
+    header.writeUInt16LE(tag & 0xffff, 2);
+    header.writeUInt32LE(encoded.length, 4);
+    parts.push(header, encoded);
+    length += 8 + encoded.length;
+  }
+  const groupLength = Buffer.alloc(12);
+  groupLength.writeUInt32LE(4, 4); // (0000,0000) UL, length 4
+  groupLength.writeUInt32LE(length, 8);
+  return Buffer.concat([groupLength, ...parts], 12 + length);
+}
+
+function decodeString(value: Buffer): string {
+  return value.toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
+}
+
+export function decodeCommandSet(bytes: Buffer): CommandSet {
+  const out: Record<string, unknown> = {};
+  let offset = 0;
+  while (offset < bytes.length) {
+    if (offset + 8 > bytes.length) throw new ProtocolError('command set ends inside an element header', 0x06);
+    const group = bytes.readUInt16LE(offset);
+    const element = bytes.readUInt16LE(offset + 2);
+    const length = bytes.readUInt32LE(offset + 4);
+    if (length > bytes.length - offset - 8) throw new ProtocolError(`command element (0000,${hex4(element)}) claims ${length} bytes, more than the command set holds`, 0x06);
+    const value = bytes.subarray(offset + 8, offset + 8 + length);
+    offset += 8 + length;
+    if (group !== 0x0000) {
+      // See failedSopInstanceUidList above; any other trailing element is ignored.
+      if (group === 0x0008 && element === 0x0058) out.failedSopInstanceUidList = decodeString(value).split('\\').filter(Boolean);
+      continue;
+    }
+    const known = BY_TAG.get(element);
+    if (!known) continue; // group length and fields this SCU does not use
+    switch (known.vr) {
+      case 'US':
+        if (length !== 2) throw new ProtocolError(`command element (0000,${hex4(element)}) is US but ${length} bytes long`, 0x06);
+        out[known.field] = value.readUInt16LE(0);
+        break;
+      case 'UL':
+        if (length !== 4) throw new ProtocolError(`command element (0000,${hex4(element)}) is UL but ${length} bytes long`, 0x06);
+        out[known.field] = value.readUInt32LE(0);
+        break;
+      case 'AT': {
+        const tags: number[] = [];
+        for (let i = 0; i + 4 <= length; i += 4) tags.push(((value.readUInt16LE(i) << 16) | value.readUInt16LE(i + 2)) >>> 0);
+        out[known.field] = tags;
+        break;
+      }
+      default:
+        out[known.field] = decodeString(value);
+    }
+  }
+  if (typeof out.commandField !== 'number') throw new ProtocolError('command set has no Command Field (0000,0100)', 0x06);
+  if (typeof out.commandDataSetType !== 'number') throw new ProtocolError('command set has no Command Data Set Type (0000,0800)', 0x06);
+  return out as unknown as CommandSet;
+}
+
+export function hasDataSet(command: CommandSet): boolean {
+  return command.commandDataSetType !== NO_DATA_SET;
+}
+
+export function hex4(n: number): string {
+  return n.toString(16).toUpperCase().padStart(4, '0');
+}

@@ -1,0 +1,43 @@
+// DESIGN.md: nothing from the network becomes a path unchecked. A UID that is a valid UID
+// (PS3.5 9.1: digits and dots, at most 64 characters) is used as it is; anything else is
+// sanitised and marked, and the final path is checked to lie inside the output folder.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+
+const UID_PATTERN = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
+
+export function isValidUid(uid: string): boolean {
+  return uid.length > 0 && uid.length <= 64 && UID_PATTERN.test(uid);
+}
+
+/**
+ * A file-name component made from a value sent by the peer. Never empty, never "." or "..",
+ * never containing a separator or control character, at most 128 bytes.
+ */
+export function safeComponent(value: string): string {
+  let s = value.replace(/[\0-\x1f\x7f/\\:*?"<>|]/g, '_').trim();
+  s = s.replace(/^\.+/, (dots) => '_'.repeat(dots.length));
+  if (Buffer.byteLength(s) > 128 || s !== value) {
+    // Keep it recognisable but unique: two different hostile values must not collide.
+    const digest = createHash('sha256').update(value).digest('hex').slice(0, 12);
+    s = `${s.slice(0, 100)}~${digest}`;
+  }
+  return s || 'unnamed';
+}
+
+/** `<SOPInstanceUID>.dcm`, sanitised when the UID is not a valid UID. */
+export function instanceFileName(sopInstanceUid: string): { name: string; sanitised: boolean } {
+  if (isValidUid(sopInstanceUid)) return { name: `${sopInstanceUid}.dcm`, sanitised: false };
+  return { name: `${safeComponent(sopInstanceUid)}.dcm`, sanitised: true };
+}
+
+/** Joins and checks that the result stays inside `root` (both made absolute). */
+export function resolveInside(root: string, relative: string): string {
+  const base = path.resolve(root);
+  const full = path.resolve(base, relative);
+  const rel = path.relative(base, full);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new Error(`refusing to write outside the output folder: ${JSON.stringify(relative)}`);
+  }
+  return full;
+}

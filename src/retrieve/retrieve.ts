@@ -1,0 +1,227 @@
+// The retrieve job: open an association that proposes the model's C-GET SOP class and the
+// storage contexts (with SCP role selection), send one C-GET-RQ with the Identifier, store each
+// C-STORE sub-operation, follow the pending counters, and release.
+import fs from 'node:fs/promises';
+import type { NegotiatedContext, UlLogger } from '../ul/association.ts';
+import { AssociationAbortedError } from '../ul/errors.ts';
+import type { CommandSet } from '../dimse/command-set.ts';
+import { describeStatus, statusCategory, type StatusCategory } from '../dimse/status.ts';
+import type { DenaturalizedDataset } from 'dcmjs';
+import { encodeIdentifier } from '../dicom/identifier.ts';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../dicom/implementation.ts';
+import { readStrings } from '../dicom/data-set-reader.ts';
+import { retrieveModelByName, retrieveModelByUid, type RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
+import { UsageError } from '../dicom/usage-error.ts';
+import { planContexts, type StorageProposal } from './presentation-contexts.ts';
+import { defaultStorageProposal } from './storage-proposal.ts';
+import { ScuSession } from './scu-session.ts';
+import { StoreScp, type Ledger, type StoreFailure, type StoredFile } from './store-scp.ts';
+
+export interface PeerOptions {
+  host: string;
+  port: number;
+  /** Our AE title (getscu -aet); default DCMGET. */
+  callingAeTitle?: string | undefined;
+  /** The peer's AE title (getscu -aec); default ANY-SCP. */
+  calledAeTitle?: string | undefined;
+  /** Our receive Maximum Length (PS3.8 D.1); 0 for no limit. */
+  maxPduLength?: number | undefined;
+  connectTimeoutMs?: number | undefined;
+  acseTimeoutMs?: number | undefined;
+  dimseTimeoutMs?: number | undefined;
+  logger?: UlLogger | undefined;
+}
+
+export interface SubOperationCounters {
+  remaining: number | undefined;
+  completed: number | undefined;
+  failed: number | undefined;
+  warning: number | undefined;
+}
+
+export type RetrieveEvent =
+  | { type: 'associated'; contexts: NegotiatedContext[]; peerMaxLength: number }
+  | { type: 'pending'; status: number; counters: SubOperationCounters }
+  | { type: 'stored'; file: StoredFile }
+  | { type: 'failed'; failure: StoreFailure }
+  | { type: 'final'; status: number; counters: SubOperationCounters }
+  | { type: 'released' };
+
+export interface RetrieveOptions extends PeerOptions {
+  /** Query/Retrieve model: a name ('patient', 'study', 'patient-study-only', …) or a GET SOP Class UID. */
+  model?: string | undefined;
+  /**
+   * One Identifier per C-GET, all sent in turn over one association (a query file each, as
+   * getscu does); build them with buildIdentifier().
+   */
+  identifiers: DenaturalizedDataset[];
+  outputDirectory: string;
+  /** Storage contexts to propose; default: defaultStorageProposal(). */
+  storage?: StorageProposal[] | undefined;
+  fsync?: boolean | undefined;
+  ignore?: boolean | undefined;
+  onEvent?: ((event: RetrieveEvent) => void) | undefined;
+  warn?: ((message: string) => void) | undefined;
+}
+
+export interface RetrieveResult {
+  /** The final C-GET-RSP status, or undefined when the association ended before it. */
+  status: number | undefined;
+  category: StatusCategory | 'error';
+  statusText: string;
+  errorComment: string | undefined;
+  offendingElement: number[] | undefined;
+  counters: SubOperationCounters;
+  failedSopInstanceUids: string[];
+  ledger: Ledger;
+  files: StoredFile[];
+  failures: StoreFailure[];
+  contexts: NegotiatedContext[];
+  /** What ended the association abnormally, if anything did. */
+  error: Error | undefined;
+  elapsedMs: number;
+}
+
+export function resolveModel(model: string | undefined): RetrieveModel {
+  const m = retrieveModelByName(model ?? 'patient') ?? retrieveModelByUid(model ?? '');
+  if (!m) throw new UsageError(`unknown query/retrieve model "${model}"; use patient, study or patient-study-only`);
+  if (!m.get) throw new UsageError(`the ${m.name} has no C-GET SOP class`);
+  return m;
+}
+
+function sessionOptions(peer: PeerOptions) {
+  return {
+    host: peer.host,
+    port: peer.port,
+    callingAeTitle: peer.callingAeTitle ?? 'DCMGET',
+    calledAeTitle: peer.calledAeTitle ?? 'ANY-SCP',
+    maxReceiveLength: peer.maxPduLength ?? DEFAULT_MAX_PDU,
+    implementationClassUid: IMPLEMENTATION_CLASS_UID,
+    implementationVersionName: IMPLEMENTATION_VERSION_NAME,
+    connectTimeoutMs: peer.connectTimeoutMs ?? 30_000,
+    acseTimeoutMs: peer.acseTimeoutMs ?? 30_000,
+    dimseTimeoutMs: peer.dimseTimeoutMs ?? 0,
+    logger: peer.logger,
+  };
+}
+
+/** Our default receive Maximum Length: large PDUs cost the peer fewer writes and us fewer headers. */
+export const DEFAULT_MAX_PDU = 1024 * 1024;
+
+function counters(c: CommandSet): SubOperationCounters {
+  return { remaining: c.remaining, completed: c.completed, failed: c.failed, warning: c.warning };
+}
+
+const FAILED_SOP_INSTANCE_UID_LIST = 0x00080058;
+
+export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult> {
+  const started = performance.now();
+  const model = resolveModel(options.model);
+  const getUid = model.get!;
+  const plan = planContexts([getUid], options.storage ?? defaultStorageProposal());
+  if (!options.ignore) await fs.mkdir(options.outputDirectory, { recursive: true });
+  const emit = options.onEvent ?? (() => {});
+  const session = await ScuSession.open({ ...sessionOptions(options), presentationContexts: plan.contexts, roleSelections: plan.roleSelections });
+  emit({ type: 'associated', contexts: session.contexts, peerMaxLength: session.association.peerMaxLength });
+  const store = new StoreScp({
+    outputDirectory: options.outputDirectory,
+    sourceAeTitle: options.calledAeTitle ?? 'ANY-SCP',
+    fsync: options.fsync ?? false,
+    ignore: options.ignore ?? false,
+    onStored: (file) => emit({ type: 'stored', file }),
+    onFailed: (failure) => emit({ type: 'failed', failure }),
+    warn: options.warn,
+  });
+  const result: RetrieveResult = {
+    status: undefined, category: 'error', statusText: '', errorComment: undefined, offendingElement: undefined,
+    counters: { remaining: undefined, completed: undefined, failed: undefined, warning: undefined },
+    failedSopInstanceUids: [], ledger: store.ledger, files: store.files, failures: store.failures,
+    contexts: session.contexts, error: undefined, elapsedMs: 0,
+  };
+  const getContext = session.acceptedContext(getUid);
+  if (!getContext) {
+    session.abort();
+    await session.closed();
+    throw new AssociationAbortedError(`the peer did not accept the ${model.name} - GET presentation context; it may not support C-GET (try -S or -P)`);
+  }
+  try {
+    for (const dataset of options.identifiers) {
+      const identifier = encodeIdentifier(dataset, getContext.transferSyntax);
+      const final = await session.get(getContext, identifier, store.handler, (r) => {
+        const status = r.command.status ?? 0;
+        if (statusCategory(status) === 'pending') emit({ type: 'pending', status, counters: counters(r.command) });
+      });
+      const c = final.command;
+      const status = c.status ?? 0;
+      const failedUids = [...(c.failedSopInstanceUidList ?? []), ...readFailedList(final.dataSet, getContext.transferSyntax, options.warn)];
+      emit({ type: 'final', status, counters: counters(c) });
+      mergeFinal(result, c, failedUids);
+    }
+    await session.release().catch((err: Error) => options.warn?.(`release failed: ${err.message}`));
+    emit({ type: 'released' });
+  } catch (err) {
+    result.error = err as Error;
+    result.category = 'error';
+    result.statusText = (err as Error).message;
+    session.abort();
+    await session.closed();
+  }
+  result.elapsedMs = performance.now() - started;
+  return result;
+}
+
+const SEVERITY: Record<StatusCategory | 'error', number> = { success: 0, pending: 1, warning: 2, cancel: 3, failure: 4, error: 5 };
+
+/** Several C-GETs on one association add their counters; the worst status stands for them all. */
+function mergeFinal(result: RetrieveResult, c: CommandSet, failedUids: string[]): void {
+  const status = c.status ?? 0;
+  const category = statusCategory(status);
+  const first = result.status === undefined;
+  const add = (a: number | undefined, b: number | undefined) => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
+  result.counters = first ? counters(c) : {
+    remaining: add(result.counters.remaining, c.remaining), completed: add(result.counters.completed, c.completed),
+    failed: add(result.counters.failed, c.failed), warning: add(result.counters.warning, c.warning),
+  };
+  result.failedSopInstanceUids.push(...failedUids);
+  if (first || SEVERITY[category] > SEVERITY[result.category]) {
+    result.status = status;
+    result.category = category;
+    result.statusText = describeStatus(status, 'C-GET');
+    result.errorComment = c.errorComment;
+    result.offendingElement = c.offendingElement;
+  }
+}
+
+function readFailedList(dataSet: Buffer | undefined, transferSyntaxUid: string, warn: ((m: string) => void) | undefined): string[] {
+  if (!dataSet || dataSet.length === 0) return [];
+  try {
+    return readStrings(dataSet, transferSyntaxUid, [FAILED_SOP_INSTANCE_UID_LIST]).get(FAILED_SOP_INSTANCE_UID_LIST) ?? [];
+  } catch (err) {
+    warn?.(`could not read the final response's Identifier: ${(err as Error).message}`);
+    return [];
+  }
+}
+
+export interface EchoResult {
+  status: number;
+  elapsedMs: number;
+}
+
+const VERIFICATION = '1.2.840.10008.1.1';
+
+/** PS3.4 A: C-ECHO, the reachability check (`dcmget --echo`). */
+export async function echo(peer: PeerOptions): Promise<EchoResult> {
+  const started = performance.now();
+  const session = await ScuSession.open({
+    ...sessionOptions(peer),
+    presentationContexts: [{ id: 1, abstractSyntax: VERIFICATION, transferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2'] }],
+  });
+  try {
+    const status = await session.echo();
+    await session.release();
+    return { status, elapsedMs: performance.now() - started };
+  } catch (err) {
+    session.abort();
+    throw err;
+  }
+}

@@ -1,0 +1,220 @@
+// One association seen from the SCU: the DIMSE-C operations dcmget requests (C-ECHO, C-FIND,
+// C-GET, C-CANCEL), and the C-STORE sub-operations the peer performs on us during a C-GET
+// (PS3.4 C.4.3.3: on the same association, with the roles negotiated by PS3.7 D.3.3.4).
+import { Association, type AssociationRequest, type NegotiatedContext } from '../ul/association.ts';
+import { ProtocolError } from '../ul/protocol-error.ts';
+import { DimseChannel, type DatasetSink, type Flow } from '../dimse/channel.ts';
+import { COMMAND_FIELD, PRIORITY, commandName } from '../dimse/command-field.ts';
+import type { CommandSet } from '../dimse/command-set.ts';
+import { statusCategory } from '../dimse/status.ts';
+
+export interface SessionOptions extends AssociationRequest {
+  dimseTimeoutMs?: number | undefined;
+}
+
+/** What the layer above does with a C-STORE-RQ: a sink for its data set and, later, the answer. */
+export type StoreRequestHandler = (
+  command: CommandSet,
+  context: NegotiatedContext,
+  flow: Flow,
+  respond: (status: number, extra?: Partial<CommandSet>) => void,
+) => DatasetSink;
+
+export interface Response {
+  command: CommandSet;
+  context: NegotiatedContext;
+  dataSet: Buffer | undefined;
+}
+
+interface Outstanding {
+  messageId: number;
+  rspField: number;
+  onResponse(r: Response): void;
+  reject(e: Error): void;
+}
+
+/** A C-STORE-RQ whose answer has not been sent yet. */
+interface PendingStore { done: Promise<void>; settle(): void }
+
+export class ScuSession {
+  readonly association: Association;
+  readonly channel: DimseChannel;
+  private outstanding: Outstanding | undefined;
+  private storeHandler: StoreRequestHandler | undefined;
+  private pendingStores = new Set<PendingStore>();
+  private closedWith: Error | null | undefined;
+  private closeWaiters: ((e: Error | null) => void)[] = [];
+
+  private constructor(association: Association, options: SessionOptions) {
+    this.association = association;
+    this.channel = new DimseChannel(association, {
+      onStoreRequest: (command, context, flow) => this.onStoreRequest(command, context, flow),
+      onMessage: (command, context, dataSet) => this.onMessage({ command, context, dataSet }),
+      onClose: (error) => this.onClose(error),
+    }, { dimseTimeoutMs: options.dimseTimeoutMs, logger: options.logger });
+  }
+
+  static async open(options: SessionOptions): Promise<ScuSession> {
+    return new ScuSession(await Association.connect(options), options);
+  }
+
+  get contexts(): NegotiatedContext[] {
+    return [...this.association.contexts.values()];
+  }
+
+  /** The accepted context for an abstract syntax, preferring the given transfer syntaxes' order. */
+  acceptedContext(abstractSyntax: string): NegotiatedContext | undefined {
+    return this.contexts.find((c) => c.accepted && c.abstractSyntax === abstractSyntax);
+  }
+
+  /** Resolves when the association has ended, with the error that ended it (null: released). */
+  closed(): Promise<Error | null> {
+    if (this.closedWith !== undefined) return Promise.resolve(this.closedWith);
+    return new Promise((resolve) => this.closeWaiters.push(resolve));
+  }
+
+  /** Sends a request and calls `onResponse` for each response until it returns true (final). */
+  request(context: NegotiatedContext, command: Omit<CommandSet, 'messageId' | 'commandDataSetType'>, dataSet: Buffer | undefined,
+    rspField: number, onResponse: (r: Response) => boolean): Promise<void> {
+    if (this.outstanding) return Promise.reject(new Error(`a ${commandName(this.outstanding.rspField)} is still outstanding`));
+    if (this.closedWith !== undefined) return Promise.reject(this.closedWith ?? new Error('association already released'));
+    const messageId = this.channel.newMessageId();
+    return new Promise<void>((resolve, reject) => {
+      this.outstanding = {
+        messageId, rspField,
+        onResponse: (r) => {
+          let final: boolean;
+          try {
+            final = onResponse(r);
+          } catch (err) {
+            this.outstanding = undefined;
+            this.channel.watch(false);
+            reject(err as Error);
+            return;
+          }
+          if (final) {
+            this.outstanding = undefined;
+            this.channel.watch(false);
+            resolve();
+          }
+        },
+        reject,
+      };
+      this.channel.watch(true);
+      this.channel.send(context.id, { ...command, messageId, commandDataSetType: 0x0101 }, dataSet);
+    });
+  }
+
+  /** PS3.7 9.3.5: C-ECHO; resolves with the response status. */
+  async echo(): Promise<number> {
+    const context = this.acceptedContext('1.2.840.10008.1.1');
+    if (!context) throw new Error('the peer did not accept the Verification SOP Class');
+    let status = 0xffff;
+    await this.request(context, { commandField: COMMAND_FIELD.C_ECHO_RQ, affectedSopClassUid: context.abstractSyntax },
+      undefined, COMMAND_FIELD.C_ECHO_RSP, (r) => { status = r.command.status ?? 0xffff; return true; });
+    return status;
+  }
+
+  /**
+   * PS3.7 9.1.3 / PS3.4 C.4.3: C-GET. `onResponse` sees every C-GET-RSP; the promise resolves
+   * after the final one and after every C-STORE sub-operation it announced has been answered.
+   */
+  async get(context: NegotiatedContext, identifier: Buffer, onStore: StoreRequestHandler, onResponse: (r: Response) => void): Promise<Response> {
+    this.storeHandler = onStore;
+    let final: Response | undefined;
+    try {
+      await this.request(context, {
+        commandField: COMMAND_FIELD.C_GET_RQ, affectedSopClassUid: context.abstractSyntax, priority: PRIORITY.MEDIUM,
+      }, identifier, COMMAND_FIELD.C_GET_RSP, (r) => {
+        onResponse(r);
+        if (statusCategory(r.command.status ?? 0) === 'pending') return false;
+        final = r;
+        return true;
+      });
+    } finally {
+      // Answer every C-STORE that is still being written before reporting the end.
+      await Promise.allSettled([...this.pendingStores].map((p) => p.done));
+      this.storeHandler = undefined;
+    }
+    return final!;
+  }
+
+  /** PS3.7 9.3.2.3 etc.: C-FIND, one call of `onMatch` per pending response's Identifier. */
+  async find(context: NegotiatedContext, identifier: Buffer, onMatch: (r: Response) => void): Promise<Response> {
+    let final: Response | undefined;
+    await this.request(context, {
+      commandField: COMMAND_FIELD.C_FIND_RQ, affectedSopClassUid: context.abstractSyntax, priority: PRIORITY.MEDIUM,
+    }, identifier, COMMAND_FIELD.C_FIND_RSP, (r) => {
+      if (statusCategory(r.command.status ?? 0) === 'pending') {
+        onMatch(r);
+        return false;
+      }
+      final = r;
+      return true;
+    });
+    return final!;
+  }
+
+  /** PS3.7 9.3.2.3: C-CANCEL-RQ for the outstanding operation; its final response follows. */
+  cancel(): boolean {
+    const o = this.outstanding;
+    if (!o || !this.association.established) return false;
+    const context = this.contexts.find((c) => c.accepted);
+    this.channel.send(context!.id, { commandField: COMMAND_FIELD.C_CANCEL_RQ, messageIdBeingRespondedTo: o.messageId, commandDataSetType: 0x0101 });
+    return true;
+  }
+
+  release(): Promise<void> {
+    return this.association.release();
+  }
+
+  abort(error?: Error): void {
+    this.association.abort(error);
+  }
+
+  private onStoreRequest(command: CommandSet, context: NegotiatedContext, flow: Flow): DatasetSink {
+    const handler = this.storeHandler;
+    if (!handler) throw new ProtocolError('C-STORE-RQ received while no C-GET is outstanding', 0x05);
+    let settle!: () => void;
+    const done = new Promise<void>((r) => { settle = r; });
+    const pending: PendingStore = { done, settle };
+    this.pendingStores.add(pending);
+    return handler(command, context, flow, (status, extra) => {
+      this.pendingStores.delete(pending);
+      pending.settle();
+      if (!this.association.established) return;
+      // PS3.7 9.3.1.2: the C-STORE-RSP echoes the request's class, instance and message ID.
+      this.channel.send(context.id, {
+        commandField: COMMAND_FIELD.C_STORE_RSP,
+        messageIdBeingRespondedTo: command.messageId,
+        affectedSopClassUid: command.affectedSopClassUid,
+        affectedSopInstanceUid: command.affectedSopInstanceUid,
+        status,
+        commandDataSetType: 0x0101,
+        ...extra,
+      });
+    });
+  }
+
+  private onMessage(r: Response): void {
+    const o = this.outstanding;
+    if (r.command.commandField === COMMAND_FIELD.C_STORE_RQ) {
+      throw new ProtocolError('C-STORE-RQ without a data set', 0x06);
+    }
+    if (!o || r.command.commandField !== o.rspField || r.command.messageIdBeingRespondedTo !== o.messageId) {
+      throw new ProtocolError(`unexpected ${commandName(r.command.commandField)}${r.command.messageIdBeingRespondedTo !== undefined ? ` for message ${r.command.messageIdBeingRespondedTo}` : ''}`, 0x05);
+    }
+    o.onResponse(r);
+  }
+
+  private onClose(error: Error | null): void {
+    this.closedWith = error;
+    const o = this.outstanding;
+    this.outstanding = undefined;
+    if (o) o.reject(error ?? new Error('association released while an operation was outstanding'));
+    // Writers were aborted with the association; nobody is left to answer them.
+    for (const p of this.pendingStores) p.settle();
+    this.pendingStores.clear();
+    for (const w of this.closeWaiters.splice(0)) w(error);
+  }
+}

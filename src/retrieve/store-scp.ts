@@ -1,0 +1,133 @@
+// The Storage SCP role dcmget takes during a C-GET (PS3.4 B.2.2, C.4.3.3): each C-STORE-RQ
+// becomes a file; the answer waits for the file to be complete.
+import type { NegotiatedContext } from '../ul/association.ts';
+import type { DatasetSink, Flow } from '../dimse/channel.ts';
+import type { CommandSet } from '../dimse/command-set.ts';
+import { InstanceWriter, STATUS_CANNOT_STORE, type WriteFailure } from './instance-writer.ts';
+import { instanceFileName, resolveInside } from './output-path.ts';
+import type { StoreRequestHandler } from './scu-session.ts';
+
+export interface StoredFile {
+  path: string;
+  sopClassUid: string;
+  sopInstanceUid: string;
+  transferSyntaxUid: string;
+  dataSetBytes: number;
+  fileBytes: number;
+}
+
+export interface StoreFailure {
+  sopClassUid: string;
+  sopInstanceUid: string;
+  status: number;
+  message: string;
+  errorCode: string | undefined;
+}
+
+/** What dcmget itself saw, beside the counters the SCP reports (which are optional, PS3.7 9.1.3.1). */
+export interface Ledger {
+  received: number;
+  stored: number;
+  failed: number;
+  bytes: number;
+}
+
+export interface StoreScpOptions {
+  outputDirectory: string;
+  /** The peer's AE title, recorded as Source Application Entity Title (0002,0016). */
+  sourceAeTitle: string;
+  fsync: boolean;
+  /** --ignore: answer Success, keep nothing (as getscu --ignore). */
+  ignore: boolean;
+  onStored?: ((file: StoredFile) => void) | undefined;
+  onFailed?: ((failure: StoreFailure) => void) | undefined;
+  warn?: ((message: string) => void) | undefined;
+}
+
+export class StoreScp {
+  readonly files: StoredFile[] = [];
+  readonly failures: StoreFailure[] = [];
+  readonly ledger: Ledger = { received: 0, stored: 0, failed: 0, bytes: 0 };
+  private readonly options: StoreScpOptions;
+  private warnedNoRole = new Set<number>();
+
+  constructor(options: StoreScpOptions) {
+    this.options = options;
+  }
+
+  readonly handler: StoreRequestHandler = (command, context, flow, respond) => {
+    this.ledger.received++;
+    const sopClassUid = command.affectedSopClassUid ?? context.abstractSyntax;
+    const sopInstanceUid = command.affectedSopInstanceUid ?? '';
+    if (!context.scpRole && !this.warnedNoRole.has(context.id)) {
+      this.warnedNoRole.add(context.id);
+      this.options.warn?.(`the peer sent a C-STORE on context ${context.id} (${context.abstractSyntax}) although it did not grant us the SCP role; storing it anyway`);
+    }
+    const fail = (failure: Omit<StoreFailure, 'sopClassUid' | 'sopInstanceUid'>) => {
+      this.ledger.failed++;
+      const f = { sopClassUid, sopInstanceUid, ...failure };
+      this.failures.push(f);
+      this.options.onFailed?.(f);
+      respond(failure.status, { errorComment: failure.message.slice(0, 64) });
+    };
+    if (this.options.ignore) return this.ignoring(command, respond);
+    if (!sopInstanceUid) return discard(() => fail({ status: STATUS_CANNOT_STORE, message: 'C-STORE-RQ without Affected SOP Instance UID', errorCode: undefined }));
+    let finalPath: string;
+    try {
+      finalPath = resolveInside(this.options.outputDirectory, instanceFileName(sopInstanceUid).name);
+    } catch (err) {
+      return discard(() => fail({ status: STATUS_CANNOT_STORE, message: (err as Error).message, errorCode: undefined }));
+    }
+    return new InstanceWriter({
+      finalPath,
+      meta: {
+        mediaStorageSopClassUid: sopClassUid,
+        mediaStorageSopInstanceUid: sopInstanceUid,
+        transferSyntaxUid: context.transferSyntax,
+        sourceAeTitle: this.options.sourceAeTitle,
+      },
+      flow,
+      fsync: this.options.fsync,
+      onDone: (outcome) => {
+        if (!outcome.ok) {
+          fail(failureFields(outcome.failure));
+          return;
+        }
+        const file: StoredFile = {
+          path: outcome.instance.path, sopClassUid, sopInstanceUid, transferSyntaxUid: context.transferSyntax,
+          dataSetBytes: outcome.instance.dataSetBytes, fileBytes: outcome.instance.fileBytes,
+        };
+        this.ledger.stored++;
+        this.ledger.bytes += file.dataSetBytes;
+        this.files.push(file);
+        this.options.onStored?.(file);
+        respond(0x0000);
+      },
+    });
+  };
+
+  private ignoring(command: CommandSet, respond: (status: number) => void): DatasetSink {
+    let bytes = 0;
+    return {
+      write: (chunk) => { bytes += chunk.length; return true; },
+      end: () => {
+        this.ledger.stored++;
+        this.ledger.bytes += bytes;
+        void command;
+        respond(0x0000);
+      },
+      abort: () => {},
+    };
+  }
+}
+
+function failureFields(f: WriteFailure): Omit<StoreFailure, 'sopClassUid' | 'sopInstanceUid'> {
+  return { status: f.status, message: f.message, errorCode: f.error?.code };
+}
+
+/** Swallows a data set we will not keep, then answers. */
+function discard(answer: () => void): DatasetSink {
+  return { write: () => true, end: answer, abort: () => {} };
+}
+
+export type { Flow };
