@@ -157,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const verbosity: Verbosity = flags.debug ? 'debug' : flags.verbose ? 'verbose' : flags.quiet ? 'quiet' : 'normal';
   const say = (line: string) => { if (verbosity !== 'quiet') process.stderr.write(`${line}\n`); };
-  const warn = (line: string) => process.stderr.write(`${chalk.yellow('warning:')} ${line}\n`);
+  const warn = (line: string) => { if (verbosity !== 'quiet') process.stderr.write(`${chalk.yellow('warning:')} ${line}\n`); };
   const logger: UlLogger = {
     verbose: verbosity === 'verbose' || verbosity === 'debug' ? (m) => process.stderr.write(`${chalk.dim(m)}\n`) : undefined,
     debug: verbosity === 'debug' ? (m) => process.stderr.write(`${chalk.dim(m)}\n`) : undefined,

@@ -12,8 +12,9 @@ import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../dicom/
 import { readStrings } from '../dicom/data-set-reader.ts';
 import { retrieveModelByName, retrieveModelByUid, type RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import { UsageError } from '../dicom/usage-error.ts';
-import { planContexts, type StorageProposal } from './presentation-contexts.ts';
-import { defaultStorageProposal } from './storage-proposal.ts';
+import { countContexts, MAX_PRESENTATION_CONTEXTS, planContexts, type StorageProposal } from './presentation-contexts.ts';
+import { defaultStorageProposal, proposalForClasses } from './storage-proposal.ts';
+import { findContexts, survey, type Inventory } from './plan.ts';
 import { ScuSession } from './scu-session.ts';
 import { StoreScp, type Ledger, type StoreFailure, type StoredFile } from './store-scp.ts';
 
@@ -40,6 +41,7 @@ export interface SubOperationCounters {
 }
 
 export type RetrieveEvent =
+  | { type: 'plan'; inventory: Inventory | undefined; proposal: 'plan' | 'default' | 'given'; contexts: number }
   | { type: 'associated'; contexts: NegotiatedContext[]; peerMaxLength: number }
   | { type: 'pending'; status: number; counters: SubOperationCounters }
   | { type: 'stored'; file: StoredFile }
@@ -56,8 +58,10 @@ export interface RetrieveOptions extends PeerOptions {
    */
   identifiers: DenaturalizedDataset[];
   outputDirectory: string;
-  /** Storage contexts to propose; default: defaultStorageProposal(). */
+  /** Storage contexts to propose; default: from the plan, else defaultStorageProposal(). */
   storage?: StorageProposal[] | undefined;
+  /** Ask the peer with C-FIND what the match holds before the C-GET (default true; --no-plan). */
+  plan?: boolean | undefined;
   fsync?: boolean | undefined;
   ignore?: boolean | undefined;
   onEvent?: ((event: RetrieveEvent) => void) | undefined;
@@ -118,9 +122,10 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   const started = performance.now();
   const model = resolveModel(options.model);
   const getUid = model.get!;
-  const plan = planContexts([getUid], options.storage ?? defaultStorageProposal());
-  if (!options.ignore) await fs.mkdir(options.outputDirectory, { recursive: true });
   const emit = options.onEvent ?? (() => {});
+  if (!options.ignore) await fs.mkdir(options.outputDirectory, { recursive: true });
+  const storage = await chooseStorage(options, model, emit);
+  const plan = planContexts([getUid], storage);
   const session = await ScuSession.open({ ...sessionOptions(options), presentationContexts: plan.contexts, roleSelections: plan.roleSelections });
   emit({ type: 'associated', contexts: session.contexts, peerMaxLength: session.association.peerMaxLength });
   const store = new StoreScp({
@@ -199,6 +204,49 @@ function readFailedList(dataSet: Buffer | undefined, transferSyntaxUid: string, 
   } catch (err) {
     warn?.(`could not read the final response's Identifier: ${(err as Error).message}`);
     return [];
+  }
+}
+
+/** The storage proposal: given by hand, from the plan's C-FIND, or the default set. */
+async function chooseStorage(options: RetrieveOptions, model: RetrieveModel, emit: (e: RetrieveEvent) => void): Promise<StorageProposal[]> {
+  if (options.storage) {
+    emit({ type: 'plan', inventory: undefined, proposal: 'given', contexts: countContexts(options.storage, 1) });
+    return options.storage;
+  }
+  let inventory: Inventory | undefined;
+  if (options.plan !== false && model.find) {
+    inventory = await planByFind(options, model).catch((err: Error) => {
+      options.warn?.('plan: the C-FIND before the C-GET was refused or failed; proposing the default storage classes (-v says why)');
+      options.logger?.verbose?.(`plan: ${err.message}`);
+      return undefined;
+    });
+  }
+  if (inventory && inventory.sopClasses.length > 0 && inventory.sopClasses.length < MAX_PRESENTATION_CONTEXTS - 1) {
+    const storage = proposalForClasses(inventory.sopClasses, inventory.syntaxes);
+    emit({ type: 'plan', inventory, proposal: 'plan', contexts: countContexts(storage, 1) });
+    return storage;
+  }
+  const storage = defaultStorageProposal();
+  emit({ type: 'plan', inventory, proposal: 'default', contexts: countContexts(storage, 1) });
+  return storage;
+}
+
+async function planByFind(options: RetrieveOptions, model: RetrieveModel): Promise<Inventory | undefined> {
+  const session = await ScuSession.open({ ...sessionOptions(options), presentationContexts: findContexts(model) });
+  try {
+    let all: Inventory | undefined;
+    for (const identifier of options.identifiers) {
+      const inv = await survey(session, model, identifier);
+      if (!inv) return undefined;
+      if (!all) all = inv;
+      else {
+        for (const c of inv.sopClasses) if (!all.sopClasses.includes(c)) all.sopClasses.push(c);
+        for (const [c, s] of inv.syntaxes) all.syntaxes.set(c, new Set([...(all.syntaxes.get(c) ?? []), ...s]));
+      }
+    }
+    return all;
+  } finally {
+    await session.release().catch(() => session.abort());
   }
 }
 

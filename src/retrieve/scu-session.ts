@@ -3,6 +3,7 @@
 // (PS3.4 C.4.3.3: on the same association, with the roles negotiated by PS3.7 D.3.3.4).
 import { Association, type AssociationRequest, type NegotiatedContext } from '../ul/association.ts';
 import { ProtocolError } from '../ul/protocol-error.ts';
+import { AssociationAbortedError } from '../ul/errors.ts';
 import { DimseChannel, type DatasetSink, type Flow } from '../dimse/channel.ts';
 import { COMMAND_FIELD, PRIORITY, commandName } from '../dimse/command-field.ts';
 import type { CommandSet } from '../dimse/command-set.ts';
@@ -29,6 +30,8 @@ export interface Response {
 interface Outstanding {
   messageId: number;
   rspField: number;
+  /** Whether anything (a response, a sub-operation) came back for it yet. */
+  answered: boolean;
   onResponse(r: Response): void;
   reject(e: Error): void;
 }
@@ -45,8 +48,11 @@ export class ScuSession {
   private closedWith: Error | null | undefined;
   private closeWaiters: ((e: Error | null) => void)[] = [];
 
+  private readonly callingAeTitle: string;
+
   private constructor(association: Association, options: SessionOptions) {
     this.association = association;
+    this.callingAeTitle = options.callingAeTitle;
     this.channel = new DimseChannel(association, {
       onStoreRequest: (command, context, flow) => this.onStoreRequest(command, context, flow),
       onMessage: (command, context, dataSet) => this.onMessage({ command, context, dataSet }),
@@ -81,7 +87,7 @@ export class ScuSession {
     const messageId = this.channel.newMessageId();
     return new Promise<void>((resolve, reject) => {
       this.outstanding = {
-        messageId, rspField,
+        messageId, rspField, answered: false,
         onResponse: (r) => {
           let final: boolean;
           try {
@@ -175,6 +181,7 @@ export class ScuSession {
   private onStoreRequest(command: CommandSet, context: NegotiatedContext, flow: Flow): DatasetSink {
     const handler = this.storeHandler;
     if (!handler) throw new ProtocolError('C-STORE-RQ received while no C-GET is outstanding', 0x05);
+    if (this.outstanding) this.outstanding.answered = true;
     let settle!: () => void;
     const done = new Promise<void>((r) => { settle = r; });
     const pending: PendingStore = { done, settle };
@@ -201,6 +208,7 @@ export class ScuSession {
     if (r.command.commandField === COMMAND_FIELD.C_STORE_RQ) {
       throw new ProtocolError('C-STORE-RQ without a data set', 0x06);
     }
+    if (o) o.answered = true;
     if (!o || r.command.commandField !== o.rspField || r.command.messageIdBeingRespondedTo !== o.messageId) {
       throw new ProtocolError(`unexpected ${commandName(r.command.commandField)}${r.command.messageIdBeingRespondedTo !== undefined ? ` for message ${r.command.messageIdBeingRespondedTo}` : ''}`, 0x05);
     }
@@ -211,10 +219,24 @@ export class ScuSession {
     this.closedWith = error;
     const o = this.outstanding;
     this.outstanding = undefined;
-    if (o) o.reject(error ?? new Error('association released while an operation was outstanding'));
+    if (o) o.reject(explainAbort(error, o, this.callingAeTitle) ?? new Error('association released while an operation was outstanding'));
     // Writers were aborted with the association; nobody is left to answer them.
     for (const p of this.pendingStores) p.settle();
     this.pendingStores.clear();
     for (const w of this.closeWaiters.splice(0)) w(error);
   }
+}
+
+/**
+ * An abort that answers a request before anything else came back is how several PACS refuse a
+ * caller they do not know (Orthanc 1.10 does exactly this for a calling AE title missing from
+ * DicomModalities): say so, and what fixes it.
+ */
+function explainAbort(error: Error | null, o: Outstanding, callingAeTitle: string): Error | null {
+  if (!(error instanceof AssociationAbortedError) || o.answered) return error;
+  const what = o.rspField === COMMAND_FIELD.C_GET_RSP ? 'C-GET' : o.rspField === COMMAND_FIELD.C_FIND_RSP ? 'C-FIND' : commandName(o.rspField).replace('-RSP', '');
+  return new AssociationAbortedError(
+    `${error.message} right after the ${what} request: the peer refused it, most likely because calling AE title "${callingAeTitle}" may not ${what === 'C-FIND' ? 'query' : 'retrieve'} there; use -aet with an AE title the PACS knows, or register "${callingAeTitle}" on the PACS (Orthanc: DicomModalities, or DicomAlwaysAllowGet)`,
+    error.source, error.reason,
+  );
 }
