@@ -136,6 +136,7 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
     onStored: (file) => emit({ type: 'stored', file }),
     onFailed: (failure) => emit({ type: 'failed', failure }),
     warn: options.warn,
+    verbose: options.logger?.verbose,
   });
   const result: RetrieveResult = {
     status: undefined, category: 'error', statusText: '', errorComment: undefined, offendingElement: undefined,

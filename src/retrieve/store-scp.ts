@@ -2,7 +2,6 @@
 // becomes a file; the answer waits for the file to be complete.
 import type { NegotiatedContext } from '../ul/association.ts';
 import type { DatasetSink, Flow } from '../dimse/channel.ts';
-import type { CommandSet } from '../dimse/command-set.ts';
 import { InstanceWriter, STATUS_CANNOT_STORE, type WriteFailure } from './instance-writer.ts';
 import { instanceFileName, resolveInside } from './output-path.ts';
 import type { StoreRequestHandler } from './scu-session.ts';
@@ -42,6 +41,8 @@ export interface StoreScpOptions {
   onStored?: ((file: StoredFile) => void) | undefined;
   onFailed?: ((failure: StoreFailure) => void) | undefined;
   warn?: ((message: string) => void) | undefined;
+  /** Details worth a line under -v only. */
+  verbose?: ((message: string) => void) | undefined;
 }
 
 export class StoreScp {
@@ -61,7 +62,8 @@ export class StoreScp {
     const sopInstanceUid = command.affectedSopInstanceUid ?? '';
     if (!context.scpRole && !this.warnedNoRole.has(context.id)) {
       this.warnedNoRole.add(context.id);
-      this.options.warn?.(`the peer sent a C-STORE on context ${context.id} (${context.abstractSyntax}) although it did not grant us the SCP role; storing it anyway`);
+      // Orthanc does this for every class it does not know: harmless, so only under -v.
+      this.options.verbose?.(`the peer sent a C-STORE on context ${context.id} (${context.abstractSyntax}) although it did not grant us the SCP role; storing it anyway`);
     }
     const fail = (failure: Omit<StoreFailure, 'sopClassUid' | 'sopInstanceUid'>) => {
       this.ledger.failed++;
@@ -70,7 +72,7 @@ export class StoreScp {
       this.options.onFailed?.(f);
       respond(failure.status, { errorComment: failure.message.slice(0, 64) });
     };
-    if (this.options.ignore) return this.ignoring(command, respond);
+    if (this.options.ignore) return this.ignoring(respond);
     if (!sopInstanceUid) return discard(() => fail({ status: STATUS_CANNOT_STORE, message: 'C-STORE-RQ without Affected SOP Instance UID', errorCode: undefined }));
     let finalPath: string;
     try {
@@ -106,14 +108,13 @@ export class StoreScp {
     });
   };
 
-  private ignoring(command: CommandSet, respond: (status: number) => void): DatasetSink {
+  private ignoring(respond: (status: number) => void): DatasetSink {
     let bytes = 0;
     return {
       write: (chunk) => { bytes += chunk.length; return true; },
       end: () => {
         this.ledger.stored++;
         this.ledger.bytes += bytes;
-        void command;
         respond(0x0000);
       },
       abort: () => {},
