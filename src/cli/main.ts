@@ -1,142 +1,40 @@
 // dcmget [options] peer port [query-file...]: the getscu-style command line.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CommanderError } from 'commander';
 import { chalkStderr as chalk } from 'chalk';
-import { VERSION } from '../dicom/implementation.ts';
 import { UsageError } from '../dicom/usage-error.ts';
-import { describeStatus, statusCategory } from '../dimse/status.ts';
-import { AssociationAbortedError, AssociationRejectedError, ConnectionError, TimeoutError } from '../ul/errors.ts';
+import { describeStatus, formatStatus, statusCategory } from '../dimse/status.ts';
 import type { UlLogger } from '../ul/association.ts';
-import { DEFAULT_MAX_PDU, echo, resolveModel, retrieve, type RetrieveResult } from '../retrieve/retrieve.ts';
-import { EXIT, EXIT_TABLE } from './exit-codes.ts';
+import { echo, resolveModel, retrieve, type RetrieveEvent, type RetrieveResult } from '../retrieve/retrieve.ts';
+import { EXIT } from './exit-codes.ts';
+import { exitCodeFor, exitCodeForError, unmetExpectations } from './exit-status.ts';
 import { expandGetscuFlags } from './getscu-flags.ts';
+import { eventJson, resultJson, type RunInfo } from './json-report.ts';
+import { ProgressBar } from './progress-bar.ts';
+import { buildProgram, type Flags, type LogLevel } from './program.ts';
 import { buildIdentifiers } from './query.ts';
-import { contextTable, paintStatus, pendingLine, summaryLines, type Verbosity } from './report.ts';
+import { contextTable, paintStatus, pendingLine, summaryLines } from './report.ts';
 
-interface Flags {
-  aetitle: string;
-  call: string;
-  maxPdu: number;
-  timeout: number;
-  acseTimeout: number;
-  dimseTimeout: number;
-  patient?: boolean;
-  study?: boolean;
-  psonly?: boolean;
-  key: string[];
-  outputDirectory: string;
-  ignore?: boolean;
-  fsync?: boolean;
-  echo?: boolean;
-  quiet?: boolean;
-  verbose?: boolean;
-  debug?: boolean;
+const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, verbose: 3, debug: 4 };
+
+function logLevelOf(flags: Flags): LogLevel {
+  return flags.logLevel ?? (flags.debug ? 'debug' : flags.verbose ? 'verbose' : flags.quiet ? 'error' : 'info');
 }
 
-function integer(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, not "${value}"`);
-    return n;
-  };
-}
-
-function seconds(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number of seconds (0 for none), not "${value}"`);
-    return n;
-  };
-}
-
-function aeTitle(value: string): string {
-  // PS3.5 6.2 (AE): 1-16 characters, no backslash or control characters, not all spaces.
-  if (!value.trim() || value.length > 16 || /[\\\0-\x1f\x7f]/.test(value)) {
-    throw new InvalidArgumentError(`an AE title is 1 to 16 printable characters without backslash, not "${value}"`);
+/** Notes where the SCP's counters and dcmget's own ledger disagree (counters are only the SCP's word). */
+export function ledgerNotes(result: RetrieveResult, firstTotal: number | undefined, ignore: boolean): string[] {
+  const notes: string[] = [];
+  const c = result.counters;
+  if (result.status !== undefined && statusCategory(result.status) === 'success' && result.ledger.failed > 0) {
+    notes.push(`the SCP reported Success although ${result.ledger.failed} sub-operation(s) failed here`);
   }
-  return value;
-}
-
-const collect = (value: string, previous: string[]) => [...previous, value];
-
-export function buildProgram(): Command {
-  const program = new Command('dcmget')
-    .usage('[options] peer port [query-file...]')
-    .description('DICOM retrieve (C-GET SCU): fetch studies, series or instances from a PACS into a folder.')
-    .argument('[peer]', 'host name or IP address of the C-GET SCP')
-    .argument('[port]', 'TCP port of the C-GET SCP')
-    .argument('[query-file...]', 'DICOM files whose data sets are used as Identifiers, one C-GET each (as getscu)')
-    .version(VERSION, '--version', 'print the version and exit')
-    .helpOption('-h, --help', 'show this help and exit')
-    .optionsGroup('Network:')
-    .addOption(new Option('--aetitle <aetitle>', 'our calling AE title (getscu -aet)').default('DCMGET').argParser(aeTitle))
-    .addOption(new Option('--call <aetitle>', 'the called AE title of the peer (getscu -aec)').default('ANY-SCP').argParser(aeTitle))
-    .addOption(new Option('--max-pdu <bytes>', 'maximum PDU length we receive, 4096..4294967295, or 0 for no limit (getscu -pdu)').default(DEFAULT_MAX_PDU).argParser(integer('--max-pdu', 0, 0xffffffff)))
-    .addOption(new Option('--timeout <seconds>', 'TCP connection timeout (getscu -to)').default(30).argParser(seconds('--timeout')))
-    .addOption(new Option('--acse-timeout <seconds>', 'timeout for association negotiation and release (getscu -ta)').default(30).argParser(seconds('--acse-timeout')))
-    .addOption(new Option('--dimse-timeout <seconds>', 'longest silence from the peer during an operation, 0 for none (getscu -td)').default(0).argParser(seconds('--dimse-timeout')))
-    .addOption(new Option('--echo', 'only check that the peer answers C-ECHO, then exit'))
-    .optionsGroup('Query:')
-    .addOption(new Option('-P, --patient', 'Patient Root information model (default)'))
-    .addOption(new Option('-S, --study', 'Study Root information model'))
-    .addOption(new Option('-O, --psonly', 'Patient/Study Only information model'))
-    .addOption(new Option('-k, --key <key>', 'a key of the Identifier: Keyword=value or gggg,eeee=value; repeat for more').default([]).argParser(collect))
-    .optionsGroup('Output:')
-    .addOption(new Option('--output-directory <dir>', 'where received instances are written, created if missing (getscu -od)').default('.'))
-    .addOption(new Option('--ignore', 'receive and acknowledge instances but store nothing (as getscu --ignore)'))
-    .addOption(new Option('--fsync', 'flush each file to stable storage before acknowledging it'))
-    .optionsGroup('Logging:')
-    .addOption(new Option('-q, --quiet', 'print errors only'))
-    .addOption(new Option('-v, --verbose', 'print association and DIMSE details, and the negotiated presentation contexts'))
-    .addOption(new Option('-d, --debug', 'print PDU-level details and stack traces'))
-    .addHelpText('after', `
-getscu spellings also work: -aet -aec -od -pdu -to -ta -td.
-
-Examples:
-  dcmget -S -aec ORTHANC pacs.example.org 4242 -k QueryRetrieveLevel=STUDY -k StudyInstanceUID=1.2.3.4 -od ./study
-  dcmget -aec ORTHANC localhost 4242 -k PatientID=12345 -od ./patient
-  dcmget --echo -aec ORTHANC localhost 4242
-
-Exit codes:
-${EXIT_TABLE.map(([code, text]) => `  ${String(code).padStart(2)}  ${text}`).join('\n')}
-`)
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureOutput({
-      outputError: () => {}, // printed once, in our own format, by main()
-    });
-  return program;
-}
-
-function exitCodeFor(result: RetrieveResult): number {
-  const localFailure = result.failures.some((f) => f.errorCode !== undefined);
-  if (result.error) {
-    if (result.error instanceof UsageError) return EXIT.USAGE;
-    return EXIT.ASSOCIATION;
+  if (c.completed !== undefined && c.completed !== result.ledger.stored && !ignore && !result.error) {
+    notes.push(`the SCP counted ${c.completed} completed sub-operation(s); dcmget stored ${result.ledger.stored}`);
   }
-  if (localFailure) return EXIT.LOCAL_IO;
-  switch (result.category) {
-    case 'success': {
-      const any = result.ledger.received > 0 || (result.counters.completed ?? 0) > 0;
-      if (!any) return EXIT.NOTHING_MATCHED;
-      return result.failures.length > 0 || (result.counters.failed ?? 0) > 0 ? EXIT.SUBOPERATIONS_FAILED : EXIT.SUCCESS;
-    }
-    case 'warning':
-      return (result.counters.failed ?? 0) > 0 || result.failures.length > 0 || result.failedSopInstanceUids.length > 0 ? EXIT.SUBOPERATIONS_FAILED : EXIT.WARNING;
-    case 'cancel':
-      return EXIT.CANCELLED;
-    case 'failure':
-      return result.ledger.stored > 0 || (result.counters.completed ?? 0) > 0 ? EXIT.SUBOPERATIONS_FAILED : EXIT.REFUSED;
-    default:
-      return EXIT.ASSOCIATION;
+  const finalTotal = (c.completed ?? 0) + (c.failed ?? 0) + (c.warning ?? 0);
+  if (firstTotal !== undefined && c.completed !== undefined && firstTotal !== finalTotal && !result.cancelled && !result.error) {
+    notes.push(`the first pending response announced ${firstTotal} sub-operations; the final counters add up to ${finalTotal}`);
   }
-}
-
-export function exitCodeForError(err: unknown): number {
-  if (err instanceof UsageError || err instanceof InvalidArgumentError) return EXIT.USAGE;
-  if (err instanceof ConnectionError || err instanceof TimeoutError || err instanceof AssociationRejectedError || err instanceof AssociationAbortedError) return EXIT.ASSOCIATION;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return EXIT.LOCAL_IO;
-  return EXIT.INTERNAL;
+  return notes;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -149,25 +47,34 @@ export async function main(argv: string[]): Promise<number> {
     args = program.args;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.SUCCESS;
+      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)) return EXIT.SUCCESS;
       process.stderr.write(`dcmget: ${err.message.replace(/^error: /, '')} (see dcmget --help)\n`);
       return EXIT.USAGE;
     }
     throw err;
   }
-  const verbosity: Verbosity = flags.debug ? 'debug' : flags.verbose ? 'verbose' : flags.quiet ? 'quiet' : 'normal';
-  const say = (line: string) => { if (verbosity !== 'quiet') process.stderr.write(`${line}\n`); };
-  const warn = (line: string) => { if (verbosity !== 'quiet') process.stderr.write(`${chalk.yellow('warning:')} ${line}\n`); };
-  const logger: UlLogger = {
-    verbose: verbosity === 'verbose' || verbosity === 'debug' ? (m) => process.stderr.write(`${chalk.dim(m)}\n`) : undefined,
-    debug: verbosity === 'debug' ? (m) => process.stderr.write(`${chalk.dim(m)}\n`) : undefined,
+  if (!flags.color) chalk.level = 0;
+  const level = logLevelOf(flags);
+  const at = (l: LogLevel) => RANK[level] >= RANK[l];
+  let bar: ProgressBar | undefined;
+  const line = (text: string) => {
+    bar?.stop();
+    process.stderr.write(`${text}\n`);
   };
+  const say = (text: string) => { if (at('info')) line(text); };
+  const warn = (text: string) => { if (at('warn')) line(`${chalk.yellow('warning:')} ${text}`); };
+  const logger: UlLogger = {
+    verbose: at('verbose') ? (m) => line(chalk.dim(m)) : undefined,
+    debug: at('debug') ? (m) => line(chalk.dim(m)) : undefined,
+  };
+  const stdoutJson = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   try {
     const [peer, portText, ...queryFiles] = args;
     if (!peer || !portText) throw new UsageError('missing peer and port: dcmget [options] peer port [query-file...]');
     const port = Number(portText);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`port must be an integer from 1 to 65535, not "${portText}"`);
+    if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new UsageError(`port must be a whole number from 1 to 65535, not "${portText}"`);
     if (flags.maxPdu !== 0 && flags.maxPdu < 4096) throw new UsageError(`--max-pdu must be 0 (no limit) or at least 4096, not ${flags.maxPdu}`);
+    if (flags.json && flags.ndjson) throw new UsageError('choose one of --json (one report at the end) and --ndjson (a line per event)');
     const models = [flags.patient && 'patient', flags.study && 'study', flags.psonly && 'patient-study-only'].filter(Boolean) as string[];
     if (models.length > 1) throw new UsageError('choose one information model: -P (patient root), -S (study root) or -O (patient/study only)');
     const peerOptions = {
@@ -180,46 +87,110 @@ export async function main(argv: string[]): Promise<number> {
     if (flags.echo) {
       const r = await echo(peerOptions);
       say(`C-ECHO ${flags.call}@${peer}:${port}: ${paintStatus(r.status, describeStatus(r.status, 'C-ECHO'))} in ${r.elapsedMs.toFixed(0)} ms`);
+      if (flags.json || flags.ndjson) stdoutJson({ event: 'echo', status: r.status, statusHex: formatStatus(r.status), elapsedMs: Math.round(r.elapsedMs) });
       return statusCategory(r.status) === 'success' ? EXIT.SUCCESS : EXIT.REFUSED;
     }
     const model = resolveModel(models[0] ?? 'patient');
     const identifiers = buildIdentifiers(flags.key, queryFiles, model);
-    const result = await retrieve({
-      ...peerOptions,
-      model: model.model,
-      identifiers,
-      outputDirectory: flags.outputDirectory,
-      ignore: flags.ignore ?? false,
-      fsync: flags.fsync ?? false,
-      warn,
-      onEvent: (e) => {
-        switch (e.type) {
-          case 'associated': {
-            if (logger.verbose) logger.verbose(`presentation contexts:\n${contextTable(e.contexts)}`);
-            const refused = e.contexts.filter((c) => c.accepted && !c.scpRole && c.abstractSyntax !== model.get);
-            if (refused.length && logger.verbose) warn(`${refused.length} storage context(s) accepted without the SCP role: no sub-operation can arrive on them`);
-            break;
-          }
-          case 'pending': say(pendingLine(e.status, e.counters)); break;
-          case 'stored': if (logger.verbose) logger.verbose(`stored ${e.file.path} (${e.file.dataSetBytes} bytes)`); break;
-          case 'failed': warn(`sub-operation for ${e.failure.sopInstanceUid} answered ${e.failure.status.toString(16)}: ${e.failure.message}`); break;
-          default: break;
+    const run: RunInfo = {
+      host: peer, port, callingAeTitle: flags.aetitle, calledAeTitle: flags.call, model: model.model,
+      outputDirectory: flags.outputDirectory, startedAt: new Date().toISOString(),
+    };
+    // A live bar only where a person watches: stderr a terminal, info level, not disabled.
+    if (flags.progress && process.stderr.isTTY && level === 'info') bar = new ProgressBar();
+    const cancel = new AbortController();
+    const abort = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (!cancel.signal.aborted) {
+        line(chalk.magenta(`${signal}: cancelling (C-CANCEL); files already received stay. ${signal === 'SIGINT' ? 'Ctrl-C' : signal} again aborts at once.`));
+        cancel.abort();
+      } else {
+        abort.abort();
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let firstTotal: number | undefined;
+    const onEvent = (e: RetrieveEvent) => {
+      if (flags.ndjson) {
+        const j = eventJson(e);
+        if (j) stdoutJson(j);
+      }
+      switch (e.type) {
+        case 'plan':
+          logger.verbose?.(e.proposal === 'plan'
+            ? `plan: the match holds ${e.inventory!.sopClasses.length} SOP class(es) (from ${e.inventory!.method}); proposing ${e.contexts} presentation contexts`
+            : `plan: ${e.proposal === 'given' ? 'storage classes given' : 'the peer could not say which SOP classes the match holds; proposing the default set'}, ${e.contexts} presentation contexts`);
+          break;
+        case 'associated': {
+          logger.verbose?.(`presentation contexts:\n${contextTable(e.contexts)}`);
+          const storage = e.contexts.filter((c) => c.accepted && c.abstractSyntax !== model.get);
+          const noRole = storage.filter((c) => !c.scpRole);
+          // PS3.7 D.3.3.4: without the SCP role no C-STORE may arrive on a context (some peers send anyway).
+          if (noRole.length && noRole.length === storage.length) warn('the peer granted the SCP role on no storage context: it may send no instance (-v shows the table)');
+          else if (noRole.length) logger.verbose?.(`${noRole.length} storage context(s) accepted without the SCP role: no sub-operation should arrive on them`);
+          break;
         }
-      },
-    });
-    const code = exitCodeFor(result);
-    const lines = summaryLines(result, flags.outputDirectory, flags.ignore ?? false);
-    if (verbosity === 'quiet') {
-      if (code !== EXIT.SUCCESS) for (const l of lines.slice(0, -1)) process.stderr.write(`${l}\n`);
-    } else {
-      for (const l of lines) say(l);
+        case 'pending': {
+          const c = e.counters;
+          if (firstTotal === undefined && c.remaining !== undefined) firstTotal = c.remaining + (c.completed ?? 0) + (c.failed ?? 0) + (c.warning ?? 0);
+          if (bar) bar.pending(e.counters);
+          else say(pendingLine(e.status, e.counters));
+          break;
+        }
+        case 'stored':
+          bar?.storedInstance(e.file.dataSetBytes);
+          logger.verbose?.(`stored ${e.file.path} (${e.file.dataSetBytes} bytes)`);
+          break;
+        case 'failed':
+          warn(`sub-operation for ${e.failure.sopInstanceUid || '(no UID)'} answered ${formatStatus(e.failure.status)}: ${e.failure.message}`);
+          break;
+        default:
+          break;
+      }
+    };
+    let result: RetrieveResult;
+    try {
+      result = await retrieve({
+        ...peerOptions,
+        model: model.model,
+        identifiers,
+        outputDirectory: flags.outputDirectory,
+        plan: flags.plan,
+        ignore: flags.ignore ?? false,
+        fsync: flags.fsync ?? false,
+        cancelAfter: flags.cancelAfter,
+        totalTimeoutMs: flags.totalTimeout * 1000,
+        cancelSignal: cancel.signal,
+        abortSignal: abort.signal,
+        warn,
+        onEvent,
+      });
+    } finally {
+      bar?.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
+    const expectations = { count: flags.expectCount, min: flags.expectMin };
+    let code = exitCodeFor(result, expectations);
+    const unmet = unmetExpectations(result, expectations);
+    if (unmet.length && code === EXIT.SUCCESS) code = EXIT.SUBOPERATIONS_FAILED;
+    const notes = ledgerNotes(result, firstTotal, flags.ignore ?? false);
+    const lines = summaryLines(result, flags.outputDirectory, flags.ignore ?? false);
+    for (const l of lines.slice(0, -1)) (code === EXIT.SUCCESS ? say : line)(l);
+    for (const n of notes) warn(n);
+    for (const u of unmet) line(chalk.red(`error: ${u}`));
+    say(lines.at(-1)!);
+    if (flags.json) stdoutJson(resultJson(result, run, code, [...notes, ...unmet]));
+    if (flags.ndjson) stdoutJson({ event: 'summary', ...resultJson(result, run, code, [...notes, ...unmet]) });
     return code;
   } catch (err) {
+    bar?.stop();
     const code = exitCodeForError(err);
     const message = (err as Error).message ?? String(err);
-    process.stderr.write(`dcmget: ${chalk.red(code === EXIT.USAGE ? message : `error: ${message}`)}\n`);
-    if (verbosity === 'debug' && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    line(`dcmget: ${chalk.red(code === EXIT.USAGE ? message : `error: ${message}`)}`);
+    if (at('debug') && err instanceof Error && err.stack) line(err.stack);
+    if (flags.json || flags.ndjson) stdoutJson({ event: 'error', exitCode: code, error: { type: (err as Error).name ?? 'Error', message } });
     return code;
   }
 }

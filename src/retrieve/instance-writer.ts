@@ -104,7 +104,13 @@ export class InstanceWriter implements DatasetSink {
     this.settled = true;
     this.stream.destroy();
     this.options.flow.resume();
-    fs.rm(this.tempPath, { force: true }, () => {});
+    // Synchronously: an abort is often followed by process exit, which must find nothing half-written.
+    try {
+      fs.rmSync(this.tempPath, { force: true });
+    } catch {
+      // The open may still be in flight; its stream was destroyed, and the close below retries.
+    }
+    this.stream.once('close', () => fs.rm(this.tempPath, { force: true }, () => {}));
   }
 
   private onError(err: NodeJS.ErrnoException): void {

@@ -3,7 +3,7 @@
 // C-STORE sub-operation, follow the pending counters, and release.
 import fs from 'node:fs/promises';
 import type { NegotiatedContext, UlLogger } from '../ul/association.ts';
-import { AssociationAbortedError } from '../ul/errors.ts';
+import { AssociationAbortedError, TimeoutError } from '../ul/errors.ts';
 import type { CommandSet } from '../dimse/command-set.ts';
 import { describeStatus, statusCategory, type StatusCategory } from '../dimse/status.ts';
 import type { DenaturalizedDataset } from 'dcmjs';
@@ -46,6 +46,7 @@ export type RetrieveEvent =
   | { type: 'pending'; status: number; counters: SubOperationCounters }
   | { type: 'stored'; file: StoredFile }
   | { type: 'failed'; failure: StoreFailure }
+  | { type: 'cancelling' }
   | { type: 'final'; status: number; counters: SubOperationCounters }
   | { type: 'released' };
 
@@ -66,6 +67,22 @@ export interface RetrieveOptions extends PeerOptions {
   ignore?: boolean | undefined;
   onEvent?: ((event: RetrieveEvent) => void) | undefined;
   warn?: ((message: string) => void) | undefined;
+  /** PS3.7 9.3.2.3: when it fires, C-CANCEL the C-GET, keep receiving until its final response, release. */
+  cancelSignal?: AbortSignal | undefined;
+  /** When it fires, A-ABORT at once; the file being written is removed. */
+  abortSignal?: AbortSignal | undefined;
+  /** Cancel (as cancelSignal) once this many instances have been stored. */
+  cancelAfter?: number | undefined;
+  /** A deadline for the whole retrieve; past it the association is aborted (TimeoutError 'total'). */
+  totalTimeoutMs?: number | undefined;
+}
+
+/** The retrieve was stopped on request: by a second Ctrl-C, or an abortSignal. */
+export class CancelledError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CancelledError';
+  }
 }
 
 export interface RetrieveResult {
@@ -78,6 +95,8 @@ export interface RetrieveResult {
   counters: SubOperationCounters;
   failedSopInstanceUids: string[];
   ledger: Ledger;
+  /** True when a C-CANCEL was sent (on request, or by cancelAfter). */
+  cancelled: boolean;
   files: StoredFile[];
   failures: StoreFailure[];
   contexts: NegotiatedContext[];
@@ -125,6 +144,7 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   const emit = options.onEvent ?? (() => {});
   if (!options.ignore) await fs.mkdir(options.outputDirectory, { recursive: true });
   const storage = await chooseStorage(options, model, emit);
+  if (options.cancelSignal?.aborted || options.abortSignal?.aborted) throw new CancelledError('cancelled before the C-GET started');
   const plan = planContexts([getUid], storage);
   const session = await ScuSession.open({ ...sessionOptions(options), presentationContexts: plan.contexts, roleSelections: plan.roleSelections });
   emit({ type: 'associated', contexts: session.contexts, peerMaxLength: session.association.peerMaxLength });
@@ -133,7 +153,10 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
     sourceAeTitle: options.calledAeTitle ?? 'ANY-SCP',
     fsync: options.fsync ?? false,
     ignore: options.ignore ?? false,
-    onStored: (file) => emit({ type: 'stored', file }),
+    onStored: (file) => {
+      emit({ type: 'stored', file });
+      if (options.cancelAfter !== undefined && store.ledger.stored >= options.cancelAfter) cancel();
+    },
     onFailed: (failure) => emit({ type: 'failed', failure }),
     warn: options.warn,
     verbose: options.logger?.verbose,
@@ -141,9 +164,16 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   const result: RetrieveResult = {
     status: undefined, category: 'error', statusText: '', errorComment: undefined, offendingElement: undefined,
     counters: { remaining: undefined, completed: undefined, failed: undefined, warning: undefined },
-    failedSopInstanceUids: [], ledger: store.ledger, files: store.files, failures: store.failures,
+    failedSopInstanceUids: [], ledger: store.ledger, cancelled: false, files: store.files, failures: store.failures,
     contexts: session.contexts, error: undefined, elapsedMs: 0,
   };
+  const cancel = () => {
+    if (result.cancelled) return;
+    result.cancelled = true;
+    emit({ type: 'cancelling' });
+    session.cancel();
+  };
+  const stopWatching = watch(options, started, session, cancel);
   const getContext = session.acceptedContext(getUid);
   if (!getContext) {
     session.abort();
@@ -152,6 +182,7 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   }
   try {
     for (const dataset of options.identifiers) {
+      if (result.cancelled) break;
       const identifier = encodeIdentifier(dataset, getContext.transferSyntax);
       const final = await session.get(getContext, identifier, store.handler, (r) => {
         const status = r.command.status ?? 0;
@@ -171,9 +202,31 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
     result.statusText = (err as Error).message;
     session.abort();
     await session.closed();
+  } finally {
+    stopWatching();
   }
   result.elapsedMs = performance.now() - started;
   return result;
+}
+
+/** Wires the cancel and abort signals and the total deadline to the session; returns the unwiring. */
+function watch(options: RetrieveOptions, started: number, session: ScuSession, cancel: () => void): () => void {
+  const onCancel = () => cancel();
+  const onAbort = () => session.abort(new CancelledError('aborted at once on a second interrupt; the file being received was removed'));
+  options.cancelSignal?.addEventListener('abort', onCancel, { once: true });
+  options.abortSignal?.addEventListener('abort', onAbort, { once: true });
+  if (options.cancelSignal?.aborted) queueMicrotask(onCancel);
+  if (options.abortSignal?.aborted) queueMicrotask(onAbort);
+  let timer: NodeJS.Timeout | undefined;
+  if (options.totalTimeoutMs && options.totalTimeoutMs > 0) {
+    const left = Math.max(0, options.totalTimeoutMs - (performance.now() - started));
+    timer = setTimeout(() => session.abort(new TimeoutError('total', `the retrieve did not finish within the total timeout of ${options.totalTimeoutMs! / 1000} s; association aborted`)), left);
+  }
+  return () => {
+    options.cancelSignal?.removeEventListener('abort', onCancel);
+    options.abortSignal?.removeEventListener('abort', onAbort);
+    if (timer) clearTimeout(timer);
+  };
 }
 
 const SEVERITY: Record<StatusCategory | 'error', number> = { success: 0, pending: 1, warning: 2, cancel: 3, failure: 4, error: 5 };

@@ -1,0 +1,79 @@
+// --json and --ndjson: what scripts read on stdout. The shapes are documented in the README
+// ("Machine-readable output") and checked by test/integration/cli-output.test.ts.
+import { formatStatus, statusCategory } from '../dimse/status.ts';
+import { VERSION } from '../dicom/implementation.ts';
+import type { RetrieveEvent, RetrieveResult } from '../retrieve/retrieve.ts';
+
+export interface RunInfo {
+  host: string;
+  port: number;
+  callingAeTitle: string;
+  calledAeTitle: string;
+  model: string;
+  outputDirectory: string;
+  startedAt: string;
+}
+
+export const JSON_SCHEMA_VERSION = 1;
+
+export function resultJson(result: RetrieveResult, run: RunInfo, exitCode: number, notes: string[]) {
+  return {
+    dcmget: VERSION,
+    schema: JSON_SCHEMA_VERSION,
+    peer: { host: run.host, port: run.port, calledAeTitle: run.calledAeTitle, callingAeTitle: run.callingAeTitle },
+    model: run.model,
+    outputDirectory: run.outputDirectory,
+    exitCode,
+    status: result.status ?? null,
+    statusHex: result.status === undefined ? null : formatStatus(result.status),
+    category: result.category,
+    statusText: result.statusText,
+    errorComment: result.errorComment ?? null,
+    offendingElement: result.offendingElement ?? null,
+    cancelled: result.cancelled,
+    counters: nullable(result.counters),
+    ledger: result.ledger,
+    files: result.files.map((f) => ({
+      path: f.path, size: f.fileBytes, dataSetBytes: f.dataSetBytes, sopClassUid: f.sopClassUid,
+      sopInstanceUid: f.sopInstanceUid, transferSyntaxUid: f.transferSyntaxUid, status: 'stored',
+    })),
+    failures: result.failures.map((f) => ({
+      sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid, status: f.status, statusHex: formatStatus(f.status), message: f.message,
+    })),
+    failedSopInstanceUids: result.failedSopInstanceUids,
+    contexts: result.contexts.map((c) => ({
+      id: c.id, abstractSyntax: c.abstractSyntax, accepted: c.accepted, result: c.result,
+      transferSyntax: c.accepted ? c.transferSyntax : null, scpRole: c.scpRole,
+    })),
+    error: result.error ? { type: result.error.name, message: result.error.message } : null,
+    notes,
+    timings: { startedAt: run.startedAt, elapsedMs: Math.round(result.elapsedMs) },
+  };
+}
+
+function nullable<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> | null } {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v ?? null])) as never;
+}
+
+/** One NDJSON line per event, as it happens; undefined for events not in the stream. */
+export function eventJson(e: RetrieveEvent): Record<string, unknown> | undefined {
+  const time = new Date().toISOString();
+  switch (e.type) {
+    case 'plan':
+      return { event: 'plan', time, proposal: e.proposal, contexts: e.contexts, sopClasses: e.inventory?.sopClasses ?? null, method: e.inventory?.method ?? null };
+    case 'associated':
+      return { event: 'associated', time, contexts: e.contexts.length, accepted: e.contexts.filter((c) => c.accepted).length, peerMaxLength: e.peerMaxLength };
+    case 'pending':
+      return { event: 'pending', time, status: e.status, statusHex: formatStatus(e.status), ...nullable(e.counters) };
+    case 'stored':
+      return { event: 'stored', time, path: e.file.path, size: e.file.fileBytes, sopClassUid: e.file.sopClassUid, sopInstanceUid: e.file.sopInstanceUid, transferSyntaxUid: e.file.transferSyntaxUid };
+    case 'failed':
+      return { event: 'failed', time, sopClassUid: e.failure.sopClassUid, sopInstanceUid: e.failure.sopInstanceUid, status: e.failure.status, statusHex: formatStatus(e.failure.status), message: e.failure.message };
+    case 'cancelling':
+      return { event: 'cancelling', time };
+    case 'final':
+      return { event: 'final', time, status: e.status, statusHex: formatStatus(e.status), category: statusCategory(e.status), ...nullable(e.counters) };
+    case 'released':
+      return { event: 'released', time };
+  }
+}
