@@ -10,16 +10,24 @@ const ALIASES: Record<string, string> = {
   '-td': '--dimse-timeout',
 };
 
+/**
+ * getscu's long `--patient` and `--study` choose the information model; dcmget's `--study UID`
+ * names a study. `--study` followed by something that is not a UID list is getscu's meaning.
+ */
+const UID_LIST = /^[0-9.]+([,\\][0-9.]+)*$/;
+
 export function expandGetscuFlags(argv: string[]): string[] {
   const out: string[] = [];
   let passthrough = false;
-  for (const arg of argv) {
+  argv.forEach((arg, i) => {
     if (passthrough || arg === '--') {
       passthrough = true;
       out.push(arg);
-      continue;
+      return;
     }
-    out.push(ALIASES[arg] ?? arg);
-  }
+    if (arg === '--patient') out.push('--patient-root');
+    else if (arg === '--study' && !UID_LIST.test(argv[i + 1] ?? '')) out.push('--study-root');
+    else out.push(ALIASES[arg] ?? arg);
+  });
   return out;
 }

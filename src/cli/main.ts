@@ -4,14 +4,18 @@ import { chalkStderr as chalk } from 'chalk';
 import { UsageError } from '../dicom/usage-error.ts';
 import { describeStatus, formatStatus, statusCategory } from '../dimse/status.ts';
 import type { UlLogger } from '../ul/association.ts';
-import { echo, resolveModel, retrieve, type RetrieveEvent, type RetrieveResult } from '../retrieve/retrieve.ts';
+import { echo, previewContexts, resolveModel, retrieve, type RetrieveEvent, type RetrieveResult } from '../retrieve/retrieve.ts';
 import { EXIT } from './exit-codes.ts';
 import { exitCodeFor, exitCodeForError, unmetExpectations } from './exit-status.ts';
 import { expandGetscuFlags } from './getscu-flags.ts';
 import { eventJson, resultJson, type RunInfo } from './json-report.ts';
 import { ProgressBar } from './progress-bar.ts';
 import { buildProgram, type Flags, type LogLevel } from './program.ts';
-import { buildIdentifiers } from './query.ts';
+import { buildIdentifiers, shortcutsWantStudyRoot, type QueryInput } from './query.ts';
+import { readStorageConfig, resolveStorageClass, syntaxContexts } from './storage-flags.ts';
+import { dryRunText } from './dry-run.ts';
+import { compileLayout } from '../retrieve/output-layout.ts';
+import { planContexts } from '../retrieve/presentation-contexts.ts';
 import { contextTable, paintStatus, pendingLine, summaryLines } from './report.ts';
 
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, verbose: 3, debug: 4 };
@@ -75,8 +79,8 @@ export async function main(argv: string[]): Promise<number> {
     if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new UsageError(`port must be a whole number from 1 to 65535, not "${portText}"`);
     if (flags.maxPdu !== 0 && flags.maxPdu < 4096) throw new UsageError(`--max-pdu must be 0 (no limit) or at least 4096, not ${flags.maxPdu}`);
     if (flags.json && flags.ndjson) throw new UsageError('choose one of --json (one report at the end) and --ndjson (a line per event)');
-    const models = [flags.patient && 'patient', flags.study && 'study', flags.psonly && 'patient-study-only'].filter(Boolean) as string[];
-    if (models.length > 1) throw new UsageError('choose one information model: -P (patient root), -S (study root) or -O (patient/study only)');
+    const models = [flags.patientRoot && 'patient', flags.studyRoot && 'study', flags.psonly && 'patient-study-only', flags.model].filter(Boolean) as string[];
+    if (models.length > 1) throw new UsageError('choose one information model: -P (patient root), -S (study root), -O (patient/study only) or --model');
     const peerOptions = {
       host: peer, port,
       callingAeTitle: flags.aetitle, calledAeTitle: flags.call,
@@ -90,8 +94,23 @@ export async function main(argv: string[]): Promise<number> {
       if (flags.json || flags.ndjson) stdoutJson({ event: 'echo', status: r.status, statusHex: formatStatus(r.status), elapsedMs: Math.round(r.elapsedMs) });
       return statusCategory(r.status) === 'success' ? EXIT.SUCCESS : EXIT.REFUSED;
     }
-    const model = resolveModel(models[0] ?? 'patient');
-    const identifiers = buildIdentifiers(flags.key, queryFiles, model);
+    const queryInput: QueryInput = {
+      keys: flags.key, queryFiles, queryJson: flags.queryJson, level: flags.level,
+      patientIds: flags.patientId, studies: flags.study, series: flags.series, instances: flags.instance, uidsFrom: flags.uidsFrom,
+    };
+    // Shortcuts without a patient ID fit the study root; getscu's default (patient root) otherwise.
+    const model = resolveModel(models[0] ?? (shortcutsWantStudyRoot(queryInput) ? 'study' : 'patient'));
+    const identifiers = buildIdentifiers(queryInput, model);
+    const extraStorageClasses = [...flags.storageClass.flatMap(resolveStorageClass)];
+    const contextSyntaxes = syntaxContexts(flags.transferSyntax, flags.preferUncompressed ?? false);
+    const storage = flags.storageConfig ? readStorageConfig(flags.storageConfig) : undefined;
+    compileLayout(flags.layout); // a bad template is a usage error before anything connects
+    if (flags.dryRun) {
+      process.stdout.write(dryRunText(identifiers, model, storage
+        ? planContexts([model.get!], storage)
+        : previewContexts({ model: model.model, extraStorageClasses, contextSyntaxes }), flags.plan && !storage));
+      return EXIT.SUCCESS;
+    }
     const run: RunInfo = {
       host: peer, port, callingAeTitle: flags.aetitle, calledAeTitle: flags.call, model: model.model,
       outputDirectory: flags.outputDirectory, startedAt: new Date().toISOString(),
@@ -157,6 +176,12 @@ export async function main(argv: string[]): Promise<number> {
         identifiers,
         outputDirectory: flags.outputDirectory,
         plan: flags.plan,
+        storage,
+        extraStorageClasses,
+        contextSyntaxes,
+        relational: flags.relational ?? false,
+        layout: flags.layout,
+        onExists: flags.onExists,
         ignore: flags.ignore ?? false,
         fsync: flags.fsync ?? false,
         cancelAfter: flags.cancelAfter,

@@ -12,17 +12,29 @@ export function isValidUid(uid: string): boolean {
 
 /**
  * A file-name component made from a value sent by the peer. Never empty, never "." or "..",
- * never containing a separator or control character, at most 128 bytes.
+ * never containing a separator or control character, at most 128 bytes. A value is used as it is
+ * only when it needed no change and cannot pose as another value's sanitised form (no "~");
+ * otherwise a 128-bit digest of the original keeps two different values apart.
  */
 export function safeComponent(value: string): string {
   let s = value.replace(/[\0-\x1f\x7f/\\:*?"<>|]/g, '_').trim();
   s = s.replace(/^\.+/, (dots) => '_'.repeat(dots.length));
-  if (Buffer.byteLength(s) > 128 || s !== value) {
-    // Keep it recognisable but unique: two different hostile values must not collide.
-    const digest = createHash('sha256').update(value).digest('hex').slice(0, 12);
-    s = `${s.slice(0, 100)}~${digest}`;
+  if (s === value && s !== '' && !s.includes('~') && Buffer.byteLength(s) <= 128) return s;
+  const digest = createHash('sha256').update(value).digest('hex').slice(0, 32);
+  return `${truncateUtf8(s, 90)}~${digest}`;
+}
+
+/** The longest prefix of `s` within `bytes` UTF-8 bytes, never splitting a code point. */
+function truncateUtf8(s: string, bytes: number): string {
+  let out = '';
+  let used = 0;
+  for (const ch of s) {
+    const n = Buffer.byteLength(ch);
+    if (used + n > bytes) break;
+    out += ch;
+    used += n;
   }
-  return s || 'unnamed';
+  return out;
 }
 
 /** `<SOPInstanceUID>.dcm`, sanitised when the UID is not a valid UID. */

@@ -13,7 +13,8 @@ import { readStrings } from '../dicom/data-set-reader.ts';
 import { retrieveModelByName, retrieveModelByUid, type RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import { UsageError } from '../dicom/usage-error.ts';
 import { countContexts, MAX_PRESENTATION_CONTEXTS, planContexts, type StorageProposal } from './presentation-contexts.ts';
-import { defaultStorageProposal, proposalForClasses } from './storage-proposal.ts';
+import { buildProposal } from './storage-proposal.ts';
+import type { OnExists } from './instance-writer.ts';
 import { findContexts, survey, type Inventory } from './plan.ts';
 import { ScuSession } from './scu-session.ts';
 import { StoreScp, type Ledger, type StoreFailure, type StoredFile } from './store-scp.ts';
@@ -63,6 +64,15 @@ export interface RetrieveOptions extends PeerOptions {
   storage?: StorageProposal[] | undefined;
   /** Ask the peer with C-FIND what the match holds before the C-GET (default true; --no-plan). */
   plan?: boolean | undefined;
+  /** Storage classes proposed whatever the plan finds (--storage-class). */
+  extraStorageClasses?: string[] | undefined;
+  /** The contexts each storage class gets, as lists of transfer syntaxes (--transfer-syntax). */
+  contextSyntaxes?: string[][] | undefined;
+  /** Relational retrieve by SOP Class Extended Negotiation (PS3.4 C.5.3). */
+  relational?: boolean | undefined;
+  /** Where files land under outputDirectory (output-layout.ts); default `{SOPInstanceUID}.dcm`. */
+  layout?: string | undefined;
+  onExists?: OnExists | undefined;
   fsync?: boolean | undefined;
   ignore?: boolean | undefined;
   onEvent?: ((event: RetrieveEvent) => void) | undefined;
@@ -146,13 +156,19 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   const storage = await chooseStorage(options, model, emit);
   if (options.cancelSignal?.aborted || options.abortSignal?.aborted) throw new CancelledError('cancelled before the C-GET started');
   const plan = planContexts([getUid], storage);
-  const session = await ScuSession.open({ ...sessionOptions(options), presentationContexts: plan.contexts, roleSelections: plan.roleSelections });
+  const session = await ScuSession.open({
+    ...sessionOptions(options), presentationContexts: plan.contexts, roleSelections: plan.roleSelections,
+    // PS3.4 C.5.3 Table C.5-1: one byte, 1 = relational-retrieval supported.
+    extendedNegotiations: options.relational ? [{ sopClassUid: getUid, info: Buffer.from([1]) }] : undefined,
+  });
   emit({ type: 'associated', contexts: session.contexts, peerMaxLength: session.association.peerMaxLength });
   const store = new StoreScp({
     outputDirectory: options.outputDirectory,
     sourceAeTitle: options.calledAeTitle ?? 'ANY-SCP',
     fsync: options.fsync ?? false,
     ignore: options.ignore ?? false,
+    layout: options.layout,
+    onExists: options.onExists,
     onStored: (file) => {
       emit({ type: 'stored', file });
       if (options.cancelAfter !== undefined && store.ledger.stored >= options.cancelAfter) cancel();
@@ -261,7 +277,7 @@ function readFailedList(dataSet: Buffer | undefined, transferSyntaxUid: string, 
   }
 }
 
-/** The storage proposal: given by hand, from the plan's C-FIND, or the default set. */
+/** The storage proposal: given whole, from the plan's C-FIND, or the default set; plus classes by hand. */
 async function chooseStorage(options: RetrieveOptions, model: RetrieveModel, emit: (e: RetrieveEvent) => void): Promise<StorageProposal[]> {
   if (options.storage) {
     emit({ type: 'plan', inventory: undefined, proposal: 'given', contexts: countContexts(options.storage, 1) });
@@ -275,13 +291,15 @@ async function chooseStorage(options: RetrieveOptions, model: RetrieveModel, emi
       return undefined;
     });
   }
-  if (inventory && inventory.sopClasses.length > 0 && inventory.sopClasses.length < MAX_PRESENTATION_CONTEXTS - 1) {
-    const storage = proposalForClasses(inventory.sopClasses, inventory.syntaxes);
-    emit({ type: 'plan', inventory, proposal: 'plan', contexts: countContexts(storage, 1) });
-    return storage;
+  const planned = inventory && inventory.sopClasses.length > 0 ? inventory.sopClasses : undefined;
+  let storage: StorageProposal[];
+  try {
+    storage = buildProposal({ planned, syntaxesByClass: inventory?.syntaxes, extra: options.extraStorageClasses, contexts: options.contextSyntaxes });
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new UsageError(`${err.message}; narrow the retrieve (e.g. by series) or the classes (--storage-class)`);
   }
-  const storage = defaultStorageProposal();
-  emit({ type: 'plan', inventory, proposal: 'default', contexts: countContexts(storage, 1) });
+  emit({ type: 'plan', inventory, proposal: planned ? 'plan' : 'default', contexts: countContexts(storage, 1) });
   return storage;
 }
 
@@ -302,6 +320,12 @@ async function planByFind(options: RetrieveOptions, model: RetrieveModel): Promi
   } finally {
     await session.release().catch(() => session.abort());
   }
+}
+
+/** What --dry-run shows: the contexts a retrieve would propose when the plan cannot run. */
+export function previewContexts(options: Pick<RetrieveOptions, 'model' | 'extraStorageClasses' | 'contextSyntaxes'>) {
+  const model = resolveModel(options.model);
+  return planContexts([model.get!], buildProposal({ extra: options.extraStorageClasses, contexts: options.contextSyntaxes }));
 }
 
 export interface EchoResult {

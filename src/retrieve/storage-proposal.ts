@@ -131,3 +131,36 @@ const COMMON_CLASSES = [
   'GeneralECGWaveformStorage', 'AmbulatoryECGWaveformStorage', 'HemodynamicWaveformStorage',
   'BasicVoiceAudioWaveformStorage', 'IntravascularOpticalCoherenceTomographyImageStorageForPresentation',
 ];
+
+export interface ProposalRequest {
+  /** Classes the plan found in the match; undefined when the peer could not say. */
+  planned?: string[] | undefined;
+  syntaxesByClass?: ReadonlyMap<string, ReadonlySet<string>> | undefined;
+  /** --storage-class: proposed first, whatever the plan says. */
+  extra?: string[] | undefined;
+  /** --transfer-syntax / --prefer-uncompressed: the contexts every class gets. */
+  contexts?: string[][] | undefined;
+  budget?: number | undefined;
+}
+
+/**
+ * The storage proposal for a retrieve. Throws RangeError when the classes that must be proposed
+ * need more contexts than one association holds (never dropping a class silently).
+ */
+export function buildProposal(r: ProposalRequest): StorageProposal[] {
+  const budget = r.budget ?? MAX_PRESENTATION_CONTEXTS - 1;
+  const extra = [...new Set(r.extra ?? [])];
+  if (r.planned) {
+    const classes = [...new Set([...extra, ...r.planned])];
+    if (classes.length > budget) throw new RangeError(`the retrieve needs ${classes.length} storage classes, more than the ${budget} presentation contexts one association holds`);
+    if (!r.contexts) return proposalForClasses(classes, r.syntaxesByClass, budget);
+    const perClass = Math.max(1, Math.floor(budget / classes.length));
+    return classes.map((sopClassUid) => ({ sopClassUid, contexts: r.contexts!.slice(0, perClass) }));
+  }
+  // Nothing known: the classes asked for by hand, then the default set, as many as fit.
+  const contexts = r.contexts ?? [UNCOMPRESSED];
+  if (extra.length * contexts.length > budget) throw new RangeError(`${extra.length} storage classes × ${contexts.length} transfer syntax context(s) need more than the ${budget} presentation contexts one association holds`);
+  const fill = defaultStorageProposal(budget).map((p) => p.sopClassUid).filter((c) => !extra.includes(c));
+  const classes = [...extra, ...fill].slice(0, Math.floor(budget / contexts.length));
+  return classes.map((sopClassUid) => ({ sopClassUid, contexts }));
+}

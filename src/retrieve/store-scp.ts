@@ -2,8 +2,8 @@
 // becomes a file; the answer waits for the file to be complete.
 import type { NegotiatedContext } from '../ul/association.ts';
 import type { DatasetSink, Flow } from '../dimse/channel.ts';
-import { InstanceWriter, STATUS_CANNOT_STORE, type WriteFailure } from './instance-writer.ts';
-import { instanceFileName, resolveInside } from './output-path.ts';
+import { InstanceWriter, STATUS_CANNOT_STORE, type OnExists, type WriteFailure } from './instance-writer.ts';
+import { compileLayout, LAYOUT_HEAD_BYTES, type Layout } from './output-layout.ts';
 import type { StoreRequestHandler } from './scu-session.ts';
 
 export interface StoredFile {
@@ -28,6 +28,8 @@ export interface Ledger {
   received: number;
   stored: number;
   failed: number;
+  /** --on-exists skip: answered Success, the file already there kept. */
+  skipped: number;
   bytes: number;
 }
 
@@ -38,6 +40,9 @@ export interface StoreScpOptions {
   fsync: boolean;
   /** --ignore: answer Success, keep nothing (as getscu --ignore). */
   ignore: boolean;
+  /** --layout template; default `{SOPInstanceUID}.dcm`. */
+  layout?: string | undefined;
+  onExists?: OnExists | undefined;
   onStored?: ((file: StoredFile) => void) | undefined;
   onFailed?: ((failure: StoreFailure) => void) | undefined;
   warn?: ((message: string) => void) | undefined;
@@ -48,12 +53,14 @@ export interface StoreScpOptions {
 export class StoreScp {
   readonly files: StoredFile[] = [];
   readonly failures: StoreFailure[] = [];
-  readonly ledger: Ledger = { received: 0, stored: 0, failed: 0, bytes: 0 };
+  readonly ledger: Ledger = { received: 0, stored: 0, failed: 0, skipped: 0, bytes: 0 };
   private readonly options: StoreScpOptions;
+  private readonly layout: Layout;
   private warnedNoRole = new Set<number>();
 
   constructor(options: StoreScpOptions) {
     this.options = options;
+    this.layout = compileLayout(options.layout ?? '{SOPInstanceUID}.dcm');
   }
 
   readonly handler: StoreRequestHandler = (command, context, flow, respond) => {
@@ -74,14 +81,12 @@ export class StoreScp {
     };
     if (this.options.ignore) return this.ignoring(respond);
     if (!sopInstanceUid) return discard(() => fail({ status: STATUS_CANNOT_STORE, message: 'C-STORE-RQ without Affected SOP Instance UID', errorCode: undefined }));
-    let finalPath: string;
-    try {
-      finalPath = resolveInside(this.options.outputDirectory, instanceFileName(sopInstanceUid).name);
-    } catch (err) {
-      return discard(() => fail({ status: STATUS_CANNOT_STORE, message: (err as Error).message, errorCode: undefined }));
-    }
+    const naming = { sopClassUid, sopInstanceUid, transferSyntaxUid: context.transferSyntax };
     return new InstanceWriter({
-      finalPath,
+      root: this.options.outputDirectory,
+      finalName: (head) => this.layout.render(naming, head),
+      headBytes: this.layout.needsDataSet ? LAYOUT_HEAD_BYTES : 0,
+      onExists: this.options.onExists ?? 'overwrite',
       meta: {
         mediaStorageSopClassUid: sopClassUid,
         mediaStorageSopInstanceUid: sopInstanceUid,
@@ -99,6 +104,12 @@ export class StoreScp {
           path: outcome.instance.path, sopClassUid, sopInstanceUid, transferSyntaxUid: context.transferSyntax,
           dataSetBytes: outcome.instance.dataSetBytes, fileBytes: outcome.instance.fileBytes,
         };
+        if (outcome.instance.skipped) {
+          this.ledger.skipped++;
+          this.options.verbose?.(`kept the existing ${file.path} (--on-exists skip)`);
+          respond(0x0000);
+          return;
+        }
         this.ledger.stored++;
         this.ledger.bytes += file.dataSetBytes;
         this.files.push(file);

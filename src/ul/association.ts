@@ -63,6 +63,8 @@ export interface DataListener {
   onClose(error: Error | null): void;
 }
 
+const READ_BUFFER_SIZE = 256 * 1024;
+
 type State = 'Sta1' | 'Sta4' | 'Sta5' | 'Sta6' | 'Sta7' | 'Sta13';
 
 const PRESENTATION_RESULT_WORDS: Record<number, string> = {
@@ -98,9 +100,14 @@ export class Association implements PduHandler {
     this.log = request.logger ?? {};
     this.parser = new PduParser(this, { maxPDataLength: request.maxReceiveLength });
     const { host, port } = request;
+    // Without TLS, reads land in one reused buffer (no allocation per read, so memory stays flat
+    // on a multi-GB instance); everything after the parser that outlives a read copies what it keeps.
     this.socket = request.tls
       ? tls.connect({ ...request.tls, host, port, servername: request.tls.servername ?? (net.isIP(host) ? undefined : host) })
-      : net.connect({ host, port });
+      : net.connect({
+        host, port,
+        onread: { buffer: Buffer.allocUnsafe(READ_BUFFER_SIZE), callback: (n: number, buf: Uint8Array) => { this.onData(buf as Buffer, n); return undefined as unknown as boolean; } },
+      });
     // Without TCP_NODELAY, each small C-STORE-RSP waits on the peer's delayed ACK (~40 ms a sub-operation).
     this.socket.setNoDelay(true);
   }
@@ -137,7 +144,7 @@ export class Association implements PduHandler {
     const connectEvent = request.tls ? 'secureConnect' : 'connect';
     this.arm('connect', request.connectTimeoutMs, `no TCP connection to ${request.host}:${request.port} within ${request.connectTimeoutMs} ms`);
     socket.once(connectEvent, () => this.onTransportConfirm());
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (request.tls) socket.on('data', (chunk: Buffer) => this.onData(chunk, chunk.length));
     socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
     socket.on('close', () => this.onSocketClose());
   }
@@ -178,9 +185,9 @@ export class Association implements PduHandler {
     this.socket.write(rq);
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(buffer: Buffer, length: number): void {
     try {
-      this.parser.push(chunk);
+      this.parser.push(length === buffer.length ? buffer : buffer.subarray(0, length));
     } catch (err) {
       if (err instanceof ProtocolError) {
         this.fail(new AssociationAbortedError(`protocol error from the peer: ${err.message}; association aborted`), true, err.abortReason, ABORT_SOURCE.SERVICE_PROVIDER);

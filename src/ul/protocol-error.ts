@@ -4,7 +4,7 @@
  */
 export class ProtocolError extends Error {
   readonly abortReason: number;
-  constructor(message: string, abortReason = 0x02 /* unrecognized PDU */) {
+  constructor(message: string, abortReason = 0x02 /* unexpected PDU, PS3.8 Table 9-26 */) {
     super(message);
     this.name = 'ProtocolError';
     this.abortReason = abortReason;
