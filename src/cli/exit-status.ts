@@ -37,6 +37,7 @@ export function exitCodeFor(result: RetrieveResult, e: Expectations = {}): numbe
       if (failedAny || unmet) return EXIT.SUBOPERATIONS_FAILED;
       return EXIT.WARNING;
     case 'failure':
+      if (result.planFoundNothing && result.ledger.received === 0 && !(result.counters.completed ?? 0)) return EXIT.NOTHING_MATCHED;
       return result.ledger.stored > 0 || (result.counters.completed ?? 0) > 0 ? EXIT.SUBOPERATIONS_FAILED : EXIT.REFUSED;
     default:
       return EXIT.ASSOCIATION;

@@ -11,23 +11,20 @@ const ALIASES: Record<string, string> = {
 };
 
 /**
- * getscu's long `--patient` and `--study` choose the information model; dcmget's `--study UID`
- * names a study. `--study` followed by something that is not a UID list is getscu's meaning.
+ * getscu's long `--patient` chooses the information model (dcmget's `--patient-root`). Its long
+ * `--study` cannot be carried over: in dcmget, `--study UID` names a study (getscu users type -S,
+ * which stays); guessing from the next argument would mistake `--study 10.0.0.1 104` either way.
  */
-const UID_LIST = /^[0-9.]+([,\\][0-9.]+)*$/;
-
 export function expandGetscuFlags(argv: string[]): string[] {
   const out: string[] = [];
   let passthrough = false;
-  argv.forEach((arg, i) => {
+  argv.forEach((arg) => {
     if (passthrough || arg === '--') {
       passthrough = true;
       out.push(arg);
       return;
     }
-    if (arg === '--patient') out.push('--patient-root');
-    else if (arg === '--study' && !UID_LIST.test(argv[i + 1] ?? '')) out.push('--study-root');
-    else out.push(ALIASES[arg] ?? arg);
+    out.push(arg === '--patient' ? '--patient-root' : ALIASES[arg] ?? arg);
   });
   return out;
 }

@@ -28,6 +28,7 @@ function logLevelOf(flags: Flags): LogLevel {
 export function ledgerNotes(result: RetrieveResult, firstTotal: number | undefined, ignore: boolean): string[] {
   const notes: string[] = [];
   const c = result.counters;
+  if (result.planFoundNothing && result.ledger.received === 0) notes.push('nothing matched: the C-FIND before the C-GET found no match either');
   if (result.status !== undefined && statusCategory(result.status) === 'success' && result.ledger.failed > 0) {
     notes.push(`the SCP reported Success although ${result.ledger.failed} sub-operation(s) failed here`);
   }
@@ -57,7 +58,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  if (!flags.color) chalk.level = 0;
+  // no-color.org: NO_COLOR set and not empty turns colour off (chalk alone honours FORCE_COLOR only).
+  if (!flags.color || (process.env.NO_COLOR ?? '') !== '') chalk.level = 0;
   const level = logLevelOf(flags);
   const at = (l: LogLevel) => RANK[level] >= RANK[l];
   let bar: ProgressBar | undefined;

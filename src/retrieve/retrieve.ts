@@ -3,7 +3,7 @@
 // C-STORE sub-operation, follow the pending counters, and release.
 import fs from 'node:fs/promises';
 import type { NegotiatedContext, UlLogger } from '../ul/association.ts';
-import { AssociationAbortedError, TimeoutError } from '../ul/errors.ts';
+import { AssociationAbortedError, AssociationRejectedError, ConnectionError, TimeoutError } from '../ul/errors.ts';
 import type { CommandSet } from '../dimse/command-set.ts';
 import { describeStatus, statusCategory, type StatusCategory } from '../dimse/status.ts';
 import type { DenaturalizedDataset } from 'dcmjs';
@@ -87,6 +87,9 @@ export interface RetrieveOptions extends PeerOptions {
   totalTimeoutMs?: number | undefined;
 }
 
+/** How long after a C-CANCEL the peer may take to send its final response. */
+export const CANCEL_GRACE_MS = 30_000;
+
 /** The retrieve was stopped on request: by a second Ctrl-C, or an abortSignal. */
 export class CancelledError extends Error {
   constructor(message: string) {
@@ -107,6 +110,8 @@ export interface RetrieveResult {
   ledger: Ledger;
   /** True when a C-CANCEL was sent (on request, or by cancelAfter). */
   cancelled: boolean;
+  /** The plan's C-FIND found no match at all (some PACS then fail the C-GET, e.g. Orthanc 0xC000). */
+  planFoundNothing: boolean;
   files: StoredFile[];
   failures: StoreFailure[];
   contexts: NegotiatedContext[];
@@ -153,7 +158,11 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   const getUid = model.get!;
   const emit = options.onEvent ?? (() => {});
   if (!options.ignore) await fs.mkdir(options.outputDirectory, { recursive: true });
-  const storage = await chooseStorage(options, model, emit);
+  let planFoundNothing = false;
+  const storage = await chooseStorage(options, model, (e) => {
+    if (e.type === 'plan' && e.inventory && e.inventory.instances === 0 && e.inventory.sopClasses.length === 0) planFoundNothing = true;
+    emit(e);
+  });
   if (options.cancelSignal?.aborted || options.abortSignal?.aborted) throw new CancelledError('cancelled before the C-GET started');
   const plan = planContexts([getUid], storage);
   const session = await ScuSession.open({
@@ -180,14 +189,20 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   const result: RetrieveResult = {
     status: undefined, category: 'error', statusText: '', errorComment: undefined, offendingElement: undefined,
     counters: { remaining: undefined, completed: undefined, failed: undefined, warning: undefined },
-    failedSopInstanceUids: [], ledger: store.ledger, cancelled: false, files: store.files, failures: store.failures,
+    failedSopInstanceUids: [], ledger: store.ledger, cancelled: false, planFoundNothing: false, files: store.files, failures: store.failures,
     contexts: session.contexts, error: undefined, elapsedMs: 0,
   };
+  result.planFoundNothing = planFoundNothing;
+  let grace: NodeJS.Timeout | undefined;
   const cancel = () => {
     if (result.cancelled) return;
     result.cancelled = true;
     emit({ type: 'cancelling' });
     session.cancel();
+    // PS3.7 lets the SCP finish the sub-operation in progress; one that ignores C-CANCEL
+    // altogether is aborted after a grace period, so that a single SIGTERM always ends dcmget.
+    grace = setTimeout(() => session.abort(new CancelledError(`the peer did not end the C-GET within ${CANCEL_GRACE_MS / 1000} s of the C-CANCEL; association aborted`)), CANCEL_GRACE_MS);
+    grace.unref();
   };
   const stopWatching = watch(options, started, session, cancel);
   const getContext = session.acceptedContext(getUid);
@@ -220,6 +235,7 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
     await session.closed();
   } finally {
     stopWatching();
+    if (grace) clearTimeout(grace);
   }
   result.elapsedMs = performance.now() - started;
   return result;
@@ -286,6 +302,8 @@ async function chooseStorage(options: RetrieveOptions, model: RetrieveModel, emi
   let inventory: Inventory | undefined;
   if (options.plan !== false && model.find) {
     inventory = await planByFind(options, model).catch((err: Error) => {
+      // A peer that rejects the association or cannot be reached will not take the C-GET's either.
+      if (err instanceof AssociationRejectedError || err instanceof ConnectionError || err instanceof CancelledError) throw err;
       options.warn?.('plan: the C-FIND before the C-GET was refused or failed; proposing the default storage classes (-v says why)');
       options.logger?.verbose?.(`plan: ${err.message}`);
       return undefined;
