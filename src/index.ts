@@ -1,5 +1,5 @@
 // dcmget as a library: `import { retrieve, echo, buildIdentifier, key } from 'dcmget'`.
-export { retrieve, echo, resolveModel, DEFAULT_MAX_PDU } from './retrieve/retrieve.ts';
+export { retrieve, echo, resolveModel, previewContexts, CancelledError, DEFAULT_MAX_PDU, CANCEL_GRACE_MS } from './retrieve/retrieve.ts';
 export type {
   RetrieveOptions, RetrieveResult, RetrieveEvent, PeerOptions, SubOperationCounters, EchoResult,
 } from './retrieve/retrieve.ts';

@@ -49,6 +49,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     program.parse(expandGetscuFlags(argv), { from: 'user' });
     flags = program.opts<Flags>();
+    // Repeatable options have no default in commander's help; an absent one is an empty list.
+    for (const k of ['key', 'patientId', 'study', 'series', 'instance', 'storageClass', 'transferSyntax'] as const) flags[k] ??= [];
     args = program.args;
   } catch (err) {
     if (err instanceof CommanderError) {

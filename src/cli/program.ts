@@ -79,9 +79,9 @@ function aeTitle(value: string): string {
   return value;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 /** Repeatable, and each value may be a list: `--study A --study B` or `--study A,B` or `A\\B`. */
-const collectList = (value: string, previous: string[]) => [...previous, ...value.split(/[,\\]/).map((v) => v.trim()).filter(Boolean)];
+const collectList = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(/[,\\]/).map((v) => v.trim()).filter(Boolean)];
 
 export function buildProgram(): Command {
   return new Command('dcmget')
@@ -102,17 +102,17 @@ export function buildProgram(): Command {
     .addOption(new Option('--total-timeout <seconds>', 'deadline for the whole retrieve, 0 for none').default(0).argParser(seconds('--total-timeout')))
     .addOption(new Option('--echo', 'only check that the peer answers C-ECHO, then exit'))
     .optionsGroup('Query:')
-    .addOption(new Option('--study <uid>', 'retrieve this study; repeat or list (A,B) for several, one C-GET each').default([]).argParser(collectList))
-    .addOption(new Option('--series <uid>', 'retrieve this series (list: several)').default([]).argParser(collectList))
-    .addOption(new Option('--instance <uid>', 'retrieve this instance (list: several)').default([]).argParser(collectList))
-    .addOption(new Option('--patient-id <id>', 'retrieve this patient\'s studies (list: several)').default([]).argParser(collectList))
+    .addOption(new Option('--study <uid>', 'retrieve this study; repeat or list (A,B) for several, one C-GET each').argParser(collectList))
+    .addOption(new Option('--series <uid>', 'retrieve this series (list: several)').argParser(collectList))
+    .addOption(new Option('--instance <uid>', 'retrieve this instance (list: several)').argParser(collectList))
+    .addOption(new Option('--patient-id <id>', 'retrieve this patient\'s studies (list: several)').argParser(collectList))
     .addOption(new Option('--uids-from <file>', 'UIDs one a line from a file, or - for standard input (of --level, default STUDY)'))
     .addOption(new Option('--level <level>', 'Query/Retrieve Level: PATIENT, STUDY, SERIES, IMAGE or FRAME (default: from the most specific UID given)').argParser((v: string) => {
       const l = v.toUpperCase();
       if (!['PATIENT', 'STUDY', 'SERIES', 'IMAGE', 'FRAME'].includes(l)) throw new InvalidArgumentError(`--level takes PATIENT, STUDY, SERIES, IMAGE or FRAME, not "${v}"`);
       return l;
     }))
-    .addOption(new Option('-k, --key <key>', 'a key of the Identifier: Keyword=value, gggg,eeee=value, Sequence[0].Keyword=value; repeat for more').default([]).argParser(collect))
+    .addOption(new Option('-k, --key <key>', 'a key of the Identifier: Keyword=value, gggg,eeee=value, Sequence[0].Keyword=value; repeat for more').argParser(collect))
     .addOption(new Option('--query-json <file>', 'Identifier(s) in the DICOM JSON model (PS3.18 F.2); an array for several'))
     .addOption(new Option('-P, --patient-root', 'Patient Root information model (getscu -P; the default unless only UIDs are given)'))
     .addOption(new Option('-S, --study-root', 'Study Root information model (getscu -S)'))
@@ -122,9 +122,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--dry-run', 'print the Identifier(s) and the presentation contexts that would be proposed; connect to nothing'))
     .optionsGroup('Storage:')
     .addOption(new Option('--no-plan', 'skip the C-FIND that learns which storage classes the match holds; propose the default set'))
-    .addOption(new Option('--storage-class <class>', 'also propose this storage class: UID, keyword (CTImageStorage) or @group (@ct, @mr, @sr, @rt, @non-patient, @all…); repeatable').default([]).argParser(collect))
+    .addOption(new Option('--storage-class <class>', 'also propose this storage class: UID, keyword (CTImageStorage) or @group (@ct, @mr, @sr, @rt, @non-patient, @all…); repeatable').argParser(collect))
     .addOption(new Option('--storage-config <file>', 'storage classes and their contexts from a JSON file (see README)'))
-    .addOption(new Option('--transfer-syntax <ts>', 'propose this transfer syntax (UID or name: explicit, implicit, jpeg-lossless-sv1, j2k-lossless, rle, …), each in a context of its own; repeatable').default([]).argParser(collect))
+    .addOption(new Option('--transfer-syntax <ts>', 'propose this transfer syntax (UID or name: explicit, implicit, jpeg-lossless-sv1, j2k-lossless, rle, …), each in a context of its own; repeatable').argParser(collect))
     .addOption(new Option('--prefer-uncompressed', 'propose only the uncompressed syntaxes (a transcoding PACS then decompresses)'))
     .optionsGroup('Output:')
     .addOption(new Option('--output-directory <dir>', 'where received instances are written, created if missing (getscu -od)').default('.'))
