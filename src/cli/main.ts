@@ -14,6 +14,7 @@ import { buildProgram, type Flags, type LogLevel } from './program.ts';
 import { buildIdentifiers, shortcutsWantStudyRoot, type QueryInput } from './query.ts';
 import { readStorageConfig, resolveStorageClass, syntaxContexts } from './storage-flags.ts';
 import { dryRunText } from './dry-run.ts';
+import { DICOM_TLS_PORT, tlsOptions, userIdentity } from './security-flags.ts';
 import { compileLayout } from '../retrieve/output-layout.ts';
 import { planContexts } from '../retrieve/presentation-contexts.ts';
 import { contextTable, paintStatus, pendingLine, summaryLines } from './report.ts';
@@ -77,7 +78,9 @@ export async function main(argv: string[]): Promise<number> {
   };
   const stdoutJson = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   try {
-    const [peer, portText, ...queryFiles] = args;
+    const [peer, portArg, ...queryFiles] = args;
+    // PS3.15 B.9: DICOM over TLS listens on 2762 unless told otherwise.
+    const portText = portArg ?? (flags.tls ? String(DICOM_TLS_PORT) : undefined);
     if (!peer || !portText) throw new UsageError('missing peer and port: dcmget [options] peer port [query-file...]');
     const port = Number(portText);
     if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new UsageError(`port must be a whole number from 1 to 65535, not "${portText}"`);
@@ -90,6 +93,8 @@ export async function main(argv: string[]): Promise<number> {
       callingAeTitle: flags.aetitle, calledAeTitle: flags.call,
       maxPduLength: flags.maxPdu,
       connectTimeoutMs: flags.timeout * 1000, acseTimeoutMs: flags.acseTimeout * 1000, dimseTimeoutMs: flags.dimseTimeout * 1000,
+      tls: tlsOptions(flags, warn),
+      userIdentity: await userIdentity(flags),
       logger,
     };
     if (flags.echo) {

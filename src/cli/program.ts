@@ -3,8 +3,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { VERSION } from '../dicom/implementation.ts';
 import { DEFAULT_MAX_PDU } from '../retrieve/retrieve.ts';
 import { EXIT_TABLE } from './exit-codes.ts';
+import type { IdentityFlags, TlsFlags } from './security-flags.ts';
 
-export interface Flags {
+export interface Flags extends TlsFlags, IdentityFlags {
   aetitle: string;
   call: string;
   maxPdu: number;
@@ -85,7 +86,7 @@ const collectList = (value: string, previous: string[] | undefined) => [...(prev
 
 export function buildProgram(): Command {
   return new Command('dcmget')
-    .usage('[options] peer port [query-file...]')
+    .usage('[options] peer port [query-file...]   (with --tls, port defaults to 2762)')
     .description('DICOM retrieve (C-GET SCU): fetch studies, series or instances from a PACS into a folder.')
     .argument('[peer]', 'host name or IP address of the C-GET SCP')
     .argument('[port]', 'TCP port of the C-GET SCP')
@@ -101,6 +102,20 @@ export function buildProgram(): Command {
     .addOption(new Option('--dimse-timeout <seconds>', 'longest silence from the peer during an operation, 0 for none (getscu -td)').default(0).argParser(seconds('--dimse-timeout')))
     .addOption(new Option('--total-timeout <seconds>', 'deadline for the whole retrieve, 0 for none').default(0).argParser(seconds('--total-timeout')))
     .addOption(new Option('--echo', 'only check that the peer answers C-ECHO, then exit'))
+    .optionsGroup('Security:')
+    .addOption(new Option('--tls', 'DICOM over TLS (PS3.15 B.9, BCP 195: TLS 1.2+, AEAD suites); the port defaults to 2762'))
+    .addOption(new Option('--tls-ca <file>', 'PEM bundle of the CAs that may sign the peer\'s certificate (default: the system\'s)'))
+    .addOption(new Option('--tls-cert <file>', 'our certificate (PEM), for peers that require one'))
+    .addOption(new Option('--tls-key <file>', 'the private key (PEM) of --tls-cert'))
+    .addOption(new Option('--tls-servername <name>', 'the host name the peer\'s certificate must carry (default: peer)'))
+    .addOption(new Option('--tls-no-verify', 'do NOT verify the peer\'s certificate (loud warning; tests only)'))
+    .addOption(new Option('--user <name>', 'User Identity Negotiation (PS3.7 D.3.3.7): username'))
+    .addOption(new Option('--password-env <var>', 'the password, from this environment variable'))
+    .addOption(new Option('--password-file <file>', 'the password, from the first line of this file'))
+    .addOption(new Option('--password-prompt', 'ask for the password on the terminal (not echoed)'))
+    .addOption(new Option('--jwt-env <var>', 'a JSON Web Token as identity, from this environment variable'))
+    .addOption(new Option('--jwt-file <file>', 'a JSON Web Token as identity, from this file'))
+    .addOption(new Option('--identity-response', 'ask the peer to confirm the identity (positive response requested)'))
     .optionsGroup('Query:')
     .addOption(new Option('--study <uid>', 'retrieve this study; repeat or list (A,B) for several, one C-GET each').argParser(collectList))
     .addOption(new Option('--series <uid>', 'retrieve this series (list: several)').argParser(collectList))

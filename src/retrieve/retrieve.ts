@@ -2,6 +2,8 @@
 // storage contexts (with SCP role selection), send one C-GET-RQ with the Identifier, store each
 // C-STORE sub-operation, follow the pending counters, and release.
 import fs from 'node:fs/promises';
+import type tls from 'node:tls';
+import type { UserIdentityRq } from '../ul/pdu-types.ts';
 import type { NegotiatedContext, UlLogger } from '../ul/association.ts';
 import { AssociationAbortedError, AssociationRejectedError, ConnectionError, TimeoutError } from '../ul/errors.ts';
 import type { CommandSet } from '../dimse/command-set.ts';
@@ -31,6 +33,10 @@ export interface PeerOptions {
   connectTimeoutMs?: number | undefined;
   acseTimeoutMs?: number | undefined;
   dimseTimeoutMs?: number | undefined;
+  /** DICOM over TLS (node:tls options: ca, cert, key, minVersion, ciphers, rejectUnauthorized…). */
+  tls?: tls.ConnectionOptions | undefined;
+  /** PS3.7 D.3.3.7 User Identity Negotiation. */
+  userIdentity?: UserIdentityRq | undefined;
   logger?: UlLogger | undefined;
 }
 
@@ -139,6 +145,8 @@ function sessionOptions(peer: PeerOptions) {
     connectTimeoutMs: peer.connectTimeoutMs ?? 30_000,
     acseTimeoutMs: peer.acseTimeoutMs ?? 30_000,
     dimseTimeoutMs: peer.dimseTimeoutMs ?? 0,
+    tls: peer.tls,
+    userIdentity: peer.userIdentity,
     logger: peer.logger,
   };
 }

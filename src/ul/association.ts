@@ -65,6 +65,13 @@ export interface DataListener {
 
 const READ_BUFFER_SIZE = 256 * 1024;
 
+/** OpenSSL's verdicts on a certificate chain that does not lead to a trusted CA (or is stale). */
+const TLS_TRUST_ERRORS = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'INVALID_CA',
+]);
+
 type State = 'Sta1' | 'Sta4' | 'Sta5' | 'Sta6' | 'Sta7' | 'Sta13';
 
 const PRESENTATION_RESULT_WORDS: Record<number, string> = {
@@ -347,8 +354,12 @@ export class Association implements PduHandler {
       case 'ECONNREFUSED': message = `connection refused by ${where}: is a DICOM server listening on that port?`; break;
       case 'ENOTFOUND': case 'EAI_AGAIN': message = `cannot resolve host ${this.request.host}`; break;
       case 'EHOSTUNREACH': case 'ENETUNREACH': message = `${where} is unreachable`; break;
-      case 'ECONNRESET': case 'EPIPE': message = `connection to ${where} reset by the peer`; break;
-      default: message = `connection to ${where} failed: ${err.message}`;
+      case 'ECONNRESET': case 'EPIPE': message = `connection to ${where} reset by the peer${this.request.tls && this.state === 'Sta4' ? ' during the TLS handshake (does it want a client certificate: --tls-cert/--tls-key?)' : ''}`; break;
+      case 'ERR_TLS_CERT_ALTNAME_INVALID': message = `TLS: the certificate of ${where} is not valid for that name (${err.message}); connect by the name it carries, or give it with --tls-servername`; break;
+      default:
+        message = TLS_TRUST_ERRORS.has(err.code ?? '')
+          ? `TLS: the certificate of ${where} is not trusted (${err.code}: ${err.message}); give the CA that signed it with --tls-ca`
+          : `connection to ${where} failed: ${err.message}`;
     }
     const error = this.state === 'Sta4' || this.state === 'Sta5' && err.code !== 'ECONNRESET'
       ? new ConnectionError(message, err.code)
