@@ -15,6 +15,8 @@ import { buildIdentifiers, shortcutsWantStudyRoot, type QueryInput } from './que
 import { readStorageConfig, resolveStorageClass, syntaxContexts } from './storage-flags.ts';
 import { dryRunText } from './dry-run.ts';
 import { DICOM_TLS_PORT, tlsOptions, userIdentity } from './security-flags.ts';
+import { defaultConfigPath, loadConfig, namedPeer, type NamedPeer } from './peer-config.ts';
+import type { Command } from 'commander';
 import { compileLayout } from '../retrieve/output-layout.ts';
 import { planContexts } from '../retrieve/presentation-contexts.ts';
 import { contextTable, paintStatus, pendingLine, summaryLines } from './report.ts';
@@ -41,6 +43,36 @@ export function ledgerNotes(result: RetrieveResult, firstTotal: number | undefin
     notes.push(`the first pending response announced ${firstTotal} sub-operations; the final counters add up to ${finalTotal}`);
   }
   return notes;
+}
+
+/** A named peer fills what neither the command line nor a DCMGET_* variable set. */
+function applyNamedPeer(program: Command, flags: Flags, p: NamedPeer): void {
+  const unset = (key: string) => {
+    const source = program.getOptionValueSource(key);
+    return source === undefined || source === 'default';
+  };
+  const set = <K extends keyof Flags>(key: K, value: Flags[K] | undefined) => {
+    if (value !== undefined && unset(key as string)) flags[key] = value;
+  };
+  set('call', p.aet);
+  set('aetitle', p.callingAet);
+  set('maxPdu', p.maxPdu);
+  set('timeout', p.timeouts?.connect);
+  set('acseTimeout', p.timeouts?.acse);
+  set('dimseTimeout', p.timeouts?.dimse);
+  set('totalTimeout', p.timeouts?.total);
+  if (p.tls) {
+    set('tls', true);
+    set('tlsCa', p.tls.ca);
+    set('tlsCert', p.tls.cert);
+    set('tlsKey', p.tls.key);
+    set('tlsServername', p.tls.servername);
+    set('tlsNoVerify', p.tls.noVerify);
+  }
+  if (!flags.jwtEnv && !flags.jwtFile) {
+    set('user', p.user);
+    if (!flags.passwordFile && !flags.passwordPrompt) set('passwordEnv', p.passwordEnv);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -78,10 +110,16 @@ export async function main(argv: string[]): Promise<number> {
   };
   const stdoutJson = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   try {
-    const [peer, portArg, ...queryFiles] = args;
+    const config = loadConfig(flags.config);
+    const named = namedPeer(config, args[0], args[1]);
+    if (named) applyNamedPeer(program, flags, named);
+    const [peer, portArg, ...queryFiles] = named ? [named.host, String(named.port), ...args.slice(1)] : args;
     // PS3.15 B.9: DICOM over TLS listens on 2762 unless told otherwise.
     const portText = portArg ?? (flags.tls ? String(DICOM_TLS_PORT) : undefined);
-    if (!peer || !portText) throw new UsageError('missing peer and port: dcmget [options] peer port [query-file...]');
+    if (!peer) throw new UsageError('missing peer and port: dcmget [options] peer port [query-file...], or a named peer');
+    if (!portText || (!named && !/^\d+$/.test(portText) && !flags.tls && args.length < 2)) {
+      throw new UsageError(`"${peer}" needs a port (dcmget [options] peer port …), or must be a named peer in ${config.file ?? defaultConfigPath()}`);
+    }
     const port = Number(portText);
     if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new UsageError(`port must be a whole number from 1 to 65535, not "${portText}"`);
     if (flags.maxPdu !== 0 && flags.maxPdu < 4096) throw new UsageError(`--max-pdu must be 0 (no limit) or at least 4096, not ${flags.maxPdu}`);

@@ -13,6 +13,7 @@ export interface Flags extends TlsFlags, IdentityFlags {
   acseTimeout: number;
   dimseTimeout: number;
   totalTimeout: number;
+  config?: string;
   echo?: boolean;
   patientRoot?: boolean;
   studyRoot?: boolean;
@@ -94,14 +95,15 @@ export function buildProgram(): Command {
     .version(VERSION, '--version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help and exit')
     .optionsGroup('Network:')
-    .addOption(new Option('--aetitle <aetitle>', 'our calling AE title (getscu -aet)').default('DCMGET').argParser(aeTitle))
-    .addOption(new Option('--call <aetitle>', 'the called AE title of the peer (getscu -aec)').default('ANY-SCP').argParser(aeTitle))
-    .addOption(new Option('--max-pdu <bytes>', 'maximum PDU length we receive, 4096..4294967295, or 0 for no limit (getscu -pdu)').default(DEFAULT_MAX_PDU).argParser(integer('--max-pdu', 0, 0xffffffff)))
-    .addOption(new Option('--timeout <seconds>', 'TCP connection timeout (getscu -to)').default(30).argParser(seconds('--timeout')))
-    .addOption(new Option('--acse-timeout <seconds>', 'timeout for association negotiation and release (getscu -ta)').default(30).argParser(seconds('--acse-timeout')))
-    .addOption(new Option('--dimse-timeout <seconds>', 'longest silence from the peer during an operation, 0 for none (getscu -td)').default(0).argParser(seconds('--dimse-timeout')))
-    .addOption(new Option('--total-timeout <seconds>', 'deadline for the whole retrieve, 0 for none').default(0).argParser(seconds('--total-timeout')))
+    .addOption(new Option('--aetitle <aetitle>', 'our calling AE title (getscu -aet)').default('DCMGET').argParser(aeTitle).env('DCMGET_AET'))
+    .addOption(new Option('--call <aetitle>', 'the called AE title of the peer (getscu -aec)').default('ANY-SCP').argParser(aeTitle).env('DCMGET_CALL'))
+    .addOption(new Option('--max-pdu <bytes>', 'maximum PDU length we receive, 4096..4294967295, or 0 for no limit (getscu -pdu)').default(DEFAULT_MAX_PDU).argParser(integer('--max-pdu', 0, 0xffffffff)).env('DCMGET_MAX_PDU'))
+    .addOption(new Option('--timeout <seconds>', 'TCP connection timeout (getscu -to)').default(30).argParser(seconds('--timeout')).env('DCMGET_TIMEOUT'))
+    .addOption(new Option('--acse-timeout <seconds>', 'timeout for association negotiation and release (getscu -ta)').default(30).argParser(seconds('--acse-timeout')).env('DCMGET_ACSE_TIMEOUT'))
+    .addOption(new Option('--dimse-timeout <seconds>', 'longest silence from the peer during an operation, 0 for none (getscu -td)').default(0).argParser(seconds('--dimse-timeout')).env('DCMGET_DIMSE_TIMEOUT'))
+    .addOption(new Option('--total-timeout <seconds>', 'deadline for the whole retrieve, 0 for none').default(0).argParser(seconds('--total-timeout')).env('DCMGET_TOTAL_TIMEOUT'))
     .addOption(new Option('--echo', 'only check that the peer answers C-ECHO, then exit'))
+    .addOption(new Option('--config <file>', 'named peers (default ~/.config/dcmget/config.json): dcmget NAME … then needs no host, port or AE titles').env('DCMGET_CONFIG'))
     .optionsGroup('Security:')
     .addOption(new Option('--tls', 'DICOM over TLS (PS3.15 B.9, BCP 195: TLS 1.2+, AEAD suites); the port defaults to 2762'))
     .addOption(new Option('--tls-ca <file>', 'PEM bundle of the CAs that may sign the peer\'s certificate (default: the system\'s)'))
@@ -142,7 +144,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--transfer-syntax <ts>', 'propose this transfer syntax (UID or name: explicit, implicit, jpeg-lossless-sv1, j2k-lossless, rle, …), each in a context of its own; repeatable').argParser(collect))
     .addOption(new Option('--prefer-uncompressed', 'propose only the uncompressed syntaxes (a transcoding PACS then decompresses)'))
     .optionsGroup('Output:')
-    .addOption(new Option('--output-directory <dir>', 'where received instances are written, created if missing (getscu -od)').default('.'))
+    .addOption(new Option('--output-directory <dir>', 'where received instances are written, created if missing (getscu -od)').default('.').env('DCMGET_OUTPUT_DIRECTORY'))
     .addOption(new Option('--layout <template>', 'file path under the output folder, with {Keyword} or {gggg,eeee} placeholders from each instance').default('{SOPInstanceUID}.dcm'))
     .addOption(new Option('--on-exists <mode>', 'when the file exists: overwrite, skip, rename (add -1, -2…) or fail').choices(['overwrite', 'skip', 'rename', 'fail']).default('overwrite'))
     .addOption(new Option('--ignore', 'receive and acknowledge instances but store nothing (as getscu --ignore)'))
@@ -155,7 +157,7 @@ export function buildProgram(): Command {
     .optionsGroup('Display and logging:')
     .addOption(new Option('--no-progress', 'no live progress bar, even on a terminal (one plain line per pending response)'))
     .addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1; FORCE_COLOR=1 forces them)'))
-    .addOption(new Option('--log-level <level>', 'error, warn, info (default), verbose or debug').choices(LOG_LEVELS))
+    .addOption(new Option('--log-level <level>', 'error, warn, info (default), verbose or debug').choices(LOG_LEVELS).env('DCMGET_LOG_LEVEL'))
     .addOption(new Option('-q, --quiet', 'print errors only (--log-level error)'))
     .addOption(new Option('-v, --verbose', 'association and DIMSE details, the negotiated presentation contexts (--log-level verbose)'))
     .addOption(new Option('-d, --debug', 'PDU-level trace and stack traces (--log-level debug)'))
