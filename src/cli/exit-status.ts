@@ -25,6 +25,11 @@ export function exitCodeFor(result: RetrieveResult, e: Expectations = {}): numbe
   if (result.error) return exitCodeForError(result.error);
   if (result.failures.some((f) => f.errorCode !== undefined)) return EXIT.LOCAL_IO;
   if (result.category === 'cancel' || result.cancelled) return EXIT.CANCELLED;
+  const sp = result.secondPass;
+  if (sp && sp.stillMissing.length === 0 && result.failures.length === 0) {
+    // The second pass brought home everything the first one missed.
+    return unmetExpectations(result, e).length ? EXIT.SUBOPERATIONS_FAILED : (result.counters.warning ?? 0) > 0 ? EXIT.WARNING : EXIT.SUCCESS;
+  }
   const failedAny = result.failures.length > 0 || (result.counters.failed ?? 0) > 0 || result.failedSopInstanceUids.length > 0;
   const unmet = unmetExpectations(result, e).length > 0;
   switch (result.category) {

@@ -41,6 +41,10 @@ export function resultJson(result: RetrieveResult, run: RunInfo, exitCode: numbe
       sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid, status: f.status, statusHex: formatStatus(f.status), message: f.message,
     })),
     failedSopInstanceUids: result.failedSopInstanceUids,
+    secondPass: result.secondPass ? {
+      missing: result.secondPass.missing, recovered: result.secondPass.recovered, stillMissing: result.secondPass.stillMissing,
+      passes: result.secondPass.passes, reasons: Object.fromEntries(result.secondPass.reasons),
+    } : null,
     contexts: result.contexts.map((c) => ({
       id: c.id, abstractSyntax: c.abstractSyntax, accepted: c.accepted, result: c.result,
       transferSyntax: c.accepted ? c.transferSyntax : null, scpRole: c.scpRole,
@@ -75,5 +79,7 @@ export function eventJson(e: RetrieveEvent): Record<string, unknown> | undefined
       return { event: 'final', time, status: e.status, statusHex: formatStatus(e.status), category: statusCategory(e.status), ...nullable(e.counters) };
     case 'released':
       return { event: 'released', time };
+    case 'second-pass':
+      return { event: 'second-pass', time, missing: e.report.missing.length, recovered: e.report.recovered, stillMissing: e.report.stillMissing, passes: e.report.passes };
   }
 }

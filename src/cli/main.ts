@@ -35,8 +35,9 @@ export function ledgerNotes(result: RetrieveResult, firstTotal: number | undefin
   if (result.status !== undefined && statusCategory(result.status) === 'success' && result.ledger.failed > 0) {
     notes.push(`the SCP reported Success although ${result.ledger.failed} sub-operation(s) failed here`);
   }
-  if (c.completed !== undefined && c.completed !== result.ledger.stored && !ignore && !result.error) {
-    notes.push(`the SCP counted ${c.completed} completed sub-operation(s); dcmget stored ${result.ledger.stored}`);
+  const firstPassStored = result.ledger.stored - (result.secondPass?.recovered.length ?? 0);
+  if (c.completed !== undefined && c.completed !== firstPassStored && !ignore && !result.error) {
+    notes.push(`the SCP counted ${c.completed} completed sub-operation(s); dcmget stored ${firstPassStored}`);
   }
   const finalTotal = (c.completed ?? 0) + (c.failed ?? 0) + (c.warning ?? 0);
   if (firstTotal !== undefined && c.completed !== undefined && firstTotal !== finalTotal && !result.cancelled && !result.error) {
@@ -223,6 +224,7 @@ export async function main(argv: string[]): Promise<number> {
         identifiers,
         outputDirectory: flags.outputDirectory,
         plan: flags.plan,
+        retry: flags.retry,
         storage,
         extraStorageClasses,
         contextSyntaxes,

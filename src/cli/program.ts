@@ -29,6 +29,7 @@ export interface Flags extends TlsFlags, IdentityFlags {
   queryJson?: string;
   dryRun?: boolean;
   plan: boolean;
+  retry: boolean;
   storageClass: string[];
   storageConfig?: string;
   transferSyntax: string[];
@@ -138,6 +139,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--relational', 'ask for relational retrieve (SOP Class Extended Negotiation, PS3.4 C.5.3)'))
     .addOption(new Option('--dry-run', 'print the Identifier(s) and the presentation contexts that would be proposed; connect to nothing'))
     .optionsGroup('Storage:')
+    .addOption(new Option('--no-retry', 'no second pass for instances the first C-GET did not bring'))
     .addOption(new Option('--no-plan', 'skip the C-FIND that learns which storage classes the match holds; propose the default set'))
     .addOption(new Option('--storage-class <class>', 'also propose this storage class: UID, keyword (CTImageStorage) or @group (@ct, @mr, @sr, @rt, @non-patient, @all…); repeatable').argParser(collect))
     .addOption(new Option('--storage-config <file>', 'storage classes and their contexts from a JSON file (see README)'))

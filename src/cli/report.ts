@@ -75,6 +75,12 @@ export function summaryLines(result: RetrieveResult, outputDirectory: string, ig
     for (const uid of result.failedSopInstanceUids.slice(0, 20)) lines.push(`    ${uid}`);
     if (result.failedSopInstanceUids.length > 20) lines.push(`    … and ${result.failedSopInstanceUids.length - 20} more`);
   }
+  const sp = result.secondPass;
+  if (sp) {
+    lines.push(paint(sp.stillMissing.length ? 'warning' : 'success', `second pass: recovered ${sp.recovered.length} of ${sp.missing.length} missing instance(s) in ${sp.passes} pass(es)`));
+    for (const uid of sp.stillMissing.slice(0, 20)) lines.push(paint('failure', `  still missing: ${uid}: ${sp.reasons.get(uid) ?? 'not sent by the peer'}`));
+    if (sp.stillMissing.length > 20) lines.push(`  … and ${sp.stillMissing.length - 20} more`);
+  }
   for (const f of result.failures.slice(0, 20)) {
     lines.push(paint('failure', `  not stored: ${f.sopInstanceUid || '(no UID)'}: ${formatStatus(f.status)} ${f.message}`));
   }

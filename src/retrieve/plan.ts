@@ -132,3 +132,61 @@ function merge(into: Inventory, part: Inventory): void {
   }
   into.instances = (into.instances ?? 0) + (part.instances ?? 0);
 }
+
+export interface LocatedInstance {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  /** Where the peer answers SOP Class UID at the instance level. */
+  sopClassUid: string | undefined;
+}
+
+/**
+ * Every instance of the match, with its study and series (PS3.4 C.6.1.2 hierarchical search:
+ * studies, then their series, then their instances). Used by the second pass, whose IMAGE-level
+ * C-GETs need the higher levels' unique keys. Undefined when the match is too large to walk.
+ */
+export async function enumerateInstances(session: ScuSession, model: RetrieveModel, identifier: DenaturalizedDataset): Promise<LocatedInstance[] | undefined> {
+  if (!model.find || model.levels.length === 0) return undefined;
+  const context = session.acceptedContext(model.find);
+  if (!context) return undefined;
+  const ts = context.transferSyntax;
+  const find = async (ds: DenaturalizedDataset, tags: number[]) => {
+    const rows: Map<number, string[]>[] = [];
+    const final = await session.find(context, encodeIdentifier(ds, ts), (r) => rows.push(values(r, ts, tags)));
+    if (statusCategory(final.command.status ?? 0) !== 'success') throw new Error(`C-FIND answered 0x${(final.command.status ?? 0).toString(16)}`);
+    return rows;
+  };
+  const patientId = getKeyValue(identifier, T.patientId)?.[0];
+  const withPatient = patientId ? [key('PatientID', patientId)] : [];
+  const level = getKeyValue(identifier, T.level)?.[0] ?? 'STUDY';
+  let studies = getKeyValue(identifier, T.studyUid) ?? [];
+  if (level === 'PATIENT' || studies.length === 0) {
+    const rows = await find({ ...identifier, ...buildIdentifier([key('QueryRetrieveLevel', 'STUDY'), key('StudyInstanceUID', studies.join('\\'))]) }, [T.studyUid]);
+    studies = rows.map((r) => r.get(T.studyUid)?.[0]).filter((u): u is string => !!u);
+  }
+  const out: LocatedInstance[] = [];
+  const wantedSeries = level === 'SERIES' || level === 'IMAGE' ? getKeyValue(identifier, T.seriesUid) : undefined;
+  const wantedInstances = level === 'IMAGE' ? new Set(getKeyValue(identifier, T.sopInstanceUid) ?? []) : undefined;
+  let seriesQueries = 0;
+  for (const study of studies) {
+    let series = wantedSeries;
+    if (!series?.length) {
+      const rows = await find(buildIdentifier([key('QueryRetrieveLevel', 'SERIES'), key('StudyInstanceUID', study), key('SeriesInstanceUID', ''), ...withPatient]), [T.seriesUid]);
+      series = rows.map((r) => r.get(T.seriesUid)?.[0]).filter((u): u is string => !!u);
+    }
+    for (const s of series) {
+      if (++seriesQueries > MAX_SERIES_QUERIES) return undefined;
+      const rows = await find(buildIdentifier([
+        key('QueryRetrieveLevel', 'IMAGE'), key('StudyInstanceUID', study), key('SeriesInstanceUID', s),
+        key('SOPInstanceUID', ''), key('SOPClassUID', ''), ...withPatient,
+      ]), [T.sopInstanceUid, T.sopClassUid]);
+      for (const r of rows) {
+        const sop = r.get(T.sopInstanceUid)?.[0];
+        if (!sop || (wantedInstances?.size && !wantedInstances.has(sop))) continue;
+        out.push({ studyInstanceUid: study, seriesInstanceUid: s, sopInstanceUid: sop, sopClassUid: r.get(T.sopClassUid)?.[0] });
+      }
+    }
+  }
+  return out;
+}

@@ -18,6 +18,7 @@ import { countContexts, MAX_PRESENTATION_CONTEXTS, planContexts, type StoragePro
 import { buildProposal } from './storage-proposal.ts';
 import type { OnExists } from './instance-writer.ts';
 import { findContexts, survey, type Inventory } from './plan.ts';
+import { secondPass, type SecondPassReport } from './second-pass.ts';
 import { ScuSession } from './scu-session.ts';
 import { StoreScp, type Ledger, type StoreFailure, type StoredFile } from './store-scp.ts';
 
@@ -55,7 +56,8 @@ export type RetrieveEvent =
   | { type: 'failed'; failure: StoreFailure }
   | { type: 'cancelling' }
   | { type: 'final'; status: number; counters: SubOperationCounters }
-  | { type: 'released' };
+  | { type: 'released' }
+  | { type: 'second-pass'; report: SecondPassReport };
 
 export interface RetrieveOptions extends PeerOptions {
   /** Query/Retrieve model: a name ('patient', 'study', 'patient-study-only', …) or a GET SOP Class UID. */
@@ -74,6 +76,8 @@ export interface RetrieveOptions extends PeerOptions {
   extraStorageClasses?: string[] | undefined;
   /** The contexts each storage class gets, as lists of transfer syntaxes (--transfer-syntax). */
   contextSyntaxes?: string[][] | undefined;
+  /** Ask again, at IMAGE level, for what the first C-GET did not bring (default true; --no-retry). */
+  retry?: boolean | undefined;
   /** Relational retrieve by SOP Class Extended Negotiation (PS3.4 C.5.3). */
   relational?: boolean | undefined;
   /** Where files land under outputDirectory (output-layout.ts); default `{SOPInstanceUID}.dcm`. */
@@ -118,6 +122,8 @@ export interface RetrieveResult {
   cancelled: boolean;
   /** The plan's C-FIND found no match at all (some PACS then fail the C-GET, e.g. Orthanc 0xC000). */
   planFoundNothing: boolean;
+  /** What the second pass found missing, recovered, and could not (with reasons). */
+  secondPass: SecondPassReport | undefined;
   files: StoredFile[];
   failures: StoreFailure[];
   contexts: NegotiatedContext[];
@@ -197,7 +203,7 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   const result: RetrieveResult = {
     status: undefined, category: 'error', statusText: '', errorComment: undefined, offendingElement: undefined,
     counters: { remaining: undefined, completed: undefined, failed: undefined, warning: undefined },
-    failedSopInstanceUids: [], ledger: store.ledger, cancelled: false, planFoundNothing: false, files: store.files, failures: store.failures,
+    failedSopInstanceUids: [], ledger: store.ledger, cancelled: false, planFoundNothing: false, secondPass: undefined, files: store.files, failures: store.failures,
     contexts: session.contexts, error: undefined, elapsedMs: 0,
   };
   result.planFoundNothing = planFoundNothing;
@@ -235,6 +241,24 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
     }
     await session.release().catch((err: Error) => options.warn?.(`release failed: ${err.message}`));
     emit({ type: 'released' });
+    const c = result.counters;
+    const sentSome = (c.completed ?? 0) + (c.failed ?? 0) + (c.warning ?? 0) > 0 || store.ledger.received > 0;
+    if (options.retry !== false && !options.ignore && !result.cancelled && !planFoundNothing && sentSome
+      && (result.failedSopInstanceUids.length > 0 || result.category === 'failure' || (c.failed ?? 0) > 0)) {
+      result.secondPass = await secondPass({
+        open: (p) => ScuSession.open({ ...sessionOptions(options), presentationContexts: p.contexts, roleSelections: p.roleSelections }),
+        model,
+        identifiers: options.identifiers,
+        store,
+        failedUids: result.failedSopInstanceUids,
+        mayHaveUnsent: result.category === 'failure' || result.failedSopInstanceUids.length < (c.failed ?? 0),
+        firstContexts: result.contexts,
+        extraStorageClasses: options.extraStorageClasses ?? [],
+        verbose: options.logger?.verbose,
+        onPass: (pass, syntax, wanted) => options.logger?.verbose?.(`second pass ${pass}: asking for ${wanted} instance(s) with ${syntax} only`),
+      });
+      if (result.secondPass) emit({ type: 'second-pass', report: result.secondPass });
+    }
   } catch (err) {
     result.error = err as Error;
     result.category = 'error';

@@ -202,15 +202,23 @@ describe('C-GET responses', () => {
 
   for (const failedList of ['identifier', 'command'] as const) {
     test(`a failed sub-operation, Failed SOP Instance UID List in the ${failedList === 'command' ? 'command PDV (DCMTK quirk)' : 'Identifier'} → 4`, async () => {
-      const c = await run({ get: { outcomes: { 1: 'fail' }, final: { failedList } } });
+      // --no-retry: the first pass as the SCP ended it (the second pass is tested below).
+      const c = await run({ get: { outcomes: { 1: 'fail' }, final: { failedList } } }, { args: ['--no-retry'] });
       check(c, 4, /0xB000/, [s1[0]!, s1[2]!]);
       assert.match(c.r.stderr, new RegExp(`Failed SOP Instance UID List \\(1\\)[\\s\\S]*${s1[1]!.sopInstanceUid.replace(/\./g, '\\.')}`));
     });
   }
 
   test('a failed sub-operation, no counters in any response, only the list → 4', async () => {
-    const c = await run({ get: { pending: 'bare', outcomes: { 1: 'fail' }, final: { counters: false } } });
+    const c = await run({ get: { pending: 'bare', outcomes: { 1: 'fail' }, final: { counters: false } } }, { args: ['--no-retry'] });
     check(c, 4, /0xB000/, [s1[0]!, s1[2]!]);
+  });
+
+  test('a failed sub-operation is asked for again at IMAGE level (second pass) → 0, all arrive', async () => {
+    const c = await run({ get: { outcomes: { 1: 'fail' } } });
+    check(c, 0, /second pass: recovered 1 of 1 missing instance/, s1);
+    const gets = c.scp.events.filter((e) => e.type === 'c-get-rq');
+    assert.ok(gets.length >= 2, 'a second C-GET was sent');
   });
 
   test('a sub-operation with a warning → 3', async () => {
@@ -406,7 +414,7 @@ describe('protocol misbehaviour', () => {
   });
 
   test('an unreadable Identifier in the final response: a warning, the counters still count → 4', async () => {
-    const c = await run({ get: { outcomes: { 1: 'fail' }, misbehave: { at: -1, kind: 'garbled-identifier' } } });
+    const c = await run({ get: { outcomes: { 1: 'fail' }, misbehave: { at: -1, kind: 'garbled-identifier' } } }, { args: ['--no-retry'] });
     check(c, 4, /0xB000/, [s1[0]!, s1[2]!]);
     assert.match(c.r.stderr, /Identifier/i);
   });

@@ -99,3 +99,41 @@ describe('dcmget against real dcmqrscp', () => {
     assert.equal(c.failed, missing.length);
   });
 });
+
+describe('second pass against dcmqrscp accepting compressed syntaxes', () => {
+  let compressed: DcmqrscpServer;
+  before(async () => {
+    compressed = await startDcmqrscp({ files: INSTANCES.map((i) => i.path), acceptAllTransferSyntaxes: true });
+  });
+  after(async () => { await compressed?.stop(); });
+
+  test('instances stored compressed come home in their stored syntax on later passes, byte-identical', async () => {
+    const s2 = INSTANCES.filter((i) => i.file.includes('-s2-'));
+    const od = out();
+    const r = await runDcmget(['--study', s2[0]!.studyInstanceUID, ...peer(compressed), '-od', od]);
+    const got = new Map<string, Awaited<ReturnType<typeof checkReceived>>>();
+    for (const f of listFiles(od)) {
+      const c = await checkReceived(f);
+      got.set(c.original.sopInstanceUID, c);
+    }
+    for (const i of s2.filter((x) => !x.private && !UNCOMPRESSED.has(x.transferSyntaxUID) && x.transferSyntaxUID !== DEFLATED)) {
+      assert.ok(got.get(i.sopInstanceUID)?.identical, `${i.file} (${i.transferSyntaxUID}) recovered byte-identical`);
+    }
+    assert.match(r.stderr, /second pass: recovered \d+ of \d+ missing instance/);
+    // The private class is not a class dcmqrscp's profile accepts: reported with the reason, exit 4.
+    const priv = s2.find((i) => i.private)!;
+    assert.ok(!got.has(priv.sopInstanceUID));
+    assert.match(r.stderr, new RegExp(`still missing: ${priv.sopInstanceUID.replace(/\./g, '\\.')}: `));
+    assert.equal(r.code, 4, r.stderr);
+    assert.equal(got.size, s2.length - 1);
+  });
+
+  test('--no-retry leaves them missing (first pass only)', async () => {
+    const s2 = INSTANCES.filter((i) => i.file.includes('-s2-'));
+    const od = out();
+    const r = await runDcmget(['--no-retry', '--study', s2[0]!.studyInstanceUID, ...peer(compressed), '-od', od]);
+    assert.equal(r.code, 4, r.stderr);
+    assert.doesNotMatch(r.stderr, /second pass/);
+    assert.ok(listFiles(od).length < s2.length - 1);
+  });
+});

@@ -141,3 +141,27 @@ describe('dcmget against real Orthanc', () => {
     assert.deepEqual(listFiles(od), []);
   });
 });
+
+describe('second pass against an Orthanc that cannot send one class', () => {
+  let strict: OrthancServer;
+  before(async () => {
+    // Without UnknownSopClassAccepted, Orthanc 1.10 rejects the private class's context and ends
+    // the whole C-GET with 0xC000 at that instance: the instances after it are never sent.
+    strict = await startOrthanc();
+    await strict.upload(mixed.map((i) => i.path));
+  });
+  after(async () => { await strict?.stop(); });
+
+  test('what the 0xC000 end left unsent comes home byte-identical; the private class is explained', async () => {
+    const od = out();
+    const r = await runDcmget(['--study', s2, '-aec', strict.aet, '127.0.0.1', String(strict.dicomPort), '-od', od]);
+    assert.match(r.stderr, /0xC000/);
+    assert.match(r.stderr, /second pass: recovered \d+ of \d+ missing instance/);
+    const priv = mixed.find((i) => i.private)!;
+    const files = listFiles(od);
+    assert.equal(files.length, mixed.length - 1);
+    for (const f of files) assert.ok((await checkReceived(f, { requireIdentical: true })).identical);
+    assert.match(r.stderr, new RegExp(`still missing: ${priv.sopInstanceUID.replace(/\./g, '\\.')}: the peer rejected its SOP class`));
+    assert.equal(r.code, 4, r.stderr);
+  });
+});
