@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { DatasetSink, Flow } from '../dimse/channel.ts';
 import { encodeFileMetaInformation, type FileMetaInformation } from '../dicom/part10.ts';
 import { resolveInside } from './output-path.ts';
+import { makeDirectory } from './make-directory.ts';
 import { BLOCK_SIZE, giveBlock, takeBlock } from './block-pool.ts';
 import { syntaxMismatch } from './syntax-check.ts';
 
@@ -194,7 +195,7 @@ export class InstanceWriter implements DatasetSink {
   /** Moves the complete temporary file to its final name, as --on-exists says. */
   private async place(head: Buffer | undefined): Promise<{ path: string; skipped: boolean }> {
     const finalPath = resolveInside(this.options.root, this.options.finalName(head));
-    await fs.promises.mkdir(path.dirname(finalPath), { recursive: true });
+    await makeDirectory(path.dirname(finalPath));
     if (this.options.onExists === 'overwrite') {
       await fs.promises.rename(this.tempPath, finalPath);
       return { path: finalPath, skipped: false };
@@ -245,7 +246,8 @@ export class InstanceWriter implements DatasetSink {
     const outOfResources = OUT_OF_RESOURCES.has(err.code ?? '');
     this.failure = {
       status: outOfResources ? STATUS_OUT_OF_RESOURCES : STATUS_CANNOT_STORE,
-      message: err.code === 'EEXIST' || err.syntax ? err.message : `cannot write ${this.tempPath}: ${err.code ?? ''} ${err.message}`.trim(),
+      // Node's messages start with the code already ("ENOSPC: no space left on device, write").
+      message: err.code === 'EEXIST' || err.syntax ? err.message : `cannot write ${this.tempPath}: ${err.message}`,
       error: err.syntax ? undefined : err,
     };
     if (this.waitingDrain) {

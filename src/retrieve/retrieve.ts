@@ -15,7 +15,8 @@ import { readStrings } from '../dicom/data-set-reader.ts';
 import { retrieveModelByName, retrieveModelByUid, type RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import { UsageError } from '../dicom/usage-error.ts';
 import { countContexts, MAX_PRESENTATION_CONTEXTS, planContexts, type StorageProposal } from './presentation-contexts.ts';
-import { buildProposal } from './storage-proposal.ts';
+import { buildProposal, deferredClasses } from './storage-proposal.ts';
+import { makeDirectory, probeWritable } from './make-directory.ts';
 import type { OnExists } from './instance-writer.ts';
 import { findContexts, survey, type Inventory } from './plan.ts';
 import { secondPass, type SecondPassReport } from './second-pass.ts';
@@ -171,12 +172,16 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   const model = resolveModel(options.model);
   const getUid = model.get!;
   const emit = options.onEvent ?? (() => {});
-  if (!options.ignore) await fs.mkdir(options.outputDirectory, { recursive: true });
+  if (!options.ignore) {
+    await makeDirectory(options.outputDirectory);
+    await probeWritable(options.outputDirectory);
+  }
   let planFoundNothing = false;
+  let deferred: string[] = [];
   const storage = await chooseStorage(options, model, (e) => {
     if (e.type === 'plan' && e.inventory && e.inventory.instances === 0 && e.inventory.sopClasses.length === 0) planFoundNothing = true;
     emit(e);
-  });
+  }, (d) => { deferred = d; });
   if (options.cancelSignal?.aborted || options.abortSignal?.aborted) throw new CancelledError('cancelled before the C-GET started');
   const plan = planContexts([getUid], storage);
   const session = await ScuSession.open({
@@ -243,17 +248,21 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
     emit({ type: 'released' });
     const c = result.counters;
     const sentSome = (c.completed ?? 0) + (c.failed ?? 0) + (c.warning ?? 0) > 0 || store.ledger.received > 0;
+    // Instances we failed to write ourselves are not the peer's to resend: no retry for them.
+    const localFailures = new Set(store.failures.filter((f) => f.errorCode !== undefined).map((f) => f.sopInstanceUid));
+    const peerFailed = result.failedSopInstanceUids.filter((u) => !localFailures.has(u));
     if (options.retry !== false && !options.ignore && !result.cancelled && !planFoundNothing && sentSome
-      && (result.failedSopInstanceUids.length > 0 || result.category === 'failure' || (c.failed ?? 0) > 0)) {
+      && localFailures.size === 0
+      && (peerFailed.length > 0 || result.category === 'failure' || (c.failed ?? 0) > 0 || deferred.length > 0)) {
       result.secondPass = await secondPass({
         open: (p) => ScuSession.open({ ...sessionOptions(options), presentationContexts: p.contexts, roleSelections: p.roleSelections }),
         model,
         identifiers: options.identifiers,
         store,
-        failedUids: result.failedSopInstanceUids,
-        mayHaveUnsent: result.category === 'failure' || result.failedSopInstanceUids.length < (c.failed ?? 0),
+        failedUids: peerFailed,
+        mayHaveUnsent: result.category === 'failure' || result.failedSopInstanceUids.length < (c.failed ?? 0) || deferred.length > 0,
         firstContexts: result.contexts,
-        extraStorageClasses: options.extraStorageClasses ?? [],
+        extraStorageClasses: [...(options.extraStorageClasses ?? []), ...deferred],
         verbose: options.logger?.verbose,
         onPass: (pass, syntax, wanted) => options.logger?.verbose?.(`second pass ${pass}: asking for ${wanted} instance(s) with ${syntax} only`),
       });
@@ -326,7 +335,7 @@ function readFailedList(dataSet: Buffer | undefined, transferSyntaxUid: string, 
 }
 
 /** The storage proposal: given whole, from the plan's C-FIND, or the default set; plus classes by hand. */
-async function chooseStorage(options: RetrieveOptions, model: RetrieveModel, emit: (e: RetrieveEvent) => void): Promise<StorageProposal[]> {
+async function chooseStorage(options: RetrieveOptions, model: RetrieveModel, emit: (e: RetrieveEvent) => void, onDeferred: (classes: string[]) => void = () => {}): Promise<StorageProposal[]> {
   if (options.storage) {
     emit({ type: 'plan', inventory: undefined, proposal: 'given', contexts: countContexts(options.storage, 1) });
     return options.storage;
@@ -344,7 +353,14 @@ async function chooseStorage(options: RetrieveOptions, model: RetrieveModel, emi
   const planned = inventory && inventory.sopClasses.length > 0 ? inventory.sopClasses : undefined;
   let storage: StorageProposal[];
   try {
-    storage = buildProposal({ planned, syntaxesByClass: inventory?.syntaxes, extra: options.extraStorageClasses, contexts: options.contextSyntaxes });
+    const request = { planned, syntaxesByClass: inventory?.syntaxes, extra: options.extraStorageClasses, contexts: options.contextSyntaxes };
+    storage = buildProposal(request);
+    const deferred = deferredClasses(request);
+    if (deferred.length) {
+      onDeferred(deferred);
+      options.logger?.verbose?.(`plan: ${deferred.length} storage class(es) beyond the ${MAX_PRESENTATION_CONTEXTS - 1} contexts of one association; the second pass fetches their instances on further associations`);
+      if (options.retry === false) options.warn?.(`${deferred.length} storage class(es) do not fit one association and --no-retry is set: their instances will be missing`);
+    }
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
     throw new UsageError(`${err.message}; narrow the retrieve (e.g. by series) or the classes (--storage-class)`);

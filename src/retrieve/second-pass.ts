@@ -79,45 +79,57 @@ export async function secondPass(input: SecondPassInput): Promise<SecondPassRepo
   // Known classes when the peer named every instance's class; else the default set helps guess.
   const classes = located.length > 0 && located.every((l) => l.sopClassUid)
     ? [...new Set([...input.extraStorageClasses, ...knownClasses])]
-    : [...new Set([...input.extraStorageClasses, ...knownClasses, ...defaultStorageProposal().map((p) => p.sopClassUid)])].slice(0, MAX_PRESENTATION_CONTEXTS - 1);
+    : [...new Set([...input.extraStorageClasses, ...knownClasses, ...defaultStorageProposal().map((p) => p.sopClassUid)])];
   // A class is rejected when none of its contexts was accepted and the peer said it does not know
   // the abstract syntax (some peers answer 3 for a context whose only syntax they lack, too).
   const acceptedClasses = new Set(input.firstContexts.filter((c) => c.accepted).map((c) => c.abstractSyntax));
   const rejectedClasses = new Set(input.firstContexts.filter((c) => !c.accepted && c.result === 3 && !acceptedClasses.has(c.abstractSyntax)).map((c) => c.abstractSyntax));
 
-  for (const syntax of PASS_SYNTAXES) {
-    const want = located.filter((l) => !received().has(l.sopInstanceUid) && !(l.sopClassUid && rejectedClasses.has(l.sopClassUid)));
-    if (want.length === 0 || report.passes >= MAX_PASSES) break;
-    const usable = classes.filter((c) => !rejectedClasses.has(c));
-    const plan = planContexts([input.model.get!], syntax === ALL
-      ? proposalForClasses(usable)
-      : usable.map((c) => ({ sopClassUid: c, contexts: [[syntax]] })));
-    let session: ScuSession;
-    try {
-      session = await input.open(plan);
-    } catch (err) {
-      input.verbose?.(`second pass (${syntax}): ${(err as Error).message}`);
-      break;
-    }
-    try {
-      const getContext = session.acceptedContext(input.model.get!);
-      const accepted = session.contexts.filter((c) => c.accepted && c.abstractSyntax !== input.model.get);
-      if (!getContext || accepted.length === 0) continue; // the peer takes no class in this syntax
-      report.passes++;
-      input.onPass?.(report.passes, syntax, want.length);
-      for (const [study, series, uids] of bySeries(want)) {
-        const ds = buildIdentifier([
-          key('QueryRetrieveLevel', 'IMAGE'), key('StudyInstanceUID', study), key('SeriesInstanceUID', series),
-          key('SOPInstanceUID', uids), ...patientKey(input.identifiers),
-        ]);
-        const final = await session.get(getContext, encodeIdentifier(ds, getContext.transferSyntax), input.store.handler, () => {});
-        const status = final.command.status ?? 0;
-        input.verbose?.(`second pass (${syntax}): series ${series}: ${uids.length} asked, status 0x${status.toString(16).padStart(4, '0')} (${statusCategory(status)})`);
+  // More classes than one association holds (PS3.8 9.3.2.2: 128 contexts) go in batches, each on
+  // its own association, asking only for the instances of its classes where the classes are known.
+  const usable = classes.filter((c) => !rejectedClasses.has(c));
+  const batches: string[][] = [];
+  for (let i = 0; i < usable.length; i += MAX_PRESENTATION_CONTEXTS - 1) batches.push(usable.slice(i, i + MAX_PRESENTATION_CONTEXTS - 1));
+  const classesKnown = located.every((l) => l.sopClassUid);
+  passes: for (const syntax of PASS_SYNTAXES) {
+    let counted = false;
+    for (const batch of batches) {
+      const inBatch = new Set(batch);
+      const want = located.filter((l) => !received().has(l.sopInstanceUid) && !(l.sopClassUid && rejectedClasses.has(l.sopClassUid))
+        && (!classesKnown || inBatch.has(l.sopClassUid!)));
+      if (want.length === 0) continue;
+      if (report.passes >= MAX_PASSES) break passes;
+      const plan = planContexts([input.model.get!], syntax === ALL
+        ? proposalForClasses(batch)
+        : batch.map((c) => ({ sopClassUid: c, contexts: [[syntax]] })));
+      let session: ScuSession;
+      try {
+        session = await input.open(plan);
+      } catch (err) {
+        input.verbose?.(`second pass (${syntax}): ${(err as Error).message}`);
+        break passes;
       }
-    } catch (err) {
-      input.verbose?.(`second pass (${syntax}): ${(err as Error).message}`);
-    } finally {
-      await session.release().catch(() => session.abort());
+      try {
+        const getContext = session.acceptedContext(input.model.get!);
+        const accepted = session.contexts.filter((c) => c.accepted && c.abstractSyntax !== input.model.get);
+        if (!getContext || accepted.length === 0) continue; // the peer takes no class in this syntax
+        if (!counted) report.passes++;
+        counted = true;
+        input.onPass?.(report.passes, syntax, want.length);
+        for (const [study, series, uids] of bySeries(want)) {
+          const ds = buildIdentifier([
+            key('QueryRetrieveLevel', 'IMAGE'), key('StudyInstanceUID', study), key('SeriesInstanceUID', series),
+            key('SOPInstanceUID', uids), ...patientKey(input.identifiers),
+          ]);
+          const final = await session.get(getContext, encodeIdentifier(ds, getContext.transferSyntax), input.store.handler, () => {});
+          const status = final.command.status ?? 0;
+          input.verbose?.(`second pass (${syntax}): series ${series}: ${uids.length} asked, status 0x${status.toString(16).padStart(4, '0')} (${statusCategory(status)})`);
+        }
+      } catch (err) {
+        input.verbose?.(`second pass (${syntax}): ${(err as Error).message}`);
+      } finally {
+        await session.release().catch(() => session.abort());
+      }
     }
   }
   const rejectedExtra = input.extraStorageClasses.filter((c) => rejectedClasses.has(c));

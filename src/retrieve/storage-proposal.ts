@@ -151,8 +151,8 @@ export function buildProposal(r: ProposalRequest): StorageProposal[] {
   const budget = r.budget ?? MAX_PRESENTATION_CONTEXTS - 1;
   const extra = [...new Set(r.extra ?? [])];
   if (r.planned) {
-    const classes = [...new Set([...extra, ...r.planned])];
-    if (classes.length > budget) throw new RangeError(`the retrieve needs ${classes.length} storage classes, more than the ${budget} presentation contexts one association holds`);
+    // Beyond one association's worth, the rest are deferred to the second pass (deferredClasses).
+    const classes = [...new Set([...extra, ...r.planned])].slice(0, budget);
     if (!r.contexts) return proposalForClasses(classes, r.syntaxesByClass, budget);
     const perClass = Math.max(1, Math.floor(budget / classes.length));
     return classes.map((sopClassUid) => ({ sopClassUid, contexts: r.contexts!.slice(0, perClass) }));
@@ -163,4 +163,10 @@ export function buildProposal(r: ProposalRequest): StorageProposal[] {
   const fill = defaultStorageProposal(budget).map((p) => p.sopClassUid).filter((c) => !extra.includes(c));
   const classes = [...extra, ...fill].slice(0, Math.floor(budget / contexts.length));
   return classes.map((sopClassUid) => ({ sopClassUid, contexts }));
+}
+
+/** The planned classes that did not fit on the first association (the second pass takes them). */
+export function deferredClasses(r: ProposalRequest): string[] {
+  const budget = r.budget ?? MAX_PRESENTATION_CONTEXTS - 1;
+  return r.planned ? [...new Set([...(r.extra ?? []), ...r.planned])].slice(budget) : [];
 }

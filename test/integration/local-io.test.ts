@@ -112,7 +112,6 @@ function sha(i: SyntheticInstance): string {
 const expectedOf = (list: SyntheticInstance[]) => list.map((i) => ({ sopInstanceUid: i.sopInstanceUid, datasetSha256: sha(i), transferSyntaxUid: i.transferSyntaxUid }));
 const hex = (s: number) => `0x${s.toString(16).toUpperCase().padStart(4, '0')}`;
 const isOutOfResources = (s: number) => s >= 0xa700 && s <= 0xa7ff;
-const isCannotUnderstand = (s: number) => s >= 0xc000 && s <= 0xcfff;
 
 /** Skips the test, saying why, when the tmpfs could not be mounted. */
 function mountedOrSkip(t: TestContext, why: string | undefined): boolean {
@@ -124,7 +123,6 @@ function mountedOrSkip(t: TestContext, why: string | undefined): boolean {
 /** A run whose checks continue in a later test of the same describe block. */
 interface LocalFailureRun { scp: FakeScp; r: RunResult; failedUids: string[] }
 let diskFull: LocalFailureRun | undefined;
-let readOnly: LocalFailureRun | undefined;
 
 /**
  * A write that failed here is not the peer's doing: dcmget must say so, not send the peer further
@@ -188,7 +186,7 @@ describe('disk full', () => {
 });
 
 describe('read-only output folder', () => {
-  test('a read-only tmpfs as -od: exit 9 naming EROFS, nothing written, every C-STORE-RSP a failure', async (t) => {
+  test('a read-only tmpfs as -od: exit 9 naming EROFS, nothing written, and no C-GET sent at all', async (t) => {
     const dir = caseDir();
     const out = path.join(dir, 'out');
     if (!mountedOrSkip(t, mountTmpfs(out, 'ro,size=1m'))) return;
@@ -196,21 +194,13 @@ describe('read-only output folder', () => {
     const scp = await fake({ instances: list });
     const r = await runDcmget(getArgs(scp, out, STUDY_KEYS));
     const ctx = () => describeRun(r, scp);
-    readOnly = { scp, r, failedUids: list.map((i) => i.sopInstanceUid) };
 
     assertExit(r, 9, scp);
     assertExplained(r, /EROFS|read-only file system/i, scp);
     assert.deepEqual(listFiles(out), [], `something was written to a read-only folder: ${ctx()}`);
-    const rsps = scp.eventsOf('c-store-rsp');
-    assert.ok(rsps.length >= list.length, `expected a C-STORE-RSP for each of the ${list.length} sub-operations: ${ctx()}`);
-    for (const e of rsps) {
-      assert.ok(isCannotUnderstand(e.status) || isOutOfResources(e.status),
-        `C-STORE-RSP ${hex(e.status)} for ${e.sopInstanceUid}; expected a failure (0xC000-0xCFFF or 0xA7xx): ${ctx()}`);
-    }
-  });
-
-  test('the read-only folder is not blamed on the peer: no second pass, no transfer syntax advice', (t) => {
-    assertNotBlamedOnThePeer(readOnly, t, /EROFS/);
+    // dcmget probes the folder before it connects: no sub-operation is accepted only to fail.
+    assert.equal(scp.eventsOf('c-get-rq').length, 0, `a C-GET was sent to a folder that cannot take a file: ${ctx()}`);
+    assert.equal(scp.eventsOf('c-store-rsp').length, 0, ctx());
   });
 
   test('an output folder to be created inside a read-only mount: exit 9 naming EROFS, before any C-GET', async (t) => {
