@@ -200,7 +200,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         case 'pending': {
           const c = e.counters;
-          if (firstTotal === undefined && c.remaining !== undefined) firstTotal = c.remaining + (c.completed ?? 0) + (c.failed ?? 0) + (c.warning ?? 0);
+          if (firstTotal === undefined && c.remaining !== undefined && flags.parallel === 1) firstTotal = c.remaining + (c.completed ?? 0) + (c.failed ?? 0) + (c.warning ?? 0);
           if (bar) bar.pending(e.counters);
           else say(pendingLine(e.status, e.counters));
           break;
@@ -225,6 +225,7 @@ export async function main(argv: string[]): Promise<number> {
         outputDirectory: flags.outputDirectory,
         plan: flags.plan,
         retry: flags.retry,
+        parallel: flags.parallel,
         storage,
         extraStorageClasses,
         contextSyntaxes,

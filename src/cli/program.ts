@@ -14,6 +14,7 @@ export interface Flags extends TlsFlags, IdentityFlags {
   dimseTimeout: number;
   totalTimeout: number;
   config?: string;
+  parallel: number;
   echo?: boolean;
   patientRoot?: boolean;
   studyRoot?: boolean;
@@ -103,6 +104,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--acse-timeout <seconds>', 'timeout for association negotiation and release (getscu -ta)').default(30).argParser(seconds('--acse-timeout')).env('DCMGET_ACSE_TIMEOUT'))
     .addOption(new Option('--dimse-timeout <seconds>', 'longest silence from the peer during an operation, 0 for none (getscu -td)').default(0).argParser(seconds('--dimse-timeout')).env('DCMGET_DIMSE_TIMEOUT'))
     .addOption(new Option('--total-timeout <seconds>', 'deadline for the whole retrieve, 0 for none').default(0).argParser(seconds('--total-timeout')).env('DCMGET_TOTAL_TIMEOUT'))
+    .addOption(new Option('--parallel <n>', 'associations at once: a study is split by series (from a C-FIND) and shared out').default(1).argParser(integer('--parallel', 1, 32)))
     .addOption(new Option('--echo', 'only check that the peer answers C-ECHO, then exit'))
     .addOption(new Option('--config <file>', 'named peers (default ~/.config/dcmget/config.json): dcmget NAME … then needs no host, port or AE titles').env('DCMGET_CONFIG'))
     .optionsGroup('Security:')

@@ -190,3 +190,31 @@ export async function enumerateInstances(session: ScuSession, model: RetrieveMod
   }
   return out;
 }
+
+/** [study, series] pairs of the match (STUDY or PATIENT level Identifier), by C-FIND. */
+export async function listSeries(session: ScuSession, model: RetrieveModel, identifier: DenaturalizedDataset): Promise<[string, string][]> {
+  const context = session.acceptedContext(model.find!);
+  if (!context) throw new Error(`the peer did not accept ${model.name} - FIND`);
+  const ts = context.transferSyntax;
+  const find = async (ds: DenaturalizedDataset, tags: number[]) => {
+    const rows: Map<number, string[]>[] = [];
+    const final = await session.find(context, encodeIdentifier(ds, ts), (r) => rows.push(values(r, ts, tags)));
+    if (statusCategory(final.command.status ?? 0) !== 'success') throw new Error(`C-FIND answered 0x${(final.command.status ?? 0).toString(16)}`);
+    return rows;
+  };
+  const patientId = getKeyValue(identifier, T.patientId)?.[0];
+  let studies = getKeyValue(identifier, T.studyUid) ?? [];
+  if (studies.length === 0 || getKeyValue(identifier, T.level)?.[0] === 'PATIENT') {
+    studies = (await find({ ...identifier, ...buildIdentifier([key('QueryRetrieveLevel', 'STUDY'), key('StudyInstanceUID', studies.join('\\'))]) }, [T.studyUid]))
+      .map((r) => r.get(T.studyUid)?.[0]).filter((u): u is string => !!u);
+  }
+  const out: [string, string][] = [];
+  for (const study of studies) {
+    const rows = await find(buildIdentifier([key('QueryRetrieveLevel', 'SERIES'), key('StudyInstanceUID', study), key('SeriesInstanceUID', ''), ...(patientId ? [key('PatientID', patientId)] : [])]), [T.seriesUid]);
+    for (const r of rows) {
+      const s = r.get(T.seriesUid)?.[0];
+      if (s) out.push([study, s]);
+    }
+  }
+  return out;
+}

@@ -9,7 +9,7 @@ import { AssociationAbortedError, AssociationRejectedError, ConnectionError, Tim
 import type { CommandSet } from '../dimse/command-set.ts';
 import { describeStatus, statusCategory, type StatusCategory } from '../dimse/status.ts';
 import type { DenaturalizedDataset } from 'dcmjs';
-import { encodeIdentifier } from '../dicom/identifier.ts';
+import { buildIdentifier, encodeIdentifier, getKeyValue, key } from '../dicom/identifier.ts';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../dicom/implementation.ts';
 import { readStrings } from '../dicom/data-set-reader.ts';
 import { retrieveModelByName, retrieveModelByUid, type RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
@@ -18,7 +18,7 @@ import { countContexts, MAX_PRESENTATION_CONTEXTS, planContexts, type StoragePro
 import { buildProposal, deferredClasses } from './storage-proposal.ts';
 import { makeDirectory, probeWritable } from './make-directory.ts';
 import type { OnExists } from './instance-writer.ts';
-import { findContexts, survey, type Inventory } from './plan.ts';
+import { findContexts, listSeries, survey, type Inventory } from './plan.ts';
 import { secondPass, type SecondPassReport } from './second-pass.ts';
 import { ScuSession } from './scu-session.ts';
 import { StoreScp, type Ledger, type StoreFailure, type StoredFile } from './store-scp.ts';
@@ -77,6 +77,11 @@ export interface RetrieveOptions extends PeerOptions {
   extraStorageClasses?: string[] | undefined;
   /** The contexts each storage class gets, as lists of transfer syntaxes (--transfer-syntax). */
   contextSyntaxes?: string[][] | undefined;
+  /**
+   * Associations at once (--parallel): a STUDY or PATIENT level retrieve is split by series (from
+   * a C-FIND) and the series are shared out among them. Default 1.
+   */
+  parallel?: number | undefined;
   /** Ask again, at IMAGE level, for what the first C-GET did not bring (default true; --no-retry). */
   retry?: boolean | undefined;
   /** Relational retrieve by SOP Class Extended Negotiation (PS3.4 C.5.3). */
@@ -184,11 +189,13 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   }, (d) => { deferred = d; });
   if (options.cancelSignal?.aborted || options.abortSignal?.aborted) throw new CancelledError('cancelled before the C-GET started');
   const plan = planContexts([getUid], storage);
-  const session = await ScuSession.open({
+  const openGet = () => ScuSession.open({
     ...sessionOptions(options), presentationContexts: plan.contexts, roleSelections: plan.roleSelections,
     // PS3.4 C.5.3 Table C.5-1: one byte, 1 = relational-retrieval supported.
     extendedNegotiations: options.relational ? [{ sopClassUid: getUid, info: Buffer.from([1]) }] : undefined,
   });
+  const session = await openGet();
+  const sessions = [session];
   emit({ type: 'associated', contexts: session.contexts, peerMaxLength: session.association.peerMaxLength });
   const store = new StoreScp({
     outputDirectory: options.outputDirectory,
@@ -212,39 +219,79 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
     contexts: session.contexts, error: undefined, elapsedMs: 0,
   };
   result.planFoundNothing = planFoundNothing;
+  const group = {
+    abort: (error: Error) => { for (const s of sessions) s.abort(error); },
+  };
   let grace: NodeJS.Timeout | undefined;
   const cancel = () => {
     if (result.cancelled) return;
     result.cancelled = true;
     emit({ type: 'cancelling' });
-    session.cancel();
+    for (const s of sessions) s.cancel();
     // PS3.7 lets the SCP finish the sub-operation in progress; one that ignores C-CANCEL
     // altogether is aborted after a grace period, so that a single SIGTERM always ends dcmget.
-    grace = setTimeout(() => session.abort(new CancelledError(`the peer did not end the C-GET within ${CANCEL_GRACE_MS / 1000} s of the C-CANCEL; association aborted`)), CANCEL_GRACE_MS);
+    grace = setTimeout(() => group.abort(new CancelledError(`the peer did not end the C-GET within ${CANCEL_GRACE_MS / 1000} s of the C-CANCEL; association aborted`)), CANCEL_GRACE_MS);
     grace.unref();
   };
-  const stopWatching = watch(options, started, session, cancel);
+  const stopWatching = watch(options, started, group, cancel);
   const getContext = session.acceptedContext(getUid);
   if (!getContext) {
     session.abort();
     await session.closed();
+    stopWatching();
     throw new AssociationAbortedError(`the peer did not accept the ${model.name} - GET presentation context; it may not support C-GET (try -S or -P)`);
   }
   try {
-    for (const dataset of options.identifiers) {
-      if (result.cancelled) break;
-      const identifier = encodeIdentifier(dataset, getContext.transferSyntax);
-      const final = await session.get(getContext, identifier, store.handler, (r) => {
-        const status = r.command.status ?? 0;
-        if (statusCategory(status) === 'pending') emit({ type: 'pending', status, counters: counters(r.command) });
+    let units = options.identifiers;
+    const parallel = Math.max(1, options.parallel ?? 1);
+    if (parallel > 1) {
+      units = await splitBySeries(options, model, units).catch((err: Error) => {
+        options.warn?.(`--parallel: cannot split the retrieve by series (${err.message}); one association it is`);
+        return options.identifiers;
       });
-      const c = final.command;
-      const status = c.status ?? 0;
-      const failedUids = [...(c.failedSopInstanceUidList ?? []), ...readFailedList(final.dataSet, getContext.transferSyntax, options.warn)];
-      emit({ type: 'final', status, counters: counters(c) });
-      mergeFinal(result, c, failedUids);
+      const extra = Math.min(parallel, units.length) - 1;
+      if (extra > 0) {
+        sessions.push(...await Promise.all(Array.from({ length: extra }, openGet)));
+        options.logger?.verbose?.(`--parallel: ${units.length} C-GET(s) over ${sessions.length} associations`);
+      }
     }
-    await session.release().catch((err: Error) => options.warn?.(`release failed: ${err.message}`));
+    // Pending counters of C-GETs running side by side are summed for the display.
+    const latest = new Map<number, SubOperationCounters>();
+    const sum = (): SubOperationCounters => {
+      const total: SubOperationCounters = { remaining: undefined, completed: undefined, failed: undefined, warning: undefined };
+      for (const c of latest.values()) {
+        for (const k of ['remaining', 'completed', 'failed', 'warning'] as const) if (c[k] !== undefined) total[k] = (total[k] ?? 0) + c[k]!;
+      }
+      return total;
+    };
+    let next = 0;
+    const worker = async (s: ScuSession) => {
+      const context = s.acceptedContext(getUid);
+      if (!context) throw new AssociationAbortedError(`the peer did not accept the ${model.name} - GET presentation context on a further association`);
+      while (next < units.length && !result.cancelled && !result.error) {
+        const index = next++;
+        const identifier = encodeIdentifier(units[index]!, context.transferSyntax);
+        const final = await s.get(context, identifier, store.handler, (r) => {
+          const status = r.command.status ?? 0;
+          if (statusCategory(status) !== 'pending') return;
+          latest.set(index, counters(r.command));
+          emit({ type: 'pending', status, counters: sessions.length > 1 ? sum() : counters(r.command) });
+        });
+        const c = final.command;
+        const status = c.status ?? 0;
+        const failedUids = [...(c.failedSopInstanceUidList ?? []), ...readFailedList(final.dataSet, context.transferSyntax, options.warn)];
+        latest.set(index, { ...counters(c), remaining: 0 });
+        emit({ type: 'final', status, counters: counters(c) });
+        mergeFinal(result, c, failedUids);
+      }
+    };
+    const outcomes = await Promise.allSettled(sessions.map((s) => worker(s).catch((err: Error) => {
+      group.abort(err);
+      throw err;
+    })));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+    await Promise.all(sessions.map((s) => s.release().catch((err: Error) => options.warn?.(`release failed: ${err.message}`))));
     emit({ type: 'released' });
     const c = result.counters;
     const sentSome = (c.completed ?? 0) + (c.failed ?? 0) + (c.warning ?? 0) > 0 || store.ledger.received > 0;
@@ -272,8 +319,8 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
     result.error = err as Error;
     result.category = 'error';
     result.statusText = (err as Error).message;
-    session.abort();
-    await session.closed();
+    group.abort(err as Error);
+    await Promise.all(sessions.map((s) => s.closed()));
   } finally {
     stopWatching();
     if (grace) clearTimeout(grace);
@@ -283,7 +330,7 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
 }
 
 /** Wires the cancel and abort signals and the total deadline to the session; returns the unwiring. */
-function watch(options: RetrieveOptions, started: number, session: ScuSession, cancel: () => void): () => void {
+function watch(options: RetrieveOptions, started: number, session: { abort(error: Error): void }, cancel: () => void): () => void {
   const onCancel = () => cancel();
   const onAbort = () => session.abort(new CancelledError('aborted at once on a second interrupt; the file being received was removed'));
   options.cancelSignal?.addEventListener('abort', onCancel, { once: true });
@@ -367,6 +414,33 @@ async function chooseStorage(options: RetrieveOptions, model: RetrieveModel, emi
   }
   emit({ type: 'plan', inventory, proposal: planned ? 'plan' : 'default', contexts: countContexts(storage, 1) });
   return storage;
+}
+
+/**
+ * --parallel: STUDY and PATIENT level Identifiers become one SERIES level Identifier per series
+ * (PS3.4 C.4.3.1.3: the series is a unit a C-GET can name), from a C-FIND of the match.
+ */
+async function splitBySeries(options: RetrieveOptions, model: RetrieveModel, identifiers: DenaturalizedDataset[]): Promise<DenaturalizedDataset[]> {
+  if (!model.find || !model.levels.includes('SERIES')) return identifiers;
+  const session = await ScuSession.open({ ...sessionOptions(options), presentationContexts: findContexts(model) });
+  try {
+    const out: DenaturalizedDataset[] = [];
+    for (const id of identifiers) {
+      const level = getKeyValue(id, 0x00080052)?.[0];
+      if (level !== 'STUDY' && level !== 'PATIENT') {
+        out.push(id);
+        continue;
+      }
+      const series = await listSeries(session, model, id);
+      const patientId = getKeyValue(id, 0x00100020)?.[0];
+      for (const [study, s] of series) {
+        out.push(buildIdentifier([key('QueryRetrieveLevel', 'SERIES'), key('StudyInstanceUID', study), key('SeriesInstanceUID', s), ...(patientId ? [key('PatientID', patientId)] : [])]));
+      }
+    }
+    return out;
+  } finally {
+    await session.release().catch(() => session.abort());
+  }
 }
 
 async function planByFind(options: RetrieveOptions, model: RetrieveModel): Promise<Inventory | undefined> {

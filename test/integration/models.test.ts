@@ -89,3 +89,22 @@ describe('more storage classes than one association holds', () => {
     assert.match(r.stderr, /second pass: recovered 13 of 13/);
   });
 });
+
+describe('--parallel', () => {
+  test('a study of 6 series over 3 associations at once, every instance once', async () => {
+    const study = `${ROOT}.3`;
+    const instances = Array.from({ length: 12 }, (_, n) => syntheticInstance({
+      sopInstanceUid: `${study}.1.${n + 1}`, studyInstanceUid: study, seriesInstanceUid: `${study}.2.${(n % 6) + 1}`, rows: 16, columns: 16, frames: 2,
+    }));
+    const scp = await fake({ instances, get: { subOpDelayMs: 20 } });
+    const od = out();
+    const r = await runDcmget(['--parallel', '3', '--study', study, '-aec', 'FAKE', '127.0.0.1', String(scp.port), '-od', od]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(listFiles(od).length, 12);
+    const getRqs = gets(scp);
+    assert.equal(getRqs.length, 6, 'one C-GET per series');
+    assert.ok(getRqs.every((g) => g.keys.QueryRetrieveLevel?.[0] === 'SERIES'));
+    const getAssociations = rqs(scp).filter((rq) => rq.presentationContexts.some((c) => c.abstractSyntax === '1.2.840.10008.5.1.4.1.2.2.3'));
+    assert.equal(getAssociations.length, 3);
+  });
+});

@@ -126,6 +126,10 @@ describe('dcmget against real Orthanc', () => {
     // dcmget's full retrieve of the same study is the first test of this suite.
   });
 
+  test('--parallel 3: the mixed study split by series over three associations, byte-identical', async () => {
+    await retrieveAndCheck(['--parallel', '3', '--study', s2], mixed);
+  });
+
   test('C-ECHO', async () => {
     const r = await runDcmget(['--echo', ...peer()]);
     assert.equal(r.code, 0, r.stderr);
