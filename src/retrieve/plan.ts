@@ -38,22 +38,31 @@ function values(r: Response, ts: string, tags: number[]): Map<number, string[]> 
   return r.dataSet ? readStrings(r.dataSet, ts, tags) : new Map();
 }
 
+type Finder = (ds: DenaturalizedDataset, tags: number[]) => Promise<Map<number, string[]>[]>;
+
+/** A C-FIND on the model's FIND context returning the wanted tags of each match; undefined without that context. */
+function finder(session: ScuSession, model: RetrieveModel): Finder | undefined {
+  const context = model.find ? session.acceptedContext(model.find) : undefined;
+  if (!context) return undefined;
+  const ts = context.transferSyntax;
+  return async (ds, tags) => {
+    const rows: Map<number, string[]>[] = [];
+    const final = await session.find(context, encodeIdentifier(ds, ts), (r) => rows.push(values(r, ts, tags)));
+    const status = final.command.status ?? 0;
+    if (statusCategory(status) !== 'success') throw new Error(`C-FIND answered 0x${status.toString(16).padStart(4, '0')}`);
+    return rows;
+  };
+}
+
 /**
  * Runs the plan's C-FINDs on an open session (whose contexts include the model's FIND class).
  * Returns undefined when the peer cannot say which classes the match holds.
  */
 export async function survey(session: ScuSession, model: RetrieveModel, identifier: DenaturalizedDataset): Promise<Inventory | undefined> {
   if (!model.find) return undefined;
-  const context = session.acceptedContext(model.find);
-  if (!context) return undefined;
-  const ts = context.transferSyntax;
+  const find = finder(session, model);
+  if (!find) return undefined;
   const level = getKeyValue(identifier, T.level)?.[0] ?? 'STUDY';
-  const find = async (ds: DenaturalizedDataset, tags: number[]) => {
-    const out: Map<number, string[]>[] = [];
-    const final = await session.find(context, encodeIdentifier(ds, ts), (r) => out.push(values(r, ts, tags)));
-    if (statusCategory(final.command.status ?? 0) !== 'success') throw new Error(`C-FIND answered 0x${(final.command.status ?? 0).toString(16)}`);
-    return out;
-  };
   // The user's keys stay (they define the match); the plan adds its return keys.
   const withKeys = (lvl: string, extra: [string, string][]): DenaturalizedDataset => ({
     ...identifier,
@@ -74,8 +83,6 @@ export async function survey(session: ScuSession, model: RetrieveModel, identifi
   }
   return images(find, withKeys('IMAGE', [['SOPInstanceUID', getKeyValue(identifier, T.sopInstanceUid)?.join('\\') ?? '']]));
 }
-
-type Finder = (ds: DenaturalizedDataset, tags: number[]) => Promise<Map<number, string[]>[]>;
 
 async function descend(find: Finder, identifier: DenaturalizedDataset, studies: string[], seriesGiven?: string[]): Promise<Inventory | undefined> {
   const patientId = getKeyValue(identifier, T.patientId)?.[0];
@@ -147,16 +154,9 @@ export interface LocatedInstance {
  * C-GETs need the higher levels' unique keys. Undefined when the match is too large to walk.
  */
 export async function enumerateInstances(session: ScuSession, model: RetrieveModel, identifier: DenaturalizedDataset): Promise<LocatedInstance[] | undefined> {
-  if (!model.find || model.levels.length === 0) return undefined;
-  const context = session.acceptedContext(model.find);
-  if (!context) return undefined;
-  const ts = context.transferSyntax;
-  const find = async (ds: DenaturalizedDataset, tags: number[]) => {
-    const rows: Map<number, string[]>[] = [];
-    const final = await session.find(context, encodeIdentifier(ds, ts), (r) => rows.push(values(r, ts, tags)));
-    if (statusCategory(final.command.status ?? 0) !== 'success') throw new Error(`C-FIND answered 0x${(final.command.status ?? 0).toString(16)}`);
-    return rows;
-  };
+  if (model.levels.length === 0) return undefined;
+  const find = finder(session, model);
+  if (!find) return undefined;
   const patientId = getKeyValue(identifier, T.patientId)?.[0];
   const withPatient = patientId ? [key('PatientID', patientId)] : [];
   const level = getKeyValue(identifier, T.level)?.[0] ?? 'STUDY';
@@ -193,15 +193,8 @@ export async function enumerateInstances(session: ScuSession, model: RetrieveMod
 
 /** [study, series] pairs of the match (STUDY or PATIENT level Identifier), by C-FIND. */
 export async function listSeries(session: ScuSession, model: RetrieveModel, identifier: DenaturalizedDataset): Promise<[string, string][]> {
-  const context = session.acceptedContext(model.find!);
-  if (!context) throw new Error(`the peer did not accept ${model.name} - FIND`);
-  const ts = context.transferSyntax;
-  const find = async (ds: DenaturalizedDataset, tags: number[]) => {
-    const rows: Map<number, string[]>[] = [];
-    const final = await session.find(context, encodeIdentifier(ds, ts), (r) => rows.push(values(r, ts, tags)));
-    if (statusCategory(final.command.status ?? 0) !== 'success') throw new Error(`C-FIND answered 0x${(final.command.status ?? 0).toString(16)}`);
-    return rows;
-  };
+  const find = finder(session, model);
+  if (!find) throw new Error(`the peer did not accept ${model.name} - FIND`);
   const patientId = getKeyValue(identifier, T.patientId)?.[0];
   let studies = getKeyValue(identifier, T.studyUid) ?? [];
   if (studies.length === 0 || getKeyValue(identifier, T.level)?.[0] === 'PATIENT') {
