@@ -58,18 +58,26 @@ export const STATUS_CANNOT_STORE = 0xc000;
 /** Bytes of the data set's head always kept: the syntax check needs its first element. */
 const CHECK_HEAD_BYTES = 16;
 
+/**
+ * The write path, measured against DCMTK getscu (bench/): every thread-pool round trip between
+ * an instance's last fragment and its C-STORE-RSP is time the SCP waits. So full 1 MiB blocks go
+ * to disk asynchronously while the data set keeps arriving (a large instance never stalls the
+ * socket on the disk), and the end of an instance (the last partial block, close, rename) is done
+ * with synchronous calls that take microseconds on a local disk: an instance smaller than a block
+ * costs no thread-pool round trip at all.
+ */
 export class InstanceWriter implements DatasetSink {
   readonly tempPath: string;
   private readonly options: InstanceWriterOptions;
   private readonly headBytes: number;
   private readonly highWaterMark: number;
   private fd: number | undefined;
-  private opening: Promise<number>;
   private block: Buffer;
   private fill = 0;
   /** Bytes copied out of the socket and not yet on disk: the backpressure measure. */
   private queued = 0;
   private position = 0;
+  private inFlight = 0;
   private writes: Promise<void> = Promise.resolve();
   private dataSetBytes = 0;
   private readonly headerBytes: number;
@@ -86,15 +94,6 @@ export class InstanceWriter implements DatasetSink {
     this.headBytes = Math.max(options.headBytes, CHECK_HEAD_BYTES);
     this.highWaterMark = options.highWaterMark ?? 4 * BLOCK_SIZE;
     this.tempPath = path.join(options.root, `.dcmget-${process.pid}-${++sequence}.part`);
-    // A plain descriptor, not a FileHandle (which would close itself on garbage collection).
-    this.opening = new Promise<number>((resolve, reject) => {
-      fs.open(this.tempPath, 'wx', (err, fd) => {
-        if (err) return reject(err);
-        this.fd = fd;
-        resolve(fd);
-      });
-    });
-    this.opening.catch((err: NodeJS.ErrnoException) => this.onError(err));
     this.block = takeBlock();
     const header = encodeFileMetaInformation(options.meta);
     this.headerBytes = header.length;
@@ -129,26 +128,39 @@ export class InstanceWriter implements DatasetSink {
     }
   }
 
+  /** 'wx': never follows or replaces anything already there (the name is ours, pid and sequence). */
+  private openFile(): number {
+    this.fd ??= fs.openSync(this.tempPath, 'wx');
+    return this.fd;
+  }
+
   private flushBlock(): void {
-    if (this.fill === 0) return;
+    if (this.fill === 0 || this.failure) return;
     const block = this.block;
     const length = this.fill;
     const position = this.position;
     this.position += length;
     this.block = takeBlock();
     this.fill = 0;
+    let fd: number;
+    try {
+      fd = this.openFile();
+    } catch (err) {
+      giveBlock(block);
+      this.queued -= length;
+      this.onError(err as NodeJS.ErrnoException);
+      return;
+    }
+    this.inFlight++;
     this.writes = this.writes.then(async () => {
       try {
         if (this.failure || this.aborted) return;
-        const fd = this.fd ?? (await this.opening);
         let done = 0;
-        while (done < length) {
-          const { bytesWritten } = await writeAt(fd, block, done, length - done, position + done);
-          done += bytesWritten;
-        }
+        while (done < length) done += await writeAt(fd, block, done, length - done, position + done);
       } catch (err) {
         this.onError(err as NodeJS.ErrnoException);
       } finally {
+        this.inFlight--;
         giveBlock(block);
         this.queued -= length;
         if (this.waitingDrain && this.queued < this.highWaterMark / 2) {
@@ -165,39 +177,51 @@ export class InstanceWriter implements DatasetSink {
       this.settle();
       return;
     }
-    this.flushBlock();
-    giveBlock(this.block);
     const head = this.headLength > 0 ? Buffer.concat(this.head, this.headLength) : undefined;
     this.head = [];
-    void this.writes.then(async () => {
+    const mismatch = syntaxMismatch(head, this.options.meta.transferSyntaxUid);
+    if (mismatch) {
+      this.onError(Object.assign(new Error(mismatch), { code: undefined, syntax: true }));
+      return;
+    }
+    const finish = () => {
       if (this.failure || this.aborted) return;
       try {
-        const mismatch = syntaxMismatch(head, this.options.meta.transferSyntaxUid);
-        if (mismatch) throw Object.assign(new Error(mismatch), { code: undefined, syntax: true });
-        const fd = this.fd ?? (await this.opening);
-        if (this.options.fsync) await new Promise<void>((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
-        await new Promise<void>((resolve, reject) => fs.close(fd, (e) => (e ? reject(e) : resolve())));
+        const fd = this.openFile();
+        // The last partial block, synchronously: small, and the SCP is waiting for our answer.
+        let done = 0;
+        while (done < this.fill) done += fs.writeSync(fd, this.block, done, this.fill - done, this.position + done);
+        this.position += this.fill;
+        this.queued -= this.fill;
+        this.fill = 0;
+        giveBlock(this.block);
+        if (this.options.fsync) fs.fsyncSync(fd);
+        fs.closeSync(fd);
         this.fd = undefined;
-        if (this.aborted) return;
-        const placed = await this.place(head);
-        if (this.options.fsync && !placed.skipped) await fsyncDirectory(path.dirname(placed.path));
+        const placed = this.place(head);
+        if (this.options.fsync && !placed.skipped) fsyncDirectory(path.dirname(placed.path));
         this.settled = true;
-        this.options.onDone({
+        const outcome: WriteOutcome = {
           ok: true,
           instance: { path: placed.path, dataSetBytes: this.dataSetBytes, fileBytes: this.headerBytes + this.dataSetBytes, skipped: placed.skipped },
-        });
+        };
+        // Answer from a clean stack, not from inside the parser's dispatch of this fragment.
+        process.nextTick(() => this.options.onDone(outcome));
       } catch (err) {
         this.onError(err as NodeJS.ErrnoException);
       }
-    });
+    };
+    if (this.inFlight === 0) finish();
+    else void this.writes.then(finish);
   }
 
   /** Moves the complete temporary file to its final name, as --on-exists says. */
-  private async place(head: Buffer | undefined): Promise<{ path: string; skipped: boolean }> {
+  private place(head: Buffer | undefined): { path: string; skipped: boolean } {
     const finalPath = resolveInside(this.options.root, this.options.finalName(head));
-    await makeDirectory(path.dirname(finalPath));
+    const dir = path.dirname(finalPath);
+    if (dir !== path.resolve(this.options.root)) makeDirectory(dir);
     if (this.options.onExists === 'overwrite') {
-      await fs.promises.rename(this.tempPath, finalPath);
+      fs.renameSync(this.tempPath, finalPath);
       return { path: finalPath, skipped: false };
     }
     // link() never replaces an existing file, so "exists" is decided atomically.
@@ -206,13 +230,13 @@ export class InstanceWriter implements DatasetSink {
     for (let n = 0; ; n++) {
       const candidate = n === 0 ? finalPath : `${stem}-${n}${ext}`;
       try {
-        await fs.promises.link(this.tempPath, candidate);
-        await fs.promises.rm(this.tempPath, { force: true });
+        fs.linkSync(this.tempPath, candidate);
+        fs.rmSync(this.tempPath, { force: true });
         return { path: candidate, skipped: false };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         if (this.options.onExists === 'skip') {
-          await fs.promises.rm(this.tempPath, { force: true });
+          fs.rmSync(this.tempPath, { force: true });
           return { path: candidate, skipped: true };
         }
         if (this.options.onExists === 'fail') {
@@ -231,14 +255,24 @@ export class InstanceWriter implements DatasetSink {
     this.settled = true;
     this.options.flow.resume();
     // Synchronously: an abort is often followed by process exit, which must find nothing half-written.
+    this.closeQuietly();
     try {
       fs.rmSync(this.tempPath, { force: true });
     } catch {
-      // Nothing to remove yet; the open below cleans up when it lands.
+      // Nothing to remove.
     }
-    void this.opening.then((fd) => {
-      fs.close(fd, () => fs.rm(this.tempPath, { force: true }, () => {}));
-    }, () => {});
+  }
+
+  private closeQuietly(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    // Writes still in flight hold the descriptor: close once they are done.
+    if (this.inFlight === 0) {
+      try { fs.closeSync(fd); } catch { /* already gone */ }
+    } else {
+      void this.writes.then(() => fs.close(fd, () => {}));
+    }
   }
 
   private onError(err: NodeJS.ErrnoException & { syntax?: boolean }): void {
@@ -261,27 +295,23 @@ export class InstanceWriter implements DatasetSink {
   private settle(): void {
     if (this.settled || !this.failure) return;
     this.settled = true;
-    // Make sure the temporary file is gone before the failure is reported.
-    const fd = this.fd;
-    this.fd = undefined;
-    const remove = () => fs.rm(this.tempPath, { force: true }, () => this.options.onDone({ ok: false, failure: this.failure! }));
-    if (fd !== undefined) fs.close(fd, remove);
-    else void this.opening.then((d) => fs.close(d, remove), remove);
+    // The temporary file is gone before the failure is reported.
+    this.closeQuietly();
+    void this.writes.then(() => fs.rm(this.tempPath, { force: true }, () => this.options.onDone({ ok: false, failure: this.failure! })));
   }
 }
 
-function writeAt(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }> {
+function writeAt(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    fs.write(fd, buffer, offset, length, position, (err, bytesWritten) => (err ? reject(err) : resolve({ bytesWritten })));
+    fs.write(fd, buffer, offset, length, position, (err, bytesWritten) => (err ? reject(err) : resolve(bytesWritten)));
   });
 }
 
 /** So that the rename itself survives a power cut (--fsync). */
-async function fsyncDirectory(dir: string): Promise<void> {
+function fsyncDirectory(dir: string): void {
   try {
-    const h = await fs.promises.open(dir, 'r');
-    await h.sync().catch(() => {});
-    await h.close();
+    const fd = fs.openSync(dir, 'r');
+    try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
   } catch {
     // A directory that cannot be opened for fsync (some filesystems): the rename stands.
   }

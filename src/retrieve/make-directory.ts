@@ -1,42 +1,37 @@
 // mkdir -p that reports the real reason: Node's recursive mkdir turns EROFS (and others) into
 // ENOENT (nodejs/node#47098), which would send a user looking for a missing parent folder.
-import fs from 'node:fs/promises';
+// Synchronous: it runs once per retrieve and once per new folder of a --layout.
+import fs from 'node:fs';
 import path from 'node:path';
 
-export async function makeDirectory(dir: string): Promise<void> {
+/** Folders known to exist already (a layout puts many files in each). */
+const made = new Set<string>();
+
+export function makeDirectory(dir: string): void {
   const absolute = path.resolve(dir);
-  const missing: string[] = [];
-  let at = absolute;
-  for (;;) {
+  if (made.has(absolute)) return;
+  try {
+    if (!fs.statSync(absolute).isDirectory()) {
+      const e: NodeJS.ErrnoException = new Error(`${absolute} is not a directory`);
+      e.code = 'ENOTDIR';
+      throw e;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const parent = path.dirname(absolute);
+    if (parent !== absolute) makeDirectory(parent);
     try {
-      const st = await fs.stat(at);
-      if (!st.isDirectory()) {
-        const e: NodeJS.ErrnoException = new Error(`${at} is not a directory`);
-        e.code = 'ENOTDIR';
-        throw e;
-      }
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      missing.push(at);
-      const parent = path.dirname(at);
-      if (parent === at) break;
-      at = parent;
+      fs.mkdirSync(absolute);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
-  for (const d of missing.reverse()) {
-    try {
-      await fs.mkdir(d);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
+  made.add(absolute);
 }
 
 /** Fails now, with the real reason, if files cannot be created in `dir` (read-only, no permission). */
-export async function probeWritable(dir: string): Promise<void> {
+export function probeWritable(dir: string): void {
   const probe = path.join(dir, `.dcmget-probe-${process.pid}`);
-  const h = await fs.open(probe, 'wx');
-  await h.close();
-  await fs.rm(probe, { force: true });
+  fs.closeSync(fs.openSync(probe, 'wx'));
+  fs.rmSync(probe, { force: true });
 }

@@ -178,8 +178,8 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   const getUid = model.get!;
   const emit = options.onEvent ?? (() => {});
   if (!options.ignore) {
-    await makeDirectory(options.outputDirectory);
-    await probeWritable(options.outputDirectory);
+    makeDirectory(options.outputDirectory);
+    probeWritable(options.outputDirectory);
   }
   let planFoundNothing = false;
   let deferred: string[] = [];
