@@ -5,4 +5,11 @@ if (major < 22) {
   process.stderr.write(`dcmget: Node.js ${process.versions.node} is too old; install Node.js 22 or newer\n`);
   process.exit(1);
 }
+// V8's code cache on disk (Node >= 22.1): dcmjs alone takes ~120 ms to compile at every start.
+const { enableCompileCache } = await import('node:module');
+try {
+  enableCompileCache?.();
+} catch {
+  // No cache (read-only home, odd platform): only slower.
+}
 await import('../dist/cli/run.js');
