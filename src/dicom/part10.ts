@@ -65,6 +65,7 @@ export function decodeFileMetaInformation(bytes: Buffer): ParsedFileMeta {
     const el = bytes.readUInt16LE(offset + 2);
     const vr = bytes.toString('latin1', offset + 4, offset + 6);
     const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN', 'UC', 'UR', 'OD', 'OL', 'OV'].includes(vr);
+    if (long && offset + 12 > bytes.length) throw new Error('File Meta Information is truncated');
     const length = long ? bytes.readUInt32LE(offset + 8) : bytes.readUInt16LE(offset + 6);
     const start = offset + (long ? 12 : 8);
     if (start + length > bytes.length) throw new Error('File Meta Information is truncated');

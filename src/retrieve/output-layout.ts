@@ -69,7 +69,8 @@ function readHead(head: Buffer, transferSyntaxUid: string, tags: Set<number>): M
   let bytes = head;
   if (transferSyntaxUid === DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN) {
     try {
-      bytes = zlib.inflateRawSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      // Bounded: a small deflated head may claim to expand enormously.
+      bytes = zlib.inflateRawSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 4 * LAYOUT_HEAD_BYTES });
     } catch {
       return new Map();
     }

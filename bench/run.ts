@@ -1,0 +1,643 @@
+// npm run bench [-- options]: dcmget against DCMTK getscu and the server and
+// disk limits, on Orthanc 1.10 and DCMTK dcmqrscp over loopback (issue 5).
+// See bench/README.md for what each tool and limit means.
+//
+//   --quick              A = 200 x 512 KiB, B = 3 x 100 MiB (default 2000 and 10)
+//   --big                also workload C, one 2 GiB instance (or DCMGET_BENCH_BIG=1)
+//   --workload A,B,C     only these workloads (repeatable; C needs no --big then)
+//   --server orthanc,dcmqrscp
+//   --tools dcmget,getscu,ignore,disk   only these tools (default all)
+//   --runs N             measured rounds (default 5)   --warmup N (default 1)
+//   --dcmget-args "..."  extra flags for every dcmget run (e.g. "--max-pdu 131072")
+//   --variant L=ARGS     an extra tool "dcmget[L]" run with ARGS (repeatable)
+//   --json FILE          all raw runs and the summary as JSON
+//   --profile            one extra dcmget run on A against Orthanc under
+//                        node --cpu-prof; prints the top self-time functions
+//   --profile-only       only that (no measured rounds)
+//   --keep-going         record a broken retrieve as failed instead of stopping
+//   --keep               keep the temp dir (workloads, server dirs, profile)
+//   --no-build           run bin/dcmget.js (dist/) as it is (default: build
+//                        src/ into bench/.dist/ first and run that snapshot)
+//
+// It never fails on speed; it exits 1 when a retrieve is broken (wrong file
+// count, non-zero exit), since a benchmark of a broken retrieve is meaningless.
+
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { startOrthanc, type OrthancServer } from '../test/support/orthanc.ts';
+import { startDcmqrscp, type DcmqrscpServer } from '../test/support/dcmqrscp.ts';
+import { generateWorkload, workloadSpec, type Workload, type WorkloadName } from './workloads.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const NODE = process.execPath;
+// dcmget is built from src/ into bench/.dist/ at start (a private snapshot: a
+// rebuild of dist/ by someone else during the run cannot change what is measured).
+// With --no-build the repo's bin/dcmget.js (dist/) runs instead.
+const SNAPSHOT = path.join(ROOT, 'bench', '.dist');
+let DCMGET = path.join(SNAPSHOT, 'cli', 'run.js');
+const DISK_WRITE = path.join(ROOT, 'bench', 'disk-write.ts');
+const TIME = '/usr/bin/time';
+const ORTHANC_MAX_PDU = 131072; // the largest Orthanc 1.10.1 accepts ("must be smaller than 131072" above it)
+const DCMQRSCP_MAX_PDU = 131072; // the largest dcmqrscp 3.6.7 accepts
+const GETSCU_PDU = 131072; // the largest getscu 3.6.7 accepts
+const RUN_TIMEOUT_MS = 15 * 60_000;
+
+// ---- options ------------------------------------------------------------------
+
+const { values: opt } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    big: { type: 'boolean', default: false },
+    workload: { type: 'string', multiple: true },
+    server: { type: 'string', multiple: true },
+    tools: { type: 'string', multiple: true },
+    runs: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
+    'dcmget-args': { type: 'string', default: '' },
+    variant: { type: 'string', multiple: true },
+    json: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    'profile-only': { type: 'boolean', default: false },
+    'keep-going': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  allowPositionals: false,
+});
+
+if (opt.help) {
+  const src = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+  console.log(src.slice(0, src.findIndex((l) => l.startsWith('import'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  process.exit(0);
+}
+
+const list = (v: string[] | undefined): string[] => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+const bigEnv = ['1', 'true', 'yes'].includes((process.env['DCMGET_BENCH_BIG'] ?? '').toLowerCase());
+let workloadNames = list(opt.workload).map((w) => w.toUpperCase()) as WorkloadName[];
+if (workloadNames.length === 0) workloadNames = opt.big || bigEnv ? ['A', 'B', 'C'] : ['A', 'B'];
+for (const w of workloadNames) if (!['A', 'B', 'C'].includes(w)) usage(`unknown workload ${w} (A, B or C)`);
+if (opt['profile-only'] && !workloadNames.includes('A')) workloadNames = ['A'];
+let serverNames = list(opt.server).map((s) => s.toLowerCase());
+if (serverNames.length === 0) serverNames = ['orthanc', 'dcmqrscp'];
+for (const s of serverNames) if (!['orthanc', 'dcmqrscp'].includes(s)) usage(`unknown server ${s} (orthanc or dcmqrscp)`);
+if (opt['profile-only'] && !serverNames.includes('orthanc')) serverNames = ['orthanc'];
+const runs = Number(opt.runs);
+const warmups = Number(opt.warmup);
+if (!Number.isInteger(runs) || runs < 1) usage('--runs must be a positive integer');
+if (!Number.isInteger(warmups) || warmups < 0) usage('--warmup must be a non-negative integer');
+const splitArgs = (s: string): string[] => s.split(/\s+/).filter(Boolean);
+const dcmgetExtra = splitArgs(opt['dcmget-args'] ?? '');
+
+function usage(msg: string): never {
+  console.error(`bench: ${msg} (see npm run bench -- --help)`);
+  process.exit(2);
+}
+
+// ---- tools --------------------------------------------------------------------
+
+type ToolKind = 'dcmget' | 'getscu' | 'ignore' | 'disk';
+
+interface Tool {
+  id: string; // stable key: dcmget, getscu+B, getscu--ignore, disk, dcmget[label]
+  kind: ToolKind;
+  title: string;
+  extra: string[];
+}
+
+const ALL_TOOLS: Tool[] = [
+  { id: 'dcmget', kind: 'dcmget', title: 'dcmget', extra: dcmgetExtra },
+  { id: 'getscu+B', kind: 'getscu', title: `getscu +B -pdu ${GETSCU_PDU}`, extra: [] },
+  { id: 'getscu--ignore', kind: 'ignore', title: 'getscu --ignore (server limit)', extra: [] },
+  { id: 'disk', kind: 'disk', title: 'plain write (disk limit)', extra: [] },
+];
+const toolFilter = list(opt.tools).map((t) => t.toLowerCase());
+const TOOL_ALIASES: Record<string, ToolKind> = { dcmget: 'dcmget', getscu: 'getscu', 'getscu+b': 'getscu', ignore: 'ignore', 'getscu--ignore': 'ignore', server: 'ignore', disk: 'disk' };
+for (const t of toolFilter) if (!(t in TOOL_ALIASES)) usage(`unknown tool ${t} (dcmget, getscu, ignore, disk)`);
+const tools: Tool[] = ALL_TOOLS.filter((t) => toolFilter.length === 0 || toolFilter.some((f) => TOOL_ALIASES[f] === t.kind));
+for (const v of opt.variant ?? []) {
+  const eq = v.indexOf('=');
+  if (eq <= 0) usage(`--variant wants LABEL=ARGS, got ${JSON.stringify(v)}`);
+  tools.push({ id: `dcmget[${v.slice(0, eq)}]`, kind: 'dcmget', title: `dcmget ${v.slice(eq + 1)}`, extra: [...dcmgetExtra, ...splitArgs(v.slice(eq + 1))] });
+}
+
+// ---- servers ------------------------------------------------------------------
+
+interface Peer {
+  name: 'orthanc' | 'dcmqrscp';
+  aet: string;
+  port: number;
+  config: string;
+  load(files: string[]): Promise<void>;
+  instanceCount(): Promise<number>;
+  stop(): Promise<void>;
+  logTail(): string;
+}
+
+async function startPeer(name: string): Promise<Peer> {
+  if (name === 'orthanc') {
+    const o: OrthancServer = await startOrthanc({
+      alwaysAllowGet: true,
+      logFlags: [], // Orthanc's default WARNING level, as in production (the tests use --verbose)
+      extraConfig: { MaximumPduLength: ORTHANC_MAX_PDU },
+    });
+    return {
+      name: 'orthanc',
+      aet: o.aet,
+      port: o.dicomPort,
+      config: `Orthanc MaximumPduLength ${ORTHANC_MAX_PDU}, DicomAlwaysAllowGet, DicomThreadsCount 4, default log level`,
+      load: (files) => o.upload(files),
+      instanceCount: async () => (await o.rest<{ CountInstances: number }>('GET', '/statistics')).CountInstances,
+      stop: () => o.stop(),
+      logTail: () => o.logTail(30),
+    };
+  }
+  const q: DcmqrscpServer = await startDcmqrscp({ maxPdu: DCMQRSCP_MAX_PDU, logFlags: [] });
+  return {
+    name: 'dcmqrscp',
+    aet: q.aet,
+    port: q.port,
+    config: `dcmqrscp MaxPDUSize ${DCMQRSCP_MAX_PDU}, --fork, uncompressed syntaxes, default log level`,
+    load: (files) => q.load(files),
+    instanceCount: async () => (await q.instances()).length,
+    stop: () => q.stop(),
+    logTail: () => q.logTail(30),
+  };
+}
+
+// ---- running one measured process ----------------------------------------------
+
+interface Measured {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  wallMs: number;
+  rssKB: number | undefined;
+  logFile: string;
+}
+
+/** Spawns cmd under /usr/bin/time -f %M (peak RSS in KB to a file), output to logFile; wall time from spawn to exit. */
+function measure(cmd: string, args: string[], p: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv }): Promise<Measured> {
+  const rssFile = `${p.logFile}.rss`;
+  const useTime = fs.existsSync(TIME);
+  const [exe, argv] = useTime ? [TIME, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
+  const fd = fs.openSync(p.logFile, 'w');
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(exe, argv, { cwd: p.cwd, env: { ...process.env, TCP_NODELAY: '1', NO_COLOR: '1', ...p.env }, stdio: ['ignore', fd, fd] });
+    fs.closeSync(fd);
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) {
+        try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
+      }
+    }, RUN_TIMEOUT_MS);
+    child.once('error', (e) => { clearTimeout(timer); reject(e); });
+    child.once('exit', (code, signal) => {
+      const wallMs = performance.now() - started;
+      clearTimeout(timer);
+      let rssKB: number | undefined;
+      if (useTime) {
+        // GNU time writes "Command exited with non-zero status N" before the figure in that case.
+        const lines = (fs.existsSync(rssFile) ? fs.readFileSync(rssFile, 'utf8') : '').trim().split('\n');
+        const n = Number(lines.at(-1));
+        rssKB = Number.isFinite(n) && n > 0 ? n : undefined;
+        // time exits with the child's status; a signal shows as 128+N in GNU time's own exit
+      }
+      resolve({ code, signal, wallMs, rssKB, logFile: p.logFile });
+    });
+  });
+}
+
+function tail(file: string, n = 25): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Regular files under dir (recursive): count and bytes. */
+function countFiles(dir: string): { files: number; bytes: number; names: string[] } {
+  let files = 0;
+  let bytes = 0;
+  const names: string[] = [];
+  if (!fs.existsSync(dir)) return { files, bytes, names };
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) {
+      files++;
+      const full = path.join(e.parentPath, e.name);
+      bytes += fs.statSync(full).size;
+      if (names.length < 5) names.push(path.relative(dir, full));
+    }
+  }
+  return { files, bytes, names };
+}
+
+interface RunRecord {
+  workload: WorkloadName;
+  server: string;
+  tool: string;
+  round: number; // 0-based; < warmups = warm-up
+  warmup: boolean;
+  wallMs: number;
+  rssKB: number | null;
+  files: number;
+  bytes: number;
+  ok: boolean;
+  error?: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** One run of one tool; checks the result; the output folder is removed (untimed) and the page cache synced after. */
+async function runTool(tool: Tool, w: Workload, peer: Peer, work: string, round: number, profileDir?: string): Promise<RunRecord> {
+  const tag = `${w.name}-${peer.name}-${tool.id.replace(/[^A-Za-z0-9_.-]/g, '_')}-r${round}`;
+  const out = path.join(work, 'out', tag);
+  const logFile = path.join(work, 'logs', `${tag}.log`);
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  fs.rmSync(out, { recursive: true, force: true });
+  const query = ['-S', '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${w.studyInstanceUid}`];
+  let m: Measured;
+  let expectFiles = w.instances;
+  switch (tool.kind) {
+    case 'dcmget': {
+      const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+      m = await measure(NODE, [...nodeFlags, DCMGET, '-q', ...tool.extra, '-aet', 'DCMGET', '-aec', peer.aet, ...query, '-od', out, '127.0.0.1', String(peer.port)], { cwd: work, logFile });
+      break;
+    }
+    case 'getscu':
+      fs.mkdirSync(out, { recursive: true }); // getscu wants -od to exist
+      m = await measure('getscu', ['+B', '-pdu', String(GETSCU_PDU), '-aet', 'GETSCU', '-aec', peer.aet, ...query, '-od', out, '127.0.0.1', String(peer.port)], { cwd: work, logFile });
+      break;
+    case 'ignore':
+      // --ignore refuses -od; -v only to read the final counters (3 short log lines per instance).
+      fs.mkdirSync(out, { recursive: true });
+      m = await measure('getscu', ['--ignore', '-v', '-pdu', String(GETSCU_PDU), '-aet', 'GETSCU', '-aec', peer.aet, ...query, '127.0.0.1', String(peer.port)], { cwd: out, logFile });
+      expectFiles = 0;
+      break;
+    case 'disk':
+      m = await measure(NODE, [DISK_WRITE, path.join(path.dirname(w.dir), `${w.name}.json`), out], { cwd: work, logFile });
+      break;
+  }
+  const got = countFiles(out);
+  const problems: string[] = [];
+  if (m.code !== 0 || m.signal !== null) problems.push(`exit ${m.code ?? m.signal}`);
+  if (got.files !== expectFiles) problems.push(`${got.files} files in the output folder, expected ${expectFiles}`);
+  if (tool.kind !== 'ignore' && got.files === expectFiles && got.bytes < w.pixelBytes) problems.push(`only ${got.bytes} bytes arrived, expected at least ${w.pixelBytes}`);
+  if (tool.kind === 'ignore') {
+    const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+    const completed = /Number of Completed Suboperations\s*:\s*(\d+)/.exec(log)?.[1];
+    const failed = /Number of Failed Suboperations\s*:\s*(\d+)/.exec(log)?.[1];
+    if (Number(completed) !== w.instances || Number(failed) !== 0) problems.push(`getscu --ignore reports completed ${completed ?? '?'}, failed ${failed ?? '?'}, expected ${w.instances} and 0`);
+  }
+  const rec: RunRecord = {
+    workload: w.name,
+    server: peer.name,
+    tool: tool.id,
+    round,
+    warmup: round < warmups,
+    wallMs: Math.round(m.wallMs * 10) / 10,
+    rssKB: m.rssKB ?? null,
+    files: got.files,
+    bytes: got.bytes,
+    ok: problems.length === 0,
+  };
+  if (problems.length > 0) {
+    rec.error = problems.join('; ');
+    const msg = [
+      `BROKEN RUN: ${tool.title} on workload ${w.name} (${w.label}) from ${peer.name}, round ${round}: ${rec.error}`,
+      `--- ${path.basename(logFile)} (tail) ---`,
+      tail(logFile),
+      got.names.length > 0 ? `--- first files: ${got.names.join(', ')}` : '',
+      `--- ${peer.name} log (tail) ---`,
+      peer.logTail(),
+    ].join('\n');
+    console.error(msg);
+  }
+  fs.rmSync(out, { recursive: true, force: true });
+  execFileSync('sync'); // start the next run with no writeback from this one pending
+  await sleep(200);
+  return rec;
+}
+
+// ---- statistics ---------------------------------------------------------------
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+interface ToolSummary {
+  tool: string;
+  title: string;
+  runs: number;
+  failed: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  mbPerS: number;
+  instancesPerS: number;
+  medianRssMB: number | null;
+  maxRssMB: number | null;
+}
+
+interface Summary {
+  workload: WorkloadName;
+  label: string;
+  server: string;
+  instances: number;
+  totalBytes: number;
+  tools: ToolSummary[];
+  ratios: Record<string, { ofMedians: number; pairedMedian: number } | null>;
+}
+
+function summarise(w: Workload, server: string, records: RunRecord[]): Summary {
+  const measured = records.filter((r) => r.workload === w.name && r.server === server && !r.warmup);
+  const toolSummaries: ToolSummary[] = [];
+  for (const t of tools) {
+    const rs = measured.filter((r) => r.tool === t.id);
+    const ok = rs.filter((r) => r.ok);
+    const times = ok.map((r) => r.wallMs);
+    const rss = ok.map((r) => r.rssKB).filter((x): x is number => x !== null);
+    const med = median(times);
+    toolSummaries.push({
+      tool: t.id,
+      title: t.title,
+      runs: ok.length,
+      failed: rs.length - ok.length,
+      medianMs: Math.round(med),
+      minMs: Math.round(Math.min(...times)),
+      maxMs: Math.round(Math.max(...times)),
+      mbPerS: Math.round((w.totalBytes / 1e6 / (med / 1000)) * 10) / 10,
+      instancesPerS: Math.round((w.instances / (med / 1000)) * 10) / 10,
+      medianRssMB: rss.length ? Math.round(median(rss) / 102.4) / 10 : null,
+      maxRssMB: rss.length ? Math.round(Math.max(...rss) / 102.4) / 10 : null,
+    });
+  }
+  const ratio = (a: string, b: string): { ofMedians: number; pairedMedian: number } | null => {
+    const ta = toolSummaries.find((t) => t.tool === a);
+    const tb = toolSummaries.find((t) => t.tool === b);
+    if (!ta || !tb || !ta.runs || !tb.runs) return null;
+    const paired: number[] = [];
+    for (const ra of measured.filter((r) => r.tool === a && r.ok)) {
+      const rb = measured.find((r) => r.tool === b && r.ok && r.round === ra.round);
+      if (rb) paired.push(ra.wallMs / rb.wallMs);
+    }
+    return { ofMedians: Math.round((ta.medianMs / tb.medianMs) * 100) / 100, pairedMedian: Math.round(median(paired) * 100) / 100 };
+  };
+  const ratios: Summary['ratios'] = {};
+  for (const d of tools.filter((t) => t.kind === 'dcmget')) {
+    ratios[`${d.id}/getscu+B`] = ratio(d.id, 'getscu+B');
+    ratios[`${d.id}/getscu--ignore`] = ratio(d.id, 'getscu--ignore');
+    ratios[`${d.id}/disk`] = ratio(d.id, 'disk');
+  }
+  return { workload: w.name, label: w.label, server, instances: w.instances, totalBytes: w.totalBytes, tools: toolSummaries, ratios };
+}
+
+function printSummary(s: Summary): void {
+  const gb = (s.totalBytes / 1e9).toFixed(2);
+  console.log(`\n== workload ${s.workload}: ${s.label} (${gb} GB), server ${s.server}, median of ${runs} ==`);
+  const rows = [['tool', 'median s', 'min-max s', 'MB/s', 'inst/s', 'RSS MB'], ...s.tools.map((t) => [
+    t.title + (t.failed ? ` (${t.failed} FAILED)` : ''),
+    (t.medianMs / 1000).toFixed(2),
+    `${(t.minMs / 1000).toFixed(2)}-${(t.maxMs / 1000).toFixed(2)}`,
+    String(t.mbPerS),
+    String(t.instancesPerS),
+    t.medianRssMB === null ? '-' : String(t.medianRssMB),
+  ])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) console.log('  ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  for (const [k, v] of Object.entries(s.ratios)) {
+    if (v) console.log(`  time ratio ${k.padEnd(28)} ${v.ofMedians.toFixed(2)}  (median of per-round ratios ${v.pairedMedian.toFixed(2)})`);
+  }
+}
+
+// ---- profile ------------------------------------------------------------------
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  children?: number[];
+}
+
+function topSelfTime(profileFile: string, n = 25): { name: string; where: string; ms: number; pct: number }[] {
+  const prof = JSON.parse(fs.readFileSync(profileFile, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(prof.nodes.map((nd) => [nd.id, nd]));
+  const self = new Map<string, { name: string; where: string; us: number }>();
+  let total = 0;
+  for (let i = 0; i < prof.samples.length; i++) {
+    const dt = prof.timeDeltas[i + 1] ?? 0; // the sample lasts until the next one
+    const nd = byId.get(prof.samples[i]!);
+    if (!nd) continue;
+    total += dt;
+    const cf = nd.callFrame;
+    const file = cf.url.replace(`file://${ROOT}/`, '').replace('bench/.dist/', 'dist/');
+    const where = file ? `${file}:${cf.lineNumber + 1}` : '';
+    const key = `${cf.functionName}@${where}`;
+    const e = self.get(key) ?? { name: cf.functionName || '(anonymous)', where, us: 0 };
+    e.us += dt;
+    self.set(key, e);
+  }
+  const round = (e: { name: string; where: string; us: number }): { name: string; where: string; ms: number; pct: number } =>
+    ({ name: e.name, where: e.where, ms: Math.round(e.us / 100) / 10, pct: Math.round((e.us / total) * 1000) / 10 });
+  return [...self.values()].sort((a, b) => b.us - a.us).slice(0, n).map(round);
+}
+
+/** Self time grouped by where the code lives: our dist/ files one by one, the rest by kind. */
+function selfTimeByArea(profileFile: string): { area: string; ms: number; pct: number }[] {
+  const prof = JSON.parse(fs.readFileSync(profileFile, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(prof.nodes.map((nd) => [nd.id, nd]));
+  const areas = new Map<string, number>();
+  let total = 0;
+  for (let i = 0; i < prof.samples.length; i++) {
+    const dt = prof.timeDeltas[i + 1] ?? 0;
+    const cf = byId.get(prof.samples[i]!)?.callFrame;
+    if (!cf) continue;
+    total += dt;
+    const url = cf.url.replace(`file://${ROOT}/`, '').replace('bench/.dist/', 'dist/');
+    let area: string;
+    if (url.startsWith('dist/') || url.startsWith('src/')) area = url;
+    else if (url.startsWith('node_modules/')) area = `node_modules/${url.split('/')[1]}`;
+    else if (url.startsWith('node:internal/modules') || url.startsWith('node:internal/bootstrap') || cf.functionName.startsWith('compile')) area = 'node: module loading/compiling';
+    else if (url.startsWith('node:')) area = 'node: other internals (streams, fs, net, timers)';
+    else if (cf.functionName.startsWith('(')) area = cf.functionName;
+    else area = 'native (fs/net bindings, builtins)';
+    areas.set(area, (areas.get(area) ?? 0) + dt);
+  }
+  return [...areas.entries()].sort((a, b) => b[1] - a[1]).map(([area, us]) => ({ area, ms: Math.round(us / 100) / 10, pct: Math.round((us / total) * 1000) / 10 }));
+}
+
+// ---- machine ------------------------------------------------------------------
+
+function sh(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (e) {
+    const err = e as { stdout?: string };
+    return (err.stdout ?? '').trim();
+  }
+}
+
+function machine(): Record<string, string> {
+  const cpu = /model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '?';
+  return {
+    nproc: sh('nproc', []),
+    memory: sh('free', ['-h']).split('\n')[1]?.replace(/\s+/g, ' ') ?? '?',
+    cpu,
+    kernel: os.release(),
+    node: process.version,
+    dcmtk: /v\d+\.\d+\.\d+/.exec(sh('getscu', ['--version']))?.[0] ?? '?',
+    orthanc: sh('/usr/sbin/Orthanc', ['--version']).split('\n')[0] ?? '?',
+    filesystem: sh('df', ['-hT', os.tmpdir()]).split('\n')[1]?.replace(/\s+/g, ' ') ?? '?',
+    commit: `${sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']) ? ' + uncommitted src/ changes' : ''}`,
+  };
+}
+
+// ---- main ---------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  if (opt['no-build']) {
+    DCMGET = path.join(ROOT, 'bin', 'dcmget.js');
+    if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'run.js'))) throw new Error('dist/ is missing: build first (npm run build)');
+  } else {
+    console.log(`building src/ into ${path.relative(ROOT, SNAPSHOT)}/ (tsc) ...`);
+    fs.rmSync(SNAPSHOT, { recursive: true, force: true });
+    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', ROOT, '--outDir', SNAPSHOT, '--declaration', 'false', '--sourceMap', 'false'], { stdio: 'inherit', cwd: ROOT });
+  }
+  if (!fs.existsSync(TIME)) console.warn(`bench: ${TIME} missing (apt-get install time): no peak RSS figures`);
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dcmget-bench-'));
+  const cleanup = (): void => {
+    if (!opt.keep) fs.rmSync(work, { recursive: true, force: true });
+  };
+  process.once('exit', cleanup);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+
+  const mach = machine();
+  console.log(`machine: ${mach['nproc']} cpus, ${mach['cpu']}, kernel ${mach['kernel']}, node ${mach['node']}, DCMTK ${mach['dcmtk']}, ${mach['orthanc']}`);
+  console.log(`dcmget: ${path.relative(ROOT, DCMGET)} built from ${mach['commit']}`);
+  console.log(`work dir: ${work}${opt.keep ? ' (kept)' : ' (removed at exit; --keep to keep)'}`);
+  console.log(`workloads ${workloadNames.join(',')}${opt.quick ? ' (quick)' : ''}; servers ${serverNames.join(',')}; tools ${tools.map((t) => t.id).join(', ')}; ${warmups} warm-up + ${runs} measured round(s)`);
+
+  const workloads: Workload[] = [];
+  for (const name of workloadNames) {
+    const w = generateWorkload(workloadSpec(name, opt.quick ?? false), path.join(work, 'workloads'));
+    console.log(`generated ${w.name}: ${w.label}, ${w.files.length} files, ${(w.totalBytes / 1e6).toFixed(0)} MB in ${(w.generateMs / 1000).toFixed(1)} s`);
+    workloads.push(w);
+  }
+  execFileSync('sync');
+
+  const records: RunRecord[] = [];
+  const summaries: Summary[] = [];
+  const loads: { server: string; workload: string; ms: number }[] = [];
+  const servers: { name: string; config: string }[] = [];
+  let profile: { file: string; wallMs: number; top: ReturnType<typeof topSelfTime>; byArea: ReturnType<typeof selfTimeByArea> } | undefined;
+  let broken = false;
+  const skipped: { server: string; workload: string; reason: string }[] = [];
+  // the JSON is written at the end whatever happens (partial when the run stopped early)
+  process.once('exit', () => {
+    if (!opt.json) return;
+    const doc = {
+      date: new Date().toISOString(),
+      complete: !broken && finished,
+      machine: mach,
+      options: { quick: opt.quick, workloads: workloadNames, servers: serverNames, runs, warmups, dcmgetArgs: dcmgetExtra, variants: opt.variant ?? [] },
+      servers,
+      workloads: workloads.map((w) => ({ name: w.name, label: w.label, instances: w.instances, series: w.series, sopClassUid: w.sopClassUid, totalBytes: w.totalBytes, pixelBytes: w.pixelBytes, studyInstanceUid: w.studyInstanceUid, generateMs: w.generateMs })),
+      loads,
+      skipped,
+      tools: tools.map((t) => ({ id: t.id, title: t.title, args: t.extra })),
+      summaries,
+      runs: records,
+      profile,
+    };
+    fs.writeFileSync(opt.json, JSON.stringify(doc, null, 2));
+    console.log(`\nwrote ${opt.json}${doc.complete ? '' : ' (partial)'}`);
+  });
+  let finished = false;
+
+  for (const sname of serverNames) {
+    const peer = await startPeer(sname);
+    servers.push({ name: peer.name, config: peer.config });
+    console.log(`\nstarted ${peer.name} (${peer.config}) on port ${peer.port}`);
+    try {
+      for (const w of workloads) {
+        if (w.name === 'C' && peer.name === 'dcmqrscp') {
+          // dcmqrscp 3.6.7 caps a study at 1024 MB (its largest quota), and dcmqridx
+          // silently leaves out a single file above that: a 2 GiB instance cannot be served.
+          console.log(`skipping C on dcmqrscp: dcmqrscp 3.6.7 cannot hold an instance over 1 GiB (per-study quota max 1024 MB; dcmqridx drops the file silently)`);
+          skipped.push({ server: peer.name, workload: w.name, reason: 'dcmqrscp 3.6.7 per-study quota max 1024 MB: a 2 GiB instance is not indexed' });
+          continue;
+        }
+        const t0 = performance.now();
+        const before = await peer.instanceCount();
+        await peer.load(w.files.map((f) => f.file));
+        const after = await peer.instanceCount();
+        const ms = Math.round(performance.now() - t0);
+        loads.push({ server: peer.name, workload: w.name, ms });
+        console.log(`loaded ${w.name} into ${peer.name}: ${w.files.length} files in ${(ms / 1000).toFixed(1)} s (${((w.totalBytes / 1e6) / (ms / 1000)).toFixed(0)} MB/s)`);
+        if (after - before !== w.instances) throw new Error(`${peer.name} holds ${after - before} new instances after loading ${w.name}, expected ${w.instances}`);
+        execFileSync('sync');
+
+        if (!opt['profile-only']) {
+          const total = warmups + runs;
+          for (let round = 0; round < total; round++) {
+            // alternate: rotate the order of the tools every round
+            const order = tools.map((_, i) => tools[(i + round) % tools.length]!);
+            const line: string[] = [];
+            for (const tool of order) {
+              const r = await runTool(tool, w, peer, work, round);
+              records.push(r);
+              line.push(`${tool.id} ${(r.wallMs / 1000).toFixed(2)}s${r.rssKB ? `/${Math.round(r.rssKB / 1024)}MB` : ''}${r.ok ? '' : ' BROKEN'}`);
+              if (!r.ok) {
+                broken = true;
+                if (!opt['keep-going']) throw new Error(`stopping: a broken retrieve makes the benchmark meaningless (--keep-going to go on)`);
+              }
+            }
+            console.log(`  ${w.name}/${peer.name} ${round < warmups ? 'warm-up' : `round ${round - warmups + 1}/${runs}`}: ${line.join(', ')}`);
+          }
+          const s = summarise(w, peer.name, records);
+          summaries.push(s);
+          printSummary(s);
+        }
+
+        if ((opt.profile || opt['profile-only']) && w.name === 'A' && peer.name === 'orthanc') {
+          const dir = path.join(work, 'profile');
+          fs.mkdirSync(dir, { recursive: true });
+          const dcmget = tools.find((t) => t.id === 'dcmget') ?? ALL_TOOLS[0]!;
+          const r = await runTool(dcmget, w, peer, work, -1, dir);
+          if (!r.ok) {
+            broken = true;
+            throw new Error('stopping: the profiled dcmget run was broken');
+          }
+          const file = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f))[0];
+          if (!file) throw new Error('node --cpu-prof wrote no profile');
+          const keptFile = path.join(os.tmpdir(), `dcmget-bench-A-orthanc-${Date.now()}.cpuprofile`);
+          fs.copyFileSync(file, keptFile);
+          const top = topSelfTime(file);
+          profile = { file: keptFile, wallMs: r.wallMs, top, byArea: selfTimeByArea(file) };
+          console.log(`\n== profile: dcmget on A (${w.label}) from orthanc, ${(r.wallMs / 1000).toFixed(2)} s under --cpu-prof; ${keptFile} ==`);
+          console.log('  self ms   self %  function  (location)');
+          for (const e of profile.top) console.log(`  ${e.ms.toFixed(1).padStart(7)}  ${e.pct.toFixed(1).padStart(6)}  ${e.name}  ${e.where ? `(${e.where})` : ''}`);
+          console.log('  by area:');
+          for (const e of profile.byArea) console.log(`  ${e.ms.toFixed(1).padStart(7)}  ${e.pct.toFixed(1).padStart(6)}  ${e.area}`);
+        }
+      }
+    } finally {
+      await peer.stop();
+    }
+  }
+
+  finished = true;
+  if (broken) process.exitCode = 1;
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});
