@@ -12,22 +12,7 @@ import { RELEASE_RP, RELEASE_RQ } from '../../src/ul/a-release.ts';
 import { decodeControlPdu } from '../../src/ul/pdu-parser.ts';
 import { PDU_TYPE, type AssociateAc, type AssociateRq } from '../../src/ul/pdu-types.ts';
 import { ProtocolError } from '../../src/ul/protocol-error.ts';
-
-/** An annotated hex literal: `//` comments and white space are dropped. */
-function hex(text: string): Buffer {
-  const digits = text.replace(/\/\/[^\n]*/g, '').replace(/\s+/g, '');
-  if (!/^([0-9a-fA-F]{2})*$/.test(digits)) throw new Error(`bad hex literal: ${digits}`);
-  return Buffer.from(digits, 'hex');
-}
-
-/** Every decode of a malformed input ends in a ProtocolError, never a RangeError or a crash. */
-function assertProtocolError(fn: () => unknown, message?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ProtocolError, `expected ProtocolError, got ${String(err)}`);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
+import { hex, assertProtocolError } from '../support/bytes.ts';
 
 const STUDY_ROOT_GET = '1.2.840.10008.5.1.4.1.2.2.3';
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';

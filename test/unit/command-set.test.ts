@@ -8,20 +8,7 @@ import {
 import { COMMAND_FIELD, PRIORITY, commandName } from '../../src/dimse/command-field.ts';
 import { describeStatus, statusCategory } from '../../src/dimse/status.ts';
 import { ProtocolError } from '../../src/ul/protocol-error.ts';
-
-function hex(text: string): Buffer {
-  const digits = text.replace(/\/\/[^\n]*/g, '').replace(/\s+/g, '');
-  if (!/^([0-9a-fA-F]{2})*$/.test(digits)) throw new Error(`bad hex literal: ${digits}`);
-  return Buffer.from(digits, 'hex');
-}
-
-function assertProtocolError(fn: () => unknown, message?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ProtocolError, `expected ProtocolError, got ${String(err)}`);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
+import { hex, assertProtocolError } from '../support/bytes.ts';
 
 const VERIFICATION = '1.2.840.10008.1.1';
 const STUDY_ROOT_GET = '1.2.840.10008.5.1.4.1.2.2.3';

@@ -6,15 +6,10 @@ import { buildIdentifier, encodeIdentifier, parseKey } from '../../src/dicom/ide
 import { closestKeywords } from '../../src/dicom/dictionary.ts';
 import { TruncatedDataSet, readStrings, walkDataSet } from '../../src/dicom/data-set-reader.ts';
 import { UsageError } from '../../src/dicom/usage-error.ts';
+import { hex } from '../support/bytes.ts';
 
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 const IMPLICIT_LE = '1.2.840.10008.1.2';
-
-function hex(text: string): Buffer {
-  const digits = text.replace(/\/\/[^\n]*/g, '').replace(/\s+/g, '');
-  if (!/^([0-9a-fA-F]{2})*$/.test(digits)) throw new Error(`bad hex literal: ${digits}`);
-  return Buffer.from(digits, 'hex');
-}
 
 /** The top-level part of a key: its attribute and values (a top-level key has an empty path, if any). */
 function plain(spec: string): { attribute: unknown; values: string[] } {
