@@ -34,7 +34,7 @@ export function exitCodeFor(result: RetrieveResult, e: Expectations = {}): numbe
   const unmet = unmetExpectations(result, e).length > 0;
   switch (result.category) {
     case 'success': {
-      const any = result.ledger.received > 0 || (result.counters.completed ?? 0) > 0;
+      const any = result.ledger.received > 0 || (result.counters.completed ?? 0) > 0 || result.ledger.skipped > 0;
       if (!any) return EXIT.NOTHING_MATCHED;
       return failedAny || unmet ? EXIT.SUBOPERATIONS_FAILED : EXIT.SUCCESS;
     }

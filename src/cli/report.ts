@@ -63,7 +63,9 @@ function megabytes(bytes: number): string {
 
 export function summaryLines(result: RetrieveResult, outputDirectory: string, ignore: boolean): string[] {
   const lines: string[] = [];
-  if (result.status !== undefined) {
+  if (result.status !== undefined && result.ledger.received === 0 && result.ledger.skipped > 0 && result.counters.completed === 0) {
+    lines.push(paint('success', result.statusText));
+  } else if (result.status !== undefined) {
     lines.push(`${paintStatus(result.status, describeStatus(result.status, 'C-GET'))}  (${formatCounters(result.counters)})`);
     if (result.errorComment) lines.push(`  Error Comment: ${result.errorComment}`);
     if (result.offendingElement?.length) lines.push(`  Offending Element: ${result.offendingElement.map((t) => `(${t.toString(16).padStart(8, '0').replace(/^(.{4})/, '$1,')})`).join(' ')}`);
@@ -87,6 +89,7 @@ export function summaryLines(result: RetrieveResult, outputDirectory: string, ig
   const seconds = result.elapsedMs / 1000;
   const rate = seconds > 0 ? ` (${megabytes(result.ledger.bytes / seconds)}/s)` : '';
   const where = ignore ? 'discarded (--ignore)' : `in ${path.resolve(outputDirectory)}`;
-  lines.push(`${result.ledger.stored} instance${result.ledger.stored === 1 ? '' : 's'}, ${megabytes(result.ledger.bytes)} received in ${seconds.toFixed(2)} s${rate}, ${where}`);
+  const skipped = result.ledger.skipped ? ` (${result.ledger.skipped} already there, kept)` : '';
+  lines.push(`${result.ledger.stored} instance${result.ledger.stored === 1 ? '' : 's'}, ${megabytes(result.ledger.bytes)} received in ${seconds.toFixed(2)} s${rate}, ${where}${skipped}`);
   return lines;
 }

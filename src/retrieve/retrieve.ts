@@ -18,7 +18,11 @@ import { countContexts, MAX_PRESENTATION_CONTEXTS, planContexts, type StoragePro
 import { buildProposal, deferredClasses } from './storage-proposal.ts';
 import { makeDirectory, probeWritable } from './make-directory.ts';
 import type { OnExists } from './instance-writer.ts';
-import { findContexts, listSeries, survey, type Inventory } from './plan.ts';
+import { enumerateInstances, findContexts, listSeries, survey, type Inventory, type LocatedInstance } from './plan.ts';
+import { DEFAULT_LAYOUT } from './output-layout.ts';
+import { instanceFileName } from './output-path.ts';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { secondPass, type SecondPassReport } from './second-pass.ts';
 import { ScuSession } from './scu-session.ts';
 import { StoreScp, type Ledger, type StoreFailure, type StoredFile } from './store-scp.ts';
@@ -243,6 +247,23 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   }
   try {
     let units = options.identifiers;
+    if (options.onExists === 'skip' && (options.layout ?? DEFAULT_LAYOUT) === DEFAULT_LAYOUT && !options.ignore) {
+      const resumed = await onlyMissing(options, model, units).catch((err: Error) => {
+        options.logger?.verbose?.(`resume: cannot list the match (${err.message}); instances already present are skipped as they arrive`);
+        return undefined;
+      });
+      if (resumed) {
+        units = resumed.units;
+        store.ledger.skipped += resumed.present;
+        options.logger?.verbose?.(`resume: ${resumed.present} instance(s) already in ${options.outputDirectory}; asking for the ${resumed.missing} missing`);
+        if (resumed.missing === 0) {
+          result.status = 0;
+          result.category = 'success';
+          result.statusText = `all ${resumed.present} instance(s) already present (--on-exists skip); nothing asked for`;
+          result.counters = { remaining: undefined, completed: 0, failed: 0, warning: 0 };
+        }
+      }
+    }
     const parallel = Math.max(1, options.parallel ?? 1);
     if (parallel > 1) {
       units = await splitBySeries(options, model, units).catch((err: Error) => {
@@ -414,6 +435,34 @@ async function chooseStorage(options: RetrieveOptions, model: RetrieveModel, emi
   }
   emit({ type: 'plan', inventory, proposal: planned ? 'plan' : 'default', contexts: countContexts(storage, 1) });
   return storage;
+}
+
+/**
+ * --on-exists skip as a resume: list the match at IMAGE level (C-FIND), and ask only for the
+ * instances whose file is not there yet, series by series.
+ */
+async function onlyMissing(options: RetrieveOptions, model: RetrieveModel, identifiers: DenaturalizedDataset[]): Promise<{ units: DenaturalizedDataset[]; present: number; missing: number } | undefined> {
+  if (!model.find) return undefined;
+  const session = await ScuSession.open({ ...sessionOptions(options), presentationContexts: findContexts(model) });
+  const located: LocatedInstance[] = [];
+  try {
+    for (const id of identifiers) {
+      const found = await enumerateInstances(session, model, id);
+      if (!found) return undefined;
+      located.push(...found);
+    }
+  } finally {
+    await session.release().catch(() => session.abort());
+  }
+  const missing = located.filter((l) => !existsSync(path.join(options.outputDirectory, instanceFileName(l.sopInstanceUid).name)));
+  const patientIds = new Set(identifiers.map((d) => getKeyValue(d, 0x00100020)?.[0]).filter(Boolean));
+  const series = new Map<string, LocatedInstance[]>();
+  for (const l of missing) series.set(`${l.studyInstanceUid}|${l.seriesInstanceUid}`, [...(series.get(`${l.studyInstanceUid}|${l.seriesInstanceUid}`) ?? []), l]);
+  const units = [...series.values()].map((ls) => buildIdentifier([
+    key('QueryRetrieveLevel', 'IMAGE'), key('StudyInstanceUID', ls[0]!.studyInstanceUid), key('SeriesInstanceUID', ls[0]!.seriesInstanceUid),
+    key('SOPInstanceUID', ls.map((l) => l.sopInstanceUid)), ...(patientIds.size === 1 ? [key('PatientID', [...patientIds][0]!)] : []),
+  ]));
+  return { units, present: located.length - missing.length, missing: missing.length };
 }
 
 /**

@@ -30,6 +30,8 @@ export interface Response {
 interface Outstanding {
   messageId: number;
   rspField: number;
+  /** The presentation context of the request: its C-CANCEL goes there too (PS3.7 9.3.2.3). */
+  contextId: number;
   /** Whether anything (a response, a sub-operation) came back for it yet. */
   answered: boolean;
   onResponse(r: Response): void;
@@ -87,7 +89,7 @@ export class ScuSession {
     const messageId = this.channel.newMessageId();
     return new Promise<void>((resolve, reject) => {
       this.outstanding = {
-        messageId, rspField, answered: false,
+        messageId, rspField, contextId: context.id, answered: false,
         onResponse: (r) => {
           let final: boolean;
           try {
@@ -165,8 +167,7 @@ export class ScuSession {
   cancel(): boolean {
     const o = this.outstanding;
     if (!o || !this.association.established) return false;
-    const context = this.contexts.find((c) => c.accepted);
-    this.channel.send(context!.id, { commandField: COMMAND_FIELD.C_CANCEL_RQ, messageIdBeingRespondedTo: o.messageId, commandDataSetType: 0x0101 });
+    this.channel.send(o.contextId, { commandField: COMMAND_FIELD.C_CANCEL_RQ, messageIdBeingRespondedTo: o.messageId, commandDataSetType: 0x0101 });
     return true;
   }
 
