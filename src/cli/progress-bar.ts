@@ -15,7 +15,8 @@ export class ProgressBar {
   constructor() {
     this.bar = new cliProgress.SingleBar({
       stream: process.stderr,
-      format: `${chalk.cyan('{bar}')} {value}/{total} | remaining {remaining}, failed {failed}, warning {warning} | {mb} MB, {rate} MB/s | ETA {eta_formatted}`,
+      // The SCP's counters, then dcmget's own ledger (stored here), which may disagree with them.
+      format: `${chalk.cyan('{bar}')} {value}/{total} | remaining {remaining}, failed {failed}, warning {warning} | stored {stored}, {mb} MB, {rate} MB/s | ETA {eta_formatted}`,
       barCompleteChar: '█',
       barIncompleteChar: '░',
       hideCursor: true,
@@ -30,7 +31,7 @@ export class ProgressBar {
     const c = this.counters;
     const show = (n: number | undefined) => (n === undefined ? '–' : String(n));
     return {
-      remaining: show(c.remaining), failed: show(c.failed), warning: show(c.warning),
+      remaining: show(c.remaining), failed: show(c.failed), warning: show(c.warning), stored: this.stored,
       mb: (this.bytes / 1e6).toFixed(1), rate: seconds > 0 ? (this.bytes / 1e6 / seconds).toFixed(1) : '0.0',
     };
   }

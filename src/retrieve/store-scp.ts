@@ -142,4 +142,3 @@ function discard(answer: () => void): DatasetSink {
   return { write: () => true, end: answer, abort: () => {} };
 }
 
-export type { Flow };

@@ -73,7 +73,7 @@ describe('output for people and scripts', () => {
     const cmd = (extra: string) => `${JSON.stringify(process.execPath)} ${JSON.stringify(DCMGET)} ${extra} --study ${S2} ${peer().join(' ')} -od ${od}`;
     const bar = spawnSync('script', ['-qfec', cmd(''), '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' } });
     assert.equal(bar.status, 0, bar.stdout);
-    assert.match(bar.stdout, /11\/11 \| remaining 0, failed 0, warning 0 \| [\d.]+ MB, [\d.]+ MB\/s/);
+    assert.match(bar.stdout, /11\/11 \| remaining 0, failed 0, warning 0 \| stored 11, [\d.]+ MB, [\d.]+ MB\/s/);
     assert.doesNotMatch(bar.stdout, /^Pending /m);
     const plain = spawnSync('script', ['-qfec', cmd('--no-progress'), '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' } });
     assert.match(plain.stdout, /^Pending  remaining 0, completed 11/m);
