@@ -211,3 +211,26 @@ export async function listSeries(session: ScuSession, model: RetrieveModel, iden
   }
   return out;
 }
+
+/**
+ * IMAGE level Identifiers for the given instances, one per series (with the higher levels'
+ * unique keys, which hierarchical SCPs such as dcmqrscp require), and the PatientID when the
+ * user's Identifiers agree on one (patient root).
+ */
+export function imageLevelBySeries(instances: LocatedInstance[], userIdentifiers: DenaturalizedDataset[]): { series: string; count: number; identifier: DenaturalizedDataset }[] {
+  const groups = new Map<string, LocatedInstance[]>();
+  for (const l of instances) {
+    const k = `${l.studyInstanceUid}|${l.seriesInstanceUid}`;
+    groups.set(k, [...(groups.get(k) ?? []), l]);
+  }
+  const patientIds = new Set(userIdentifiers.map((d) => getKeyValue(d, T.patientId)?.[0]).filter(Boolean));
+  const patient = patientIds.size === 1 ? [key('PatientID', [...patientIds][0]!)] : [];
+  return [...groups.values()].map((ls) => ({
+    series: ls[0]!.seriesInstanceUid,
+    count: ls.length,
+    identifier: buildIdentifier([
+      key('QueryRetrieveLevel', 'IMAGE'), key('StudyInstanceUID', ls[0]!.studyInstanceUid), key('SeriesInstanceUID', ls[0]!.seriesInstanceUid),
+      key('SOPInstanceUID', ls.map((l) => l.sopInstanceUid)), ...patient,
+    ]),
+  }));
+}

@@ -18,7 +18,7 @@ import { countContexts, MAX_PRESENTATION_CONTEXTS, planContexts, type StoragePro
 import { buildProposal, deferredClasses } from './storage-proposal.ts';
 import { makeDirectory, probeWritable } from './make-directory.ts';
 import type { OnExists } from './instance-writer.ts';
-import { enumerateInstances, findContexts, listSeries, survey, type Inventory, type LocatedInstance } from './plan.ts';
+import { enumerateInstances, findContexts, imageLevelBySeries, listSeries, survey, type Inventory, type LocatedInstance } from './plan.ts';
 import { DEFAULT_LAYOUT } from './output-layout.ts';
 import { instanceFileName } from './output-path.ts';
 import { existsSync } from 'node:fs';
@@ -455,13 +455,7 @@ async function onlyMissing(options: RetrieveOptions, model: RetrieveModel, ident
     await session.release().catch(() => session.abort());
   }
   const missing = located.filter((l) => !existsSync(path.join(options.outputDirectory, instanceFileName(l.sopInstanceUid).name)));
-  const patientIds = new Set(identifiers.map((d) => getKeyValue(d, 0x00100020)?.[0]).filter(Boolean));
-  const series = new Map<string, LocatedInstance[]>();
-  for (const l of missing) series.set(`${l.studyInstanceUid}|${l.seriesInstanceUid}`, [...(series.get(`${l.studyInstanceUid}|${l.seriesInstanceUid}`) ?? []), l]);
-  const units = [...series.values()].map((ls) => buildIdentifier([
-    key('QueryRetrieveLevel', 'IMAGE'), key('StudyInstanceUID', ls[0]!.studyInstanceUid), key('SeriesInstanceUID', ls[0]!.seriesInstanceUid),
-    key('SOPInstanceUID', ls.map((l) => l.sopInstanceUid)), ...(patientIds.size === 1 ? [key('PatientID', [...patientIds][0]!)] : []),
-  ]));
+  const units = imageLevelBySeries(missing, identifiers).map((u) => u.identifier);
   return { units, present: located.length - missing.length, missing: missing.length };
 }
 

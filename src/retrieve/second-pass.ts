@@ -5,11 +5,11 @@
 // accepted context of its class and cannot convert compressed data; so each pass proposes ONE
 // transfer syntax per class, and the instances stored in that syntax come home.
 import type { DenaturalizedDataset } from 'dcmjs';
-import { buildIdentifier, encodeIdentifier, getKeyValue, key } from '../dicom/identifier.ts';
+import { encodeIdentifier } from '../dicom/identifier.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import { statusCategory } from '../dimse/status.ts';
 import { describeContextResult, type NegotiatedContext } from '../ul/association.ts';
-import { enumerateInstances, type LocatedInstance } from './plan.ts';
+import { enumerateInstances, imageLevelBySeries, type LocatedInstance } from './plan.ts';
 import { planContexts, MAX_PRESENTATION_CONTEXTS } from './presentation-contexts.ts';
 import type { ScuSession } from './scu-session.ts';
 import { STORED_SYNTAXES, defaultStorageProposal, proposalForClasses } from './storage-proposal.ts';
@@ -116,14 +116,10 @@ export async function secondPass(input: SecondPassInput): Promise<SecondPassRepo
         if (!counted) report.passes++;
         counted = true;
         input.onPass?.(report.passes, syntax, want.length);
-        for (const [study, series, uids] of bySeries(want)) {
-          const ds = buildIdentifier([
-            key('QueryRetrieveLevel', 'IMAGE'), key('StudyInstanceUID', study), key('SeriesInstanceUID', series),
-            key('SOPInstanceUID', uids), ...patientKey(input.identifiers),
-          ]);
-          const final = await session.get(getContext, encodeIdentifier(ds, getContext.transferSyntax), input.store.handler, () => {});
+        for (const { series, count, identifier } of imageLevelBySeries(want, input.identifiers)) {
+          const final = await session.get(getContext, encodeIdentifier(identifier, getContext.transferSyntax), input.store.handler, () => {});
           const status = final.command.status ?? 0;
-          input.verbose?.(`second pass (${syntax}): series ${series}: ${uids.length} asked, status 0x${status.toString(16).padStart(4, '0')} (${statusCategory(status)})`);
+          input.verbose?.(`second pass (${syntax}): series ${series}: ${count} asked, status 0x${status.toString(16).padStart(4, '0')} (${statusCategory(status)})`);
         }
       } catch (err) {
         input.verbose?.(`second pass (${syntax}): ${(err as Error).message}`);
@@ -152,18 +148,3 @@ export async function secondPass(input: SecondPassInput): Promise<SecondPassRepo
   return report;
 }
 
-function bySeries(instances: LocatedInstance[]): [string, string, string[]][] {
-  const groups = new Map<string, [string, string, string[]]>();
-  for (const l of instances) {
-    const k = `${l.studyInstanceUid}|${l.seriesInstanceUid}`;
-    const g = groups.get(k) ?? [l.studyInstanceUid, l.seriesInstanceUid, []];
-    g[2].push(l.sopInstanceUid);
-    groups.set(k, g);
-  }
-  return [...groups.values()];
-}
-
-function patientKey(identifiers: DenaturalizedDataset[]) {
-  const ids = new Set(identifiers.map((d) => getKeyValue(d, 0x00100020)?.[0]).filter(Boolean));
-  return ids.size === 1 ? [key('PatientID', [...ids][0]!)] : [];
-}
