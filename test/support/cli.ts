@@ -1,9 +1,9 @@
 // Runs the built CLI (bin/dcmget.js → dist/) as a user would, as a subprocess.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from './fixtures.ts';
+import { runDcmget as run } from './fake-scp-run.ts';
 
 export interface CliResult {
   code: number | null;
@@ -14,27 +14,13 @@ export interface CliResult {
 
 export const DCMGET = path.join(ROOT, 'bin', 'dcmget.js');
 
-export function runDcmget(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+/** The CLI as a subprocess: the runner of fake-scp-run.ts, with a longer hang guard by default. */
+export async function runDcmget(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'run.js'))) {
     throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DCMGET, ...args], {
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    child.stdin.end(options.input ?? '');
-  });
+  const r = await run(args, { timeoutMs: options.timeoutMs ?? 60_000, env: options.env as Record<string, string> | undefined, input: options.input ?? '' });
+  return { code: r.code, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 export function tempDir(prefix = 'dcmget-test-'): string {

@@ -51,6 +51,8 @@ export interface RunOptions {
   nodeArgs?: string[];
   env?: Record<string, string>;
   cwd?: string;
+  /** Written to the child's standard input (which is closed otherwise). */
+  input?: string;
   onSpawn?: (child: ChildProcess) => void;
 }
 
@@ -62,8 +64,9 @@ export function runDcmget(args: string[], opts: RunOptions = {}): Promise<RunRes
     const child = spawn(NODE, [...(opts.nodeArgs ?? []), CLI, ...args], {
       cwd: opts.cwd ?? REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
     let stdout = '';
     let stderr = '';
     let timedOut = false;
