@@ -247,9 +247,8 @@ export async function main(argv: string[]): Promise<number> {
       process.off('SIGTERM', onSignal);
     }
     const expectations = { count: flags.expectCount, min: flags.expectMin };
-    let code = exitCodeFor(result, expectations);
+    const code = exitCodeFor(result, expectations);
     const unmet = unmetExpectations(result, expectations);
-    if (unmet.length && code === EXIT.SUCCESS) code = EXIT.SUBOPERATIONS_FAILED;
     const notes = ledgerNotes(result, firstTotal, flags.ignore ?? false);
     const lines = summaryLines(result, flags.outputDirectory, flags.ignore ?? false);
     for (const l of lines.slice(0, -1)) (code === EXIT.SUCCESS ? say : line)(l);
