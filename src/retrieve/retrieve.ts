@@ -1,7 +1,6 @@
 // The retrieve job: open an association that proposes the model's C-GET SOP class and the
 // storage contexts (with SCP role selection), send one C-GET-RQ with the Identifier, store each
 // C-STORE sub-operation, follow the pending counters, and release.
-import fs from 'node:fs/promises';
 import type tls from 'node:tls';
 import type { UserIdentityRq } from '../ul/pdu-types.ts';
 import type { NegotiatedContext, UlLogger } from '../ul/association.ts';
@@ -273,6 +272,7 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
       const extra = Math.min(parallel, units.length) - 1;
       if (extra > 0) {
         sessions.push(...await Promise.all(Array.from({ length: extra }, openGet)));
+        store.setConcurrency(sessions.length);
         options.logger?.verbose?.(`--parallel: ${units.length} C-GET(s) over ${sessions.length} associations`);
       }
     }
@@ -345,6 +345,7 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   } finally {
     stopWatching();
     if (grace) clearTimeout(grace);
+    store.close();
   }
   result.elapsedMs = performance.now() - started;
   return result;

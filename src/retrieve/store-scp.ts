@@ -1,8 +1,8 @@
 // The Storage SCP role dcmget takes during a C-GET (PS3.4 B.2.2, C.4.3.3): each C-STORE-RQ
 // becomes a file; the answer waits for the file to be complete.
-import type { NegotiatedContext } from '../ul/association.ts';
-import type { DatasetSink, Flow } from '../dimse/channel.ts';
+import type { DatasetSink } from '../dimse/channel.ts';
 import { InstanceWriter, STATUS_CANNOT_STORE, type OnExists, type WriteFailure } from './instance-writer.ts';
+import { TempFiles } from './temp-files.ts';
 import { compileLayout, LAYOUT_HEAD_BYTES, type Layout } from './output-layout.ts';
 import type { StoreRequestHandler } from './scu-session.ts';
 
@@ -57,13 +57,25 @@ export class StoreScp {
   private readonly options: StoreScpOptions;
   private readonly layout: Layout;
   private warnedNoRole = new Set<number>();
+  private readonly temp: TempFiles;
 
   constructor(options: StoreScpOptions) {
     this.options = options;
     this.layout = compileLayout(options.layout ?? '{SOPInstanceUID}.dcm');
+    this.temp = new TempFiles(options.outputDirectory);
   }
 
-  readonly handler: StoreRequestHandler = (command, context, flow, respond) => {
+  /** How many associations deliver C-STOREs at once (--parallel). */
+  setConcurrency(associations: number): void {
+    this.temp.ahead = Math.max(2, associations + 1);
+  }
+
+  /** Removes the temporary files made in advance; call when no more C-STORE can come. */
+  close(): void {
+    this.temp.dispose();
+  }
+
+  readonly handler: StoreRequestHandler = (command, context, _flow, respond) => {
     this.ledger.received++;
     const sopClassUid = command.affectedSopClassUid ?? context.abstractSyntax;
     const sopInstanceUid = command.affectedSopInstanceUid ?? '';
@@ -84,6 +96,7 @@ export class StoreScp {
     const naming = { sopClassUid, sopInstanceUid, transferSyntaxUid: context.transferSyntax };
     return new InstanceWriter({
       root: this.options.outputDirectory,
+      openTemp: () => this.temp.take(),
       finalName: (head) => this.layout.render(naming, head),
       headBytes: this.layout.needsDataSet ? LAYOUT_HEAD_BYTES : 0,
       onExists: this.options.onExists ?? 'overwrite',
@@ -93,7 +106,6 @@ export class StoreScp {
         transferSyntaxUid: context.transferSyntax,
         sourceAeTitle: this.options.sourceAeTitle,
       },
-      flow,
       fsync: this.options.fsync,
       onDone: (outcome) => {
         if (!outcome.ok) {
