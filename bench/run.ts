@@ -15,6 +15,8 @@
 //                        node --cpu-prof; prints the top self-time functions
 //   --profile-only       only that (no measured rounds)
 //   --keep-going         record a broken retrieve as failed instead of stopping
+//   --output-fs loop|folder  where each run writes: a fresh loop-mounted ext4
+//                        per run (default when root) or a folder in the temp dir
 //   --keep               keep the temp dir (workloads, server dirs, profile)
 //   --no-build           run bin/dcmget.js (dist/) as it is (default: build
 //                        src/ into bench/.dist/ first and run that snapshot)
@@ -31,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { startOrthanc, type OrthancServer } from '../test/support/orthanc.ts';
 import { startDcmqrscp, type DcmqrscpServer } from '../test/support/dcmqrscp.ts';
 import { generateWorkload, workloadSpec, type Workload, type WorkloadName } from './workloads.ts';
+import { loopAvailable, outputDir, releaseAll, type OutputFsKind } from './output-fs.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
@@ -65,6 +68,7 @@ const { values: opt } = parseArgs({
     'keep-going': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
+    'output-fs': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   allowPositionals: false,
@@ -90,6 +94,10 @@ const runs = Number(opt.runs);
 const warmups = Number(opt.warmup);
 if (!Number.isInteger(runs) || runs < 1) usage('--runs must be a positive integer');
 if (!Number.isInteger(warmups) || warmups < 0) usage('--warmup must be a non-negative integer');
+const loop = loopAvailable();
+if (opt['output-fs'] !== undefined && !['loop', 'folder'].includes(opt['output-fs'])) usage('--output-fs must be loop or folder');
+if (opt['output-fs'] === 'loop' && !loop.ok) usage(`--output-fs loop: ${loop.why}`);
+const outputFs: OutputFsKind = (opt['output-fs'] as OutputFsKind | undefined) ?? (loop.ok ? 'loop' : 'folder');
 const splitArgs = (s: string): string[] => s.split(/\s+/).filter(Boolean);
 const dcmgetExtra = splitArgs(opt['dcmget-args'] ?? '');
 
@@ -252,13 +260,13 @@ interface RunRecord {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** One run of one tool; checks the result; the output folder is removed (untimed) and the page cache synced after. */
+/** One run of one tool into a fresh output filesystem (bench/output-fs.ts); checks the result; the output is released after, untimed. */
 async function runTool(tool: Tool, w: Workload, peer: Peer, work: string, round: number, profileDir?: string): Promise<RunRecord> {
   const tag = `${w.name}-${peer.name}-${tool.id.replace(/[^A-Za-z0-9_.-]/g, '_')}-r${round}`;
-  const out = path.join(work, 'out', tag);
+  const output = outputDir(outputFs, work, tag, w.totalBytes);
+  const out = output.dir;
   const logFile = path.join(work, 'logs', `${tag}.log`);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
-  fs.rmSync(out, { recursive: true, force: true });
   const query = ['-S', '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${w.studyInstanceUid}`];
   let m: Measured;
   let expectFiles = w.instances;
@@ -317,8 +325,7 @@ async function runTool(tool: Tool, w: Workload, peer: Peer, work: string, round:
     ].join('\n');
     console.error(msg);
   }
-  fs.rmSync(out, { recursive: true, force: true });
-  execFileSync('sync'); // start the next run with no writeback from this one pending
+  output.release();
   await sleep(200);
   return rec;
 }
@@ -513,6 +520,7 @@ async function main(): Promise<void> {
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dcmget-bench-'));
   const cleanup = (): void => {
+    releaseAll();
     if (!opt.keep) fs.rmSync(work, { recursive: true, force: true });
   };
   process.once('exit', cleanup);
@@ -522,6 +530,9 @@ async function main(): Promise<void> {
   console.log(`machine: ${mach['nproc']} cpus, ${mach['cpu']}, kernel ${mach['kernel']}, node ${mach['node']}, DCMTK ${mach['dcmtk']}, ${mach['orthanc']}`);
   console.log(`dcmget: ${path.relative(ROOT, DCMGET)} built from ${mach['commit']}`);
   console.log(`work dir: ${work}${opt.keep ? ' (kept)' : ' (removed at exit; --keep to keep)'}`);
+  console.log(outputFs === 'loop'
+    ? 'output: a fresh loop-mounted ext4 (mkfs defaults, journal) per run, unmounted after it, untimed'
+    : `output: a folder in the work dir, removed and synced after each run${loop.ok ? '' : ` (no loop filesystem: ${loop.why})`}`);
   console.log(`workloads ${workloadNames.join(',')}${opt.quick ? ' (quick)' : ''}; servers ${serverNames.join(',')}; tools ${tools.map((t) => t.id).join(', ')}; ${warmups} warm-up + ${runs} measured round(s)`);
 
   const workloads: Workload[] = [];
@@ -546,7 +557,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       complete: !broken && finished,
       machine: mach,
-      options: { quick: opt.quick, workloads: workloadNames, servers: serverNames, runs, warmups, dcmgetArgs: dcmgetExtra, variants: opt.variant ?? [] },
+      options: { outputFs, quick: opt.quick, workloads: workloadNames, servers: serverNames, runs, warmups, dcmgetArgs: dcmgetExtra, variants: opt.variant ?? [] },
       servers,
       workloads: workloads.map((w) => ({ name: w.name, label: w.label, instances: w.instances, series: w.series, sopClassUid: w.sopClassUid, totalBytes: w.totalBytes, pixelBytes: w.pixelBytes, studyInstanceUid: w.studyInstanceUid, generateMs: w.generateMs })),
       loads,
