@@ -13,8 +13,13 @@ import {
 
 /** Where a C-STORE data set streams to. */
 export interface DatasetSink {
-  /** A fragment, a view valid only during the call; false asks the channel to pause the socket. */
+  /**
+   * A fragment: a view of the socket's read buffer, valid until the next flush() (or end()) when
+   * the sink has flush, else only during the call. False asks the channel to pause the socket.
+   */
   write(chunk: Buffer): boolean;
+  /** The views written since the last flush are about to become invalid: write or copy them now. */
+  flush?(): void;
   /** The last fragment has arrived. */
   end(): void;
   /** The association ended before the data set did. */
@@ -110,6 +115,10 @@ export class DimseChannel implements DataListener {
       },
     };
     return flow;
+  }
+
+  onChunkEnd(): void {
+    this.current?.sink?.flush?.();
   }
 
   onPdv(contextId: number, control: number, data: Buffer, end: boolean): void {

@@ -65,9 +65,9 @@ export class StoreScp {
     this.temp = new TempFiles(options.outputDirectory);
   }
 
-  /** How many associations deliver C-STOREs at once (--parallel). */
+  /** How many associations deliver C-STOREs at once (--parallel): one file ready for each. */
   setConcurrency(associations: number): void {
-    this.temp.ahead = Math.max(2, associations + 1);
+    this.temp.ahead = Math.max(1, associations);
   }
 
   /** Removes the temporary files made in advance; call when no more C-STORE can come. */

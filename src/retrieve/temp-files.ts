@@ -1,8 +1,12 @@
 // Temporary files made ahead of need. Creating a file is a directory update that took up to a
-// millisecond per file on the benchmark's ext4 disk (bench/README.md): time the SCP spends
-// waiting for our C-STORE-RSP, since it sends nothing more until then (PS3.7 9.1.1, no
-// Asynchronous Operations Window). So the temporary files of the next instances are created on
-// the thread pool while the current one arrives, and an instance starts with a ready descriptor.
+// millisecond on the benchmark machine's journal-less ext4 (bench/README.md), and takes a round
+// trip on a network filesystem: time the SCP would spend waiting for our C-STORE-RSP, since it
+// sends nothing more until then (PS3.7 9.1.1, no Asynchronous Operations Window). So the next
+// instance's temporary file is created right after the answer has gone out, while the SCP reads
+// and sends the next instance, and an instance starts with a ready descriptor. It is created on
+// the event loop, not the thread pool: that would add a thread hand-off and, on two cores, a
+// third thread competing with the SCP and the event loop (measured: more futex calls per
+// instance than system calls of our own).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -24,11 +28,10 @@ export class TempFiles {
   /** How many files to keep created in advance once the first one was taken (0: none). */
   ahead: number;
   private readonly ready: TempFile[] = [];
-  private readonly creating = new Set<string>();
   private disposed = false;
   private refillQueued = false;
 
-  constructor(root: string, ahead = 2) {
+  constructor(root: string, ahead = 1) {
     this.root = root;
     this.ahead = ahead;
   }
@@ -36,10 +39,9 @@ export class TempFiles {
   /** A new, empty, open temporary file; throws as open(2) does when none can be made. */
   take(): TempFile {
     const file = this.ready.shift() ?? this.createNow();
-    // Not now: this instance is about to be written, closed and renamed in the same folder, and a
-    // create beside it contends for the folder's lock and the CPU. After the C-STORE-RSP has gone
-    // out (setImmediate runs after this turn's I/O), the SCP is busy and we are idle.
-    if (!this.refillQueued) {
+    // Not now: this instance is about to be written, closed and renamed while the SCP waits.
+    // setImmediate runs after this turn's I/O, once the C-STORE-RSP has gone out.
+    if (!this.refillQueued && !this.disposed) {
       this.refillQueued = true;
       setImmediate(() => {
         this.refillQueued = false;
@@ -54,8 +56,6 @@ export class TempFiles {
     this.disposed = true;
     open.delete(this);
     for (const file of this.ready.splice(0)) discard(file);
-    // An open(2) still on the thread pool: its file is removed when it lands (or here, if it did).
-    for (const p of this.creating) rmQuietly(p);
   }
 
   private nextPath(): string {
@@ -71,16 +71,10 @@ export class TempFiles {
   private refill(): void {
     if (this.disposed) return;
     open.add(this);
-    while (this.ready.length + this.creating.size < this.ahead) {
-      const p = this.nextPath();
-      this.creating.add(p);
-      fs.open(p, 'wx', (err, fd) => {
-        this.creating.delete(p);
-        // A failure here is left to take(): its synchronous open reports it for the instance at hand.
-        if (err) return;
-        if (this.disposed) discard({ path: p, fd });
-        else this.ready.push({ path: p, fd });
-      });
+    try {
+      while (this.ready.length < this.ahead) this.ready.push(this.createNow());
+    } catch {
+      // Left to take(): its own open reports the failure for the instance at hand.
     }
   }
 }

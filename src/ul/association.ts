@@ -59,6 +59,8 @@ export interface NegotiatedContext {
 /** What the layer above (DIMSE) gets: PDV fragments, and the end of the association. */
 export interface DataListener {
   onPdv(contextId: number, control: number, data: Buffer, end: boolean): void;
+  /** The views onPdv handed on since the last call become invalid when this returns (the read buffer is reused). */
+  onChunkEnd?(): void;
   /** `error` is null after an orderly release. */
   onClose(error: Error | null): void;
 }
@@ -195,6 +197,7 @@ export class Association implements PduHandler {
   private onData(buffer: Buffer, length: number): void {
     try {
       this.parser.push(length === buffer.length ? buffer : buffer.subarray(0, length));
+      this.listener?.onChunkEnd?.();
     } catch (err) {
       if (err instanceof ProtocolError) {
         this.fail(new AssociationAbortedError(`protocol error from the peer: ${err.message}; association aborted`), true, err.abortReason, ABORT_SOURCE.SERVICE_PROVIDER);
