@@ -1,8 +1,12 @@
 // The live bar on a terminal (cli-progress): completed/total from the pending responses, the
 // SCP's failed and warning counters, bytes received, throughput and ETA.
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import { chalkStderr as chalk } from 'chalk';
 import type { SubOperationCounters } from '../retrieve/retrieve.ts';
+
+// Loaded when a bar is shown (a terminal), not at every start: scripts and CI never draw one.
+const load = (): typeof cliProgress => createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
 
 export class ProgressBar {
   private readonly bar: cliProgress.SingleBar;
@@ -13,7 +17,8 @@ export class ProgressBar {
   private stored = 0;
 
   constructor() {
-    this.bar = new cliProgress.SingleBar({
+    const { SingleBar, Presets } = load();
+    this.bar = new SingleBar({
       stream: process.stderr,
       // The SCP's counters, then dcmget's own ledger (stored here), which may disagree with them.
       format: `${chalk.cyan('{bar}')} {value}/{total} | remaining {remaining}, failed {failed}, warning {warning} | stored {stored}, {mb} MB, {rate} MB/s | ETA {eta_formatted}`,
@@ -23,7 +28,7 @@ export class ProgressBar {
       clearOnComplete: false,
       etaBuffer: 20,
       fps: 10,
-    }, cliProgress.Presets.shades_classic);
+    }, Presets.shades_classic);
   }
 
   private values() {

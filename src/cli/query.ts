@@ -1,7 +1,8 @@
 // Builds the C-GET Identifiers (PS3.4 C.4.3.1.3, C.6) from what the user gave: -k keys, query
 // files (as getscu), DICOM JSON (PS3.18 F.2), and the shortcuts that need no DICOM keys.
 import fs from 'node:fs';
-import dcmjs, { type DenaturalizedDataset } from 'dcmjs';
+import type { DenaturalizedDataset } from 'dcmjs';
+import { dcmjs } from '../dicom/dcmjs-module.ts';
 import { buildIdentifier, getKeyValue, key, parseKey, type Key } from '../dicom/identifier.ts';
 import { tagHex } from '../dicom/dictionary.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';

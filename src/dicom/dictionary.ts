@@ -1,5 +1,5 @@
 // Data dictionary look-ups (PS3.6 Table 6-1) through dcmjs's dictionary.
-import dcmjs from 'dcmjs';
+import { dcmjs } from './dcmjs-module.ts';
 import { UsageError } from './usage-error.ts';
 
 const { DicomMetaDictionary } = dcmjs.data;

@@ -1,6 +1,7 @@
 // PS3.4 C.4.3.1.3 (C-GET) / C.4.1.1.3 (C-FIND): the Identifier, a data set of keys, encoded
 // with dcmjs in the transfer syntax of the presentation context it travels on.
-import dcmjs, { type DenaturalizedDataset, type DenaturalizedElement } from 'dcmjs';
+import type { DenaturalizedDataset, DenaturalizedElement } from 'dcmjs';
+import { dcmjs } from './dcmjs-module.ts';
 import { attributeByTag, formatTag, lookupAttribute, tagHex, type AttributeInfo } from './dictionary.ts';
 import { UsageError } from './usage-error.ts';
 
