@@ -260,6 +260,29 @@ interface RunRecord {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The order of the tools in a round: a shuffle, the same for a given round in every run of the
+ * bench. Rotating the order kept each tool right behind the same one in every round, and on this
+ * VM a run right after a large write (its flush at unmount still being absorbed by the host) was
+ * slower, so a fixed predecessor is a bias; a shuffle varies position and predecessor both.
+ */
+function roundOrder<T>(tools: T[], round: number): T[] {
+  let seed = 0x9e3779b9 ^ (round + 1);
+  const random = (): number => { // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const order = [...tools];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
 /** One run of one tool into a fresh output filesystem (bench/output-fs.ts); checks the result; the output is released after, untimed. */
 async function runTool(tool: Tool, w: Workload, peer: Peer, work: string, round: number, profileDir?: string): Promise<RunRecord> {
   const tag = `${w.name}-${peer.name}-${tool.id.replace(/[^A-Za-z0-9_.-]/g, '_')}-r${round}`;
@@ -326,7 +349,8 @@ async function runTool(tool: Tool, w: Workload, peer: Peer, work: string, round:
     console.error(msg);
   }
   output.release();
-  await sleep(200);
+  // Let the disk settle after a large write before the next run starts (1 s per GB written).
+  await sleep(200 + Math.round(got.bytes / 1e6));
   return rec;
 }
 
@@ -598,8 +622,7 @@ async function main(): Promise<void> {
         if (!opt['profile-only']) {
           const total = warmups + runs;
           for (let round = 0; round < total; round++) {
-            // alternate: rotate the order of the tools every round
-            const order = tools.map((_, i) => tools[(i + round) % tools.length]!);
+            const order = roundOrder(tools, round);
             const line: string[] = [];
             for (const tool of order) {
               const r = await runTool(tool, w, peer, work, round);
