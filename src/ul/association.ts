@@ -2,7 +2,8 @@
 // transport connection, Sta5 awaiting A-ASSOCIATE-AC/RJ, Sta6 established, Sta7 awaiting
 // A-RELEASE-RP, Sta13 awaiting transport close); anything a state does not expect is an A-ABORT.
 import net from 'node:net';
-import tls from 'node:tls';
+import { createRequire } from 'node:module';
+import type tls from 'node:tls';
 import { ABORT_SOURCE, describeAbort, encodeAbort } from './a-abort.ts';
 import { encodeAssociateRq } from './a-associate.ts';
 import { RELEASE_RP, RELEASE_RQ } from './a-release.ts';
@@ -16,6 +17,9 @@ import {
 } from './pdu-types.ts';
 import { ProtocolError } from './protocol-error.ts';
 
+
+/** node:tls costs ~10 ms to load; only associations over TLS need it. */
+const loadTls = (): typeof tls => createRequire(import.meta.url)('node:tls') as typeof tls;
 export interface UlLogger {
   /** Called only when set: no formatting work is done otherwise. */
   verbose?: ((message: string) => void) | undefined;
@@ -112,7 +116,7 @@ export class Association implements PduHandler {
     // Without TLS, reads land in one reused buffer (no allocation per read, so memory stays flat
     // on a multi-GB instance); everything after the parser that outlives a read copies what it keeps.
     this.socket = request.tls
-      ? tls.connect({ ...request.tls, host, port, servername: request.tls.servername ?? (net.isIP(host) ? undefined : host) })
+      ? loadTls().connect({ ...request.tls, host, port, servername: request.tls.servername ?? (net.isIP(host) ? undefined : host) })
       : net.connect({
         host, port,
         onread: { buffer: Buffer.allocUnsafe(READ_BUFFER_SIZE), callback: (n: number, buf: Uint8Array) => { this.onData(buf as Buffer, n); return undefined as unknown as boolean; } },
