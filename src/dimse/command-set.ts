@@ -69,47 +69,69 @@ const BY_TAG = new Map(ELEMENTS.map(([tag, vr, field]) => [tag, { vr, field }]))
 /** Bound on a received command set: real ones are a few hundred bytes. */
 export const MAX_COMMAND_SET_LENGTH = 64 * 1024;
 
-function encodeValue(vr: Vr, value: unknown): Buffer {
+/** Bytes of the value as encoded (PS3.5 6.2: strings padded to an even length). */
+function valueLength(vr: Vr, value: unknown): number {
   switch (vr) {
-    case 'UL': { const b = Buffer.alloc(4); b.writeUInt32LE(value as number); return b; }
-    case 'US': { const b = Buffer.alloc(2); b.writeUInt16LE(value as number); return b; }
-    case 'AT': {
-      const tags = value as number[];
-      const b = Buffer.alloc(4 * tags.length);
-      tags.forEach((t, i) => { b.writeUInt16LE(t >>> 16, 4 * i); b.writeUInt16LE(t & 0xffff, 4 * i + 2); });
-      return b;
-    }
+    case 'UL': return 4;
+    case 'US': return 2;
+    case 'AT': return 4 * (value as number[]).length;
     default: {
-      const s = value as string;
-      // PS3.5 6.2: UI pads with NUL, the other strings with a space, to an even length.
-      const pad = s.length % 2 ? (vr === 'UI' ? '\0' : ' ') : '';
-      return Buffer.from(s + pad, 'latin1');
+      const n = Buffer.byteLength(value as string, 'latin1');
+      return n + (n % 2);
     }
   }
 }
 
+function writeValue(out: Buffer, offset: number, vr: Vr, value: unknown, length: number): void {
+  switch (vr) {
+    case 'UL': out.writeUInt32LE(value as number, offset); return;
+    case 'US': out.writeUInt16LE(value as number, offset); return;
+    case 'AT': {
+      const tags = value as number[];
+      for (let i = 0; i < tags.length; i++) {
+        out.writeUInt16LE(tags[i]! >>> 16, offset + 4 * i);
+        out.writeUInt16LE(tags[i]! & 0xffff, offset + 4 * i + 2);
+      }
+      return;
+    }
+    default: {
+      const n = out.write(value as string, offset, 'latin1');
+      // PS3.5 6.2: UI pads with NUL, the other strings with a space.
+      if (n < length) out[offset + n] = vr === 'UI' ? 0x00 : 0x20;
+    }
+  }
+}
+
+/** One allocation per command set: a C-STORE-RSP goes out for every instance received. */
 export function encodeCommandSet(command: CommandSet): Buffer {
-  const parts: Buffer[] = [];
   let length = 0;
+  for (const [, vr, field] of ELEMENTS) {
+    const value = command[field];
+    if (value !== undefined) length += 8 + valueLength(vr, value);
+  }
+  const out = Buffer.alloc(12 + length);
+  out.writeUInt32LE(4, 4); // (0000,0000) UL, length 4
+  out.writeUInt32LE(length, 8);
+  let offset = 12;
   for (const [tag, vr, field] of ELEMENTS) {
     const value = command[field];
     if (value === undefined) continue;
-    const encoded = encodeValue(vr, value);
-    const header = Buffer.alloc(8);
-    header.writeUInt16LE(0, 0);
-    header.writeUInt16LE(tag & 0xffff, 2);
-    header.writeUInt32LE(encoded.length, 4);
-    parts.push(header, encoded);
-    length += 8 + encoded.length;
+    const n = valueLength(vr, value);
+    out.writeUInt16LE(tag & 0xffff, offset + 2);
+    out.writeUInt32LE(n, offset + 4);
+    writeValue(out, offset + 8, vr, value, n);
+    offset += 8 + n;
   }
-  const groupLength = Buffer.alloc(12);
-  groupLength.writeUInt32LE(4, 4); // (0000,0000) UL, length 4
-  groupLength.writeUInt32LE(length, 8);
-  return Buffer.concat([groupLength, ...parts], 12 + length);
+  return out;
 }
 
+/** Without the trailing NUL or space padding and leading spaces (PS3.5 6.2). */
 function decodeString(value: Buffer): string {
-  return value.toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  let end = value.length;
+  while (end > 0 && (value[end - 1] === 0x00 || value[end - 1] === 0x20)) end--;
+  let start = 0;
+  while (start < end && value[start] === 0x20) start++;
+  return value.toString('latin1', start, end);
 }
 
 export function decodeCommandSet(bytes: Buffer): CommandSet {
