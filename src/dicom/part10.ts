@@ -13,39 +13,58 @@ export interface FileMetaInformation {
 
 const PREAMBLE_AND_PREFIX = 132;
 
-function element(tagElement: number, vr: string, value: Buffer): Buffer {
-  // PS3.5 7.1.2: OB (and the other long VRs) take 2 reserved bytes and a 4-byte length.
-  const long = vr === 'OB';
-  const header = Buffer.alloc(long ? 12 : 8);
-  header.writeUInt16LE(0x0002, 0);
-  header.writeUInt16LE(tagElement, 2);
-  header.write(vr, 4, 'latin1');
-  if (long) header.writeUInt32LE(value.length, 8);
-  else header.writeUInt16LE(value.length, 6);
-  return Buffer.concat([header, value]);
+/** An element of group 0002 as written: strings padded to an even length (PS3.5 6.2). */
+interface MetaElement { element: number; vr: 'OB' | 'UL' | 'UI' | 'SH' | 'AE'; text?: string; bytes?: readonly number[] }
+
+function valueLength(e: MetaElement): number {
+  if (e.bytes) return e.bytes.length;
+  const n = Buffer.byteLength(e.text!, 'latin1');
+  return n + (n % 2);
 }
 
-function text(value: string, padding: '\0' | ' '): Buffer {
-  return Buffer.from(value.length % 2 ? value + padding : value, 'latin1');
-}
+/** PS3.5 7.1.2: OB (and the other long VRs) take 2 reserved bytes and a 4-byte length. */
+const headerLength = (e: MetaElement): number => (e.vr === 'OB' ? 12 : 8);
 
-/** The bytes that go before the received data set. */
+/** The bytes that go before the received data set; one allocation, as it is built for every instance. */
 export function encodeFileMetaInformation(meta: FileMetaInformation): Buffer {
-  const elements = [
-    element(0x0001, 'OB', Buffer.from([0x00, 0x01])), // File Meta Information Version
-    element(0x0002, 'UI', text(meta.mediaStorageSopClassUid, '\0')),
-    element(0x0003, 'UI', text(meta.mediaStorageSopInstanceUid, '\0')),
-    element(0x0010, 'UI', text(meta.transferSyntaxUid, '\0')),
-    element(0x0012, 'UI', text(IMPLEMENTATION_CLASS_UID, '\0')),
-    element(0x0013, 'SH', text(IMPLEMENTATION_VERSION_NAME, ' ')),
+  const elements: MetaElement[] = [
+    { element: 0x0001, vr: 'OB', bytes: [0x00, 0x01] }, // File Meta Information Version
+    { element: 0x0002, vr: 'UI', text: meta.mediaStorageSopClassUid },
+    { element: 0x0003, vr: 'UI', text: meta.mediaStorageSopInstanceUid },
+    { element: 0x0010, vr: 'UI', text: meta.transferSyntaxUid },
+    { element: 0x0012, vr: 'UI', text: IMPLEMENTATION_CLASS_UID },
+    { element: 0x0013, vr: 'SH', text: IMPLEMENTATION_VERSION_NAME },
   ];
-  if (meta.sourceAeTitle) elements.push(element(0x0016, 'AE', text(meta.sourceAeTitle.trim(), ' ')));
-  const groupLength = elements.reduce((n, e) => n + e.length, 0);
-  const lengthValue = Buffer.alloc(4);
-  lengthValue.writeUInt32LE(groupLength);
-  const head = Buffer.alloc(PREAMBLE_AND_PREFIX);
-  head.write('DICM', 128, 'latin1');
-  return Buffer.concat([head, element(0x0000, 'UL', lengthValue), ...elements]);
+  const sourceAeTitle = meta.sourceAeTitle?.trim();
+  if (sourceAeTitle) elements.push({ element: 0x0016, vr: 'AE', text: sourceAeTitle });
+  let groupLength = 0;
+  for (const e of elements) groupLength += headerLength(e) + valueLength(e);
+  const out = Buffer.alloc(PREAMBLE_AND_PREFIX + 12 + groupLength);
+  out.write('DICM', 128, 'latin1');
+  let offset = PREAMBLE_AND_PREFIX;
+  // (0002,0000) File Meta Information Group Length, UL
+  out.writeUInt16LE(0x0002, offset);
+  out.write('UL', offset + 4, 'latin1');
+  out.writeUInt16LE(4, offset + 6);
+  out.writeUInt32LE(groupLength, offset + 8);
+  offset += 12;
+  for (const e of elements) {
+    const length = valueLength(e);
+    out.writeUInt16LE(0x0002, offset);
+    out.writeUInt16LE(e.element, offset + 2);
+    out.write(e.vr, offset + 4, 'latin1');
+    if (e.vr === 'OB') out.writeUInt32LE(length, offset + 8);
+    else out.writeUInt16LE(length, offset + 6);
+    offset += headerLength(e);
+    if (e.bytes) {
+      out.set(e.bytes, offset);
+    } else {
+      const n = out.write(e.text!, offset, 'latin1');
+      if (n < length) out[offset + n] = e.vr === 'UI' ? 0x00 : 0x20; // UI pads with NUL, the rest with a space
+    }
+    offset += length;
+  }
+  return out;
 }
 
 export interface ParsedFileMeta extends FileMetaInformation {
