@@ -8,7 +8,6 @@ import type { DatasetSink } from '../dimse/channel.ts';
 import { encodeFileMetaInformation, type FileMetaInformation } from '../dicom/part10.ts';
 import { resolveInside } from './output-path.ts';
 import { makeDirectory } from './make-directory.ts';
-import { giveBlock, takeBlock } from './block-pool.ts';
 import { syntaxMismatch } from './syntax-check.ts';
 import type { TempFile } from './temp-files.ts';
 
@@ -53,10 +52,6 @@ export const STATUS_OUT_OF_RESOURCES = 0xa700;
 /** PS3.4 B.2.3: "Cannot understand" is the 0xC000-range failure left for local trouble. */
 export const STATUS_CANNOT_STORE = 0xc000;
 
-/** Fragments at least this large are written from the socket's read buffer as they are;
- * smaller ones are copied into a block first, so that a write carries many of them. */
-const DIRECT_WRITE_MIN = 64 * 1024;
-
 /** Bytes of the data set's head always kept: the syntax check needs its first element. */
 const CHECK_HEAD_BYTES = 16;
 
@@ -68,9 +63,9 @@ const CHECK_HEAD_BYTES = 16;
  * socket's read buffer (10 x 100 MiB from Orthanc: 2.0-2.7 s against 0.9-1.0 s, and 1.2-1.4x
  * the wall time), with --parallel 4 as well. So every write is a synchronous call, as in getscu:
  * the socket waits meanwhile and its kernel buffer keeps the SCP sending. The fragments of one
- * socket read go to the file in one pwritev when the channel says the read buffer is about to be
- * reused (flush), so a read holding several PDVs costs one system call, not one per PDV. Memory
- * stays flat: a read is on disk before the next one is taken.
+ * socket read are kept as views of the read buffer, not copied, and go to the file in one pwritev
+ * when the channel says that buffer is about to be reused (flush): a read holding several PDVs
+ * costs one system call. Memory stays flat: a read is on disk before the next one is taken.
  */
 export class InstanceWriter implements DatasetSink {
   /** Set once the temporary file exists. */
@@ -78,9 +73,7 @@ export class InstanceWriter implements DatasetSink {
   private readonly options: InstanceWriterOptions;
   private readonly headBytes: number;
   private fd: number | undefined;
-  private block: Buffer;
-  private fill = 0;
-  /** In file order, what is still to be written: views of the socket's read buffer and of block. */
+  /** In file order, what is still to be written: the Part 10 header, views of the socket's read buffer. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private position = 0;
@@ -95,10 +88,9 @@ export class InstanceWriter implements DatasetSink {
   constructor(options: InstanceWriterOptions) {
     this.options = options;
     this.headBytes = Math.max(options.headBytes, CHECK_HEAD_BYTES);
-    this.block = takeBlock();
     const header = encodeFileMetaInformation(options.meta);
     this.headerBytes = header.length;
-    this.gather(header);
+    this.queue(header);
   }
 
   write(chunk: Buffer): boolean {
@@ -109,8 +101,7 @@ export class InstanceWriter implements DatasetSink {
       this.headLength += part.length;
     }
     if (this.failure || this.aborted) return true; // discard the rest; the failure is answered at the end
-    if (chunk.length >= DIRECT_WRITE_MIN) this.queue(chunk);
-    else this.gather(chunk);
+    this.queue(chunk);
     return true;
   }
 
@@ -124,25 +115,6 @@ export class InstanceWriter implements DatasetSink {
     this.pendingBytes += view.length;
   }
 
-  /** Copies into the block (queued as one view with what precedes it there); a full block is written. */
-  private gather(chunk: Buffer): void {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const start = this.fill;
-      const n = chunk.copy(this.block, start, offset);
-      this.fill += n;
-      offset += n;
-      const last = this.pending[this.pending.length - 1];
-      if (last && last.buffer === this.block.buffer && last.byteOffset + last.length === this.block.byteOffset + start) {
-        this.pending[this.pending.length - 1] = this.block.subarray(last.byteOffset - this.block.byteOffset, this.fill);
-        this.pendingBytes += n;
-      } else {
-        this.queue(this.block.subarray(start, this.fill));
-      }
-      if (this.fill === this.block.length) this.writePending();
-    }
-  }
-
   /** Writes everything queued at the current position; a failure is kept and answered at the end. */
   private writePending(): void {
     if (this.pendingBytes === 0) return;
@@ -150,7 +122,6 @@ export class InstanceWriter implements DatasetSink {
     const total = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    this.fill = 0; // the block's bytes are all among the views written now
     if (this.failure) return;
     try {
       const fd = this.openFile();
@@ -183,7 +154,6 @@ export class InstanceWriter implements DatasetSink {
       if (mismatch) this.onError(Object.assign(new Error(mismatch), { code: undefined, syntax: true }));
     }
     this.writePending();
-    giveBlock(this.block);
     if (this.failure || this.aborted) {
       this.settle();
       return;
