@@ -1,6 +1,7 @@
 // PS3.7 9.1 / E.1: the command set (group 0000), always Implicit VR Little Endian, led by
 // Command Group Length (0000,0000). Only these small structures are ever decoded on the
 // receive path; data sets pass through untouched.
+import { decodePaddedText } from '../ul/padded-text.ts';
 import { ProtocolError } from '../ul/protocol-error.ts';
 
 /** PS3.7 Table E.1-1 (the fields this SCU uses or may meet). */
@@ -125,15 +126,6 @@ export function encodeCommandSet(command: CommandSet): Buffer {
   return out;
 }
 
-/** Without the trailing NUL or space padding and leading spaces (PS3.5 6.2). */
-function decodeString(value: Buffer): string {
-  let end = value.length;
-  while (end > 0 && (value[end - 1] === 0x00 || value[end - 1] === 0x20)) end--;
-  let start = 0;
-  while (start < end && value[start] === 0x20) start++;
-  return value.toString('latin1', start, end);
-}
-
 export function decodeCommandSet(bytes: Buffer): CommandSet {
   const out: Record<string, unknown> = {};
   let offset = 0;
@@ -147,7 +139,7 @@ export function decodeCommandSet(bytes: Buffer): CommandSet {
     offset += 8 + length;
     if (group !== 0x0000) {
       // See failedSopInstanceUidList above; any other trailing element is ignored.
-      if (group === 0x0008 && element === 0x0058) out.failedSopInstanceUidList = decodeString(value).split('\\').filter(Boolean);
+      if (group === 0x0008 && element === 0x0058) out.failedSopInstanceUidList = decodePaddedText(value).split('\\').filter(Boolean);
       continue;
     }
     const known = BY_TAG.get(element);
@@ -168,7 +160,7 @@ export function decodeCommandSet(bytes: Buffer): CommandSet {
         break;
       }
       default:
-        out[known.field] = decodeString(value);
+        out[known.field] = decodePaddedText(value);
     }
   }
   if (typeof out.commandField !== 'number') throw new ProtocolError('command set has no Command Field (0000,0100)', 0x06);

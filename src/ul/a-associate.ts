@@ -1,4 +1,5 @@
 // PS3.8 9.3.2 (A-ASSOCIATE-RQ), 9.3.3 (A-ASSOCIATE-AC) and Annex D (user information sub-items).
+import { decodePaddedText } from './padded-text.ts';
 import {
   DICOM_APPLICATION_CONTEXT, ITEM_TYPE, PDU_TYPE,
   type AssociateAc, type AssociateRq, type PresentationContextAc, type PresentationContextRq,
@@ -119,10 +120,6 @@ export function encodeAssociateAc(ac: Omit<AssociateAc, 'type' | 'protocolVersio
   return pdu(PDU_TYPE.A_ASSOCIATE_AC, Buffer.concat(parts));
 }
 
-/** UIDs and AE titles on the wire may carry NUL or space padding from lenient peers. */
-function text(b: Buffer): string {
-  return b.toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
-}
 
 interface RawItem { type: number; value: Buffer }
 
@@ -161,10 +158,10 @@ function decodeUserInformation(body: Buffer): UserInformation {
         ui.maxLength = v.readUInt32BE(0);
         break;
       case ITEM_TYPE.IMPLEMENTATION_CLASS_UID:
-        ui.implementationClassUid = text(v);
+        ui.implementationClassUid = decodePaddedText(v);
         break;
       case ITEM_TYPE.IMPLEMENTATION_VERSION_NAME:
-        ui.implementationVersionName = text(v);
+        ui.implementationVersionName = decodePaddedText(v);
         break;
       case ITEM_TYPE.ASYNCHRONOUS_OPERATIONS_WINDOW:
         if (v.length !== 4) throw new ProtocolError('Asynchronous Operations Window sub-item is not 4 bytes', 0x06);
@@ -173,12 +170,12 @@ function decodeUserInformation(body: Buffer): UserInformation {
       case ITEM_TYPE.SCP_SCU_ROLE_SELECTION: {
         const [uid, end] = readLengthPrefixed(v, 0, 'SCP/SCU Role Selection UID');
         if (end + 2 > v.length) throw new ProtocolError('truncated SCP/SCU Role Selection sub-item', 0x06);
-        ui.roleSelections.push({ sopClassUid: text(uid), scuRole: v[end] === 1, scpRole: v[end + 1] === 1 });
+        ui.roleSelections.push({ sopClassUid: decodePaddedText(uid), scuRole: v[end] === 1, scpRole: v[end + 1] === 1 });
         break;
       }
       case ITEM_TYPE.SOP_CLASS_EXTENDED_NEGOTIATION: {
         const [uid, end] = readLengthPrefixed(v, 0, 'SOP Class Extended Negotiation UID');
-        ui.extendedNegotiations.push({ sopClassUid: text(uid), info: Buffer.from(v.subarray(end)) });
+        ui.extendedNegotiations.push({ sopClassUid: decodePaddedText(uid), info: Buffer.from(v.subarray(end)) });
         break;
       }
       case ITEM_TYPE.USER_IDENTITY_RQ: {
@@ -204,8 +201,8 @@ function decodeFixed(body: Buffer, what: string) {
   if (body.length < FIXED_FIELDS_LENGTH) throw new ProtocolError(`${what} is ${body.length} bytes, shorter than its fixed fields`, 0x06);
   return {
     protocolVersion: body.readUInt16BE(0),
-    calledAeTitle: text(body.subarray(4, 20)),
-    callingAeTitle: text(body.subarray(20, 36)),
+    calledAeTitle: decodePaddedText(body.subarray(4, 20)),
+    callingAeTitle: decodePaddedText(body.subarray(20, 36)),
   };
 }
 
@@ -217,13 +214,13 @@ export function decodeAssociateRq(body: Buffer): AssociateRq {
     userInformation: { maxLength: 0, implementationClassUid: '', roleSelections: [], extendedNegotiations: [], unknown: [] },
   };
   for (const it of items(body.subarray(FIXED_FIELDS_LENGTH), 'A-ASSOCIATE-RQ')) {
-    if (it.type === ITEM_TYPE.APPLICATION_CONTEXT) rq.applicationContext = text(it.value);
+    if (it.type === ITEM_TYPE.APPLICATION_CONTEXT) rq.applicationContext = decodePaddedText(it.value);
     else if (it.type === ITEM_TYPE.PRESENTATION_CONTEXT_RQ) {
       if (it.value.length < 4) throw new ProtocolError('truncated Presentation Context item', 0x06);
       const pc: PresentationContextRq = { id: it.value[0]!, abstractSyntax: '', transferSyntaxes: [] };
       for (const sub of items(it.value.subarray(4), 'Presentation Context item')) {
-        if (sub.type === ITEM_TYPE.ABSTRACT_SYNTAX) pc.abstractSyntax = text(sub.value);
-        else if (sub.type === ITEM_TYPE.TRANSFER_SYNTAX) pc.transferSyntaxes.push(text(sub.value));
+        if (sub.type === ITEM_TYPE.ABSTRACT_SYNTAX) pc.abstractSyntax = decodePaddedText(sub.value);
+        else if (sub.type === ITEM_TYPE.TRANSFER_SYNTAX) pc.transferSyntaxes.push(decodePaddedText(sub.value));
       }
       rq.presentationContexts.push(pc);
     } else if (it.type === ITEM_TYPE.USER_INFORMATION) rq.userInformation = decodeUserInformation(it.value);
@@ -239,12 +236,12 @@ export function decodeAssociateAc(body: Buffer): AssociateAc {
     userInformation: { maxLength: 0, implementationClassUid: '', roleSelections: [], extendedNegotiations: [], unknown: [] },
   };
   for (const it of items(body.subarray(FIXED_FIELDS_LENGTH), 'A-ASSOCIATE-AC')) {
-    if (it.type === ITEM_TYPE.APPLICATION_CONTEXT) ac.applicationContext = text(it.value);
+    if (it.type === ITEM_TYPE.APPLICATION_CONTEXT) ac.applicationContext = decodePaddedText(it.value);
     else if (it.type === ITEM_TYPE.PRESENTATION_CONTEXT_AC) {
       if (it.value.length < 4) throw new ProtocolError('truncated Presentation Context item', 0x06);
       const pc: PresentationContextAc = { id: it.value[0]!, result: it.value[2]!, transferSyntax: '' };
       for (const sub of items(it.value.subarray(4), 'Presentation Context item')) {
-        if (sub.type === ITEM_TYPE.TRANSFER_SYNTAX) pc.transferSyntax = text(sub.value);
+        if (sub.type === ITEM_TYPE.TRANSFER_SYNTAX) pc.transferSyntax = decodePaddedText(sub.value);
       }
       ac.presentationContexts.push(pc);
     } else if (it.type === ITEM_TYPE.USER_INFORMATION) ac.userInformation = decodeUserInformation(it.value);
