@@ -202,7 +202,7 @@ export async function main(argv: string[]): Promise<number> {
           const c = e.counters;
           if (firstTotal === undefined && c.remaining !== undefined && flags.parallel === 1) firstTotal = c.remaining + (c.completed ?? 0) + (c.failed ?? 0) + (c.warning ?? 0);
           if (bar) bar.pending(e.counters);
-          else say(pendingLine(e.status, e.counters));
+          else if (at('info')) say(pendingLine(e.status, e.counters));
           break;
         }
         case 'stored':

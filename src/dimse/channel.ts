@@ -78,7 +78,7 @@ export class DimseChannel implements DataListener {
   send(contextId: number, command: CommandSet, dataSet?: Buffer): void {
     const full = { ...command, commandDataSetType: dataSet ? (command.commandDataSetType !== NO_DATA_SET ? command.commandDataSetType : DATA_SET_PRESENT) : NO_DATA_SET };
     if (this.log.debug) this.log.debug(`→ ${commandName(command.commandField)} ctx ${contextId}${command.messageId !== undefined ? ` id ${command.messageId}` : ''}${dataSet ? ` + data set ${dataSet.length} bytes` : ''}`);
-    this.association.send(contextId, true, encodeCommandSet(full));
+    this.association.send(contextId, true, encodeCommandSet(full), dataSet !== undefined);
     if (dataSet) this.association.send(contextId, false, dataSet);
   }
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DatasetSink } from '../dimse/channel.ts';
 import { encodeFileMetaInformation, type FileMetaInformation } from '../dicom/part10.ts';
-import { resolveInside } from './output-path.ts';
+import { absoluteRoot, resolveInside } from './output-path.ts';
 import { makeDirectory } from './make-directory.ts';
 import { syntaxMismatch } from './syntax-check.ts';
 import type { TempFile } from './temp-files.ts';
@@ -183,7 +183,7 @@ export class InstanceWriter implements DatasetSink {
     const temp = this.tempPath!;
     const finalPath = resolveInside(this.options.root, this.options.finalName(head));
     const dir = path.dirname(finalPath);
-    if (dir !== path.resolve(this.options.root)) makeDirectory(dir);
+    if (dir !== absoluteRoot(this.options.root)) makeDirectory(dir);
     if (this.options.onExists === 'overwrite') {
       fs.renameSync(temp, finalPath);
       return { path: finalPath, skipped: false };

@@ -43,9 +43,25 @@ export function instanceFileName(sopInstanceUid: string): { name: string; saniti
   return { name: `${safeComponent(sopInstanceUid)}.dcm`, sanitised: true };
 }
 
+const absoluteRoots = new Map<string, string>();
+
+/** `root` made absolute, once per root: it is asked for every instance. */
+export function absoluteRoot(root: string): string {
+  let base = absoluteRoots.get(root);
+  if (base === undefined) {
+    base = path.resolve(root);
+    absoluteRoots.set(root, base);
+  }
+  return base;
+}
+
 /** Joins and checks that the result stays inside `root` (both made absolute). */
 export function resolveInside(root: string, relative: string): string {
-  const base = path.resolve(root);
+  const base = absoluteRoot(root);
+  // The common case, a bare file name (the default layout): nothing to normalise.
+  if (relative !== '.' && relative !== '..' && relative !== '' && !relative.includes('/') && !relative.includes(path.sep)) {
+    return base.endsWith(path.sep) ? base + relative : base + path.sep + relative;
+  }
   const full = path.resolve(base, relative);
   const rel = path.relative(base, full);
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {

@@ -116,17 +116,17 @@ export class StoreScp {
           path: outcome.instance.path, sopClassUid, sopInstanceUid, transferSyntaxUid: context.transferSyntax,
           dataSetBytes: outcome.instance.dataSetBytes, fileBytes: outcome.instance.fileBytes,
         };
+        // The SCP sends nothing until it has our answer: it goes first, the bookkeeping after.
+        respond(0x0000);
         if (outcome.instance.skipped) {
           this.ledger.skipped++;
           this.options.verbose?.(`kept the existing ${file.path} (--on-exists skip)`);
-          respond(0x0000);
           return;
         }
         this.ledger.stored++;
         this.ledger.bytes += file.dataSetBytes;
         this.files.push(file);
         this.options.onStored?.(file);
-        respond(0x0000);
       },
     });
   };

@@ -24,7 +24,8 @@ process.on('exit', () => {
 });
 
 export class TempFiles {
-  private readonly root: string;
+  /** Every name but its sequence number. */
+  private readonly prefix: string;
   /** How many files to keep created in advance once the first one was taken (0: none). */
   ahead: number;
   private readonly ready: TempFile[] = [];
@@ -32,7 +33,7 @@ export class TempFiles {
   private refillQueued = false;
 
   constructor(root: string, ahead = 1) {
-    this.root = root;
+    this.prefix = path.join(root, `.dcmget-${process.pid}-`);
     this.ahead = ahead;
   }
 
@@ -59,7 +60,7 @@ export class TempFiles {
   }
 
   private nextPath(): string {
-    return path.join(this.root, `.dcmget-${process.pid}-${++sequence}.part`);
+    return `${this.prefix}${++sequence}.part`;
   }
 
   /** 'wx': never follows or replaces anything already there (the name is ours, pid and sequence). */

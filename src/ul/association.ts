@@ -17,9 +17,12 @@ import {
 } from './pdu-types.ts';
 import { ProtocolError } from './protocol-error.ts';
 
-
 /** node:tls costs ~10 ms to load; only associations over TLS need it. */
 const loadTls = (): typeof tls => createRequire(import.meta.url)('node:tls') as typeof tls;
+
+/** Up to this size a PDU is copied into one buffer and written at once (a command set is ~100 bytes). */
+const SINGLE_WRITE_BYTES = 16 * 1024;
+
 export interface UlLogger {
   /** Called only when set: no formatting work is done otherwise. */
   verbose?: ((message: string) => void) | undefined;
@@ -285,11 +288,20 @@ export class Association implements PduHandler {
     settle?.resolve(this);
   }
 
-  /** Sends a message part as P-DATA-TF PDUs fragmented to the peer's Maximum Length. */
-  send(contextId: number, command: boolean, data: Buffer): void {
+  /**
+   * Sends a message part as P-DATA-TF PDUs fragmented to the peer's Maximum Length. `more`: another
+   * part (the data set) follows at once, and should leave in the same segment.
+   */
+  send(contextId: number, command: boolean, data: Buffer, more = false): void {
     if (this.state !== 'Sta6') throw new AssociationAbortedError(`cannot send: association is not established (${this.state})`);
     const parts = encodePDataTf(contextId, command, data, this.peerMaxLength);
     if (this.log.debug) this.log.debug(`→ P-DATA-TF ctx ${contextId} ${command ? 'command' : 'dataset'} ${data.length} bytes in ${parts.length / 2} PDU(s)`);
+    if (!more && parts.length === 2 && data.length <= SINGLE_WRITE_BYTES) {
+      // A lone command (a C-STORE-RSP, on which the SCP waits): one write now, not a cork
+      // released on the next tick.
+      this.socket.write(Buffer.concat(parts));
+      return;
+    }
     this.socket.cork();
     for (const part of parts) this.socket.write(part);
     // Uncorking on the next tick lets a command and its data set leave in one segment.
