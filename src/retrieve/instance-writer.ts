@@ -107,6 +107,9 @@ export class InstanceWriter implements DatasetSink {
 
   /** The channel is about to reuse the read buffer that the queued views point into. */
   flush(): void {
+    // The Part 10 header alone is our own buffer, not a view: it waits to leave in the same
+    // call as the first fragment (the C-STORE-RQ command often arrives in a read of its own).
+    if (this.dataSetBytes === 0) return;
     this.writePending();
   }
 

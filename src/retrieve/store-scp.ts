@@ -110,14 +110,17 @@ export class StoreScp {
       onDone: (outcome) => {
         if (!outcome.ok) {
           fail(failureFields(outcome.failure));
+          this.temp.refill();
           return;
         }
         const file: StoredFile = {
           path: outcome.instance.path, sopClassUid, sopInstanceUid, transferSyntaxUid: context.transferSyntax,
           dataSetBytes: outcome.instance.dataSetBytes, fileBytes: outcome.instance.fileBytes,
         };
-        // The SCP sends nothing until it has our answer: it goes first, the bookkeeping after.
+        // The SCP sends nothing until it has our answer: it goes first, then, while the SCP
+        // works on the next instance, its temporary file and the bookkeeping.
         respond(0x0000);
+        this.temp.refill();
         if (outcome.instance.skipped) {
           this.ledger.skipped++;
           this.options.verbose?.(`kept the existing ${file.path} (--on-exists skip)`);

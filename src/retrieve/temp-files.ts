@@ -2,10 +2,10 @@
 // millisecond on the benchmark machine's journal-less ext4 (bench/README.md), and takes a round
 // trip on a network filesystem: time the SCP would spend waiting for our C-STORE-RSP, since it
 // sends nothing more until then (PS3.7 9.1.1, no Asynchronous Operations Window). So the next
-// instance's temporary file is created right after the answer has gone out, while the SCP reads
-// and sends the next instance, and an instance starts with a ready descriptor. It is created on
-// the event loop, not the thread pool: that would add a thread hand-off and, on two cores, a
-// third thread competing with the SCP and the event loop (measured: more futex calls per
+// instance's temporary file is created right after an answer has gone out (refill), while the
+// SCP reads and sends the next instance, and an instance starts with a ready descriptor. It is
+// created on the event loop, not the thread pool: that would add a thread hand-off and, on two
+// cores, a third thread competing with the SCP and the event loop (measured: more futex calls per
 // instance than system calls of our own).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,7 +30,7 @@ export class TempFiles {
   ahead: number;
   private readonly ready: TempFile[] = [];
   private disposed = false;
-  private refillQueued = false;
+  private taken = false;
 
   constructor(root: string, ahead = 1) {
     this.prefix = path.join(root, `.dcmget-${process.pid}-`);
@@ -39,17 +39,22 @@ export class TempFiles {
 
   /** A new, empty, open temporary file; throws as open(2) does when none can be made. */
   take(): TempFile {
-    const file = this.ready.shift() ?? this.createNow();
-    // Not now: this instance is about to be written, closed and renamed while the SCP waits.
-    // setImmediate runs after this turn's I/O, once the C-STORE-RSP has gone out.
-    if (!this.refillQueued && !this.disposed) {
-      this.refillQueued = true;
-      setImmediate(() => {
-        this.refillQueued = false;
-        this.refill();
-      });
+    this.taken = true;
+    return this.ready.shift() ?? this.createNow();
+  }
+
+  /**
+   * Makes files in advance, up to `ahead`, once a first one was taken (a retrieve that stores
+   * nothing makes none). Call it when the SCP is busy: right after a C-STORE-RSP went out.
+   */
+  refill(): void {
+    if (this.disposed || !this.taken) return;
+    open.add(this);
+    try {
+      while (this.ready.length < this.ahead) this.ready.push(this.createNow());
+    } catch {
+      // Left to take(): its own open reports the failure for the instance at hand.
     }
-    return file;
   }
 
   /** Closes and removes the files made in advance and not taken. Synchronous: it runs at exit too. */
@@ -67,16 +72,6 @@ export class TempFiles {
   private createNow(): TempFile {
     const p = this.nextPath();
     return { path: p, fd: fs.openSync(p, 'wx') };
-  }
-
-  private refill(): void {
-    if (this.disposed) return;
-    open.add(this);
-    try {
-      while (this.ready.length < this.ahead) this.ready.push(this.createNow());
-    } catch {
-      // Left to take(): its own open reports the failure for the instance at hand.
-    }
   }
 }
 
