@@ -12,4 +12,5 @@ try {
 } catch {
   // No cache (read-only home, odd platform): only slower.
 }
-await import('../dist/cli/run.js');
+// The command line bundled into one module (scripts/bundle.mjs): ~40 ms less at every start.
+await import('../dist/dcmget.mjs');
