@@ -41,7 +41,7 @@ function readQueryFile(file: string): DenaturalizedDataset {
   }
   try {
     const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    return dcmjs.data.DicomMessage.readFile(ab, { ignoreErrors: false }).dict;
+    return dcmjs().data.DicomMessage.readFile(ab, { ignoreErrors: false }).dict;
   } catch (err) {
     throw new UsageError(`query file ${file} is not a DICOM file dcmget can read: ${(err as Error).message} (write it with dump2dcm, as for getscu)`);
   }

@@ -1,8 +1,10 @@
-// Data dictionary look-ups (PS3.6 Table 6-1) through dcmjs's dictionary.
+// Data dictionary look-ups (PS3.6 Table 6-1): the common attributes from a small table, every
+// other one from dcmjs's dictionary, loaded on first need.
+import { COMMON_ATTRIBUTES } from './common-attributes.ts';
 import { dcmjs } from './dcmjs-module.ts';
 import { UsageError } from './usage-error.ts';
 
-const { DicomMetaDictionary } = dcmjs.data;
+const metaDictionary = () => dcmjs().data.DicomMetaDictionary;
 
 export interface AttributeInfo {
   tag: number;
@@ -25,15 +27,22 @@ export function parseTagText(text: string): number | undefined {
   return m ? parseInt(m[1]! + m[2]!, 16) : undefined;
 }
 
+const COMMON_BY_TAG = new Map(COMMON_ATTRIBUTES.map(([keyword, tag, vr]) => [tag, { tag, keyword, vr }]));
+const COMMON_BY_KEYWORD = new Map(COMMON_ATTRIBUTES.map(([keyword, tag, vr]) => [keyword, { tag, keyword, vr }]));
+
 export function attributeByTag(tag: number): AttributeInfo {
-  const entry = DicomMetaDictionary.dictionary[formatTag(tag)];
+  const common = COMMON_BY_TAG.get(tag);
+  if (common) return { ...common };
+  const entry = metaDictionary().dictionary[formatTag(tag)];
   if (entry) return { tag, keyword: entry.name, vr: entry.vr.split(' ')[0] ?? 'UN' };
   // PS3.5 7.1: private tags and repeating groups the dictionary does not list go as UN.
   return { tag, keyword: undefined, vr: (tag & 0xffff) === 0 ? 'UL' : 'UN' };
 }
 
 export function attributeByKeyword(keyword: string): AttributeInfo | undefined {
-  const entry = DicomMetaDictionary.nameMap[keyword];
+  const common = COMMON_BY_KEYWORD.get(keyword);
+  if (common) return { ...common };
+  const entry = metaDictionary().nameMap[keyword];
   if (!entry) return undefined;
   const tag = parseTagText(entry.tag);
   if (tag === undefined) return undefined; // repeating-group entries like (60xx,3000)
@@ -54,7 +63,7 @@ let keywords: string[] | undefined;
 
 /** Keywords nearest by edit distance (case-insensitive), for "did you mean". */
 export function closestKeywords(name: string, count: number): string[] {
-  keywords ??= Object.keys(DicomMetaDictionary.nameMap).filter((k) => /^[A-Za-z][A-Za-z0-9]*$/.test(k));
+  keywords ??= Object.keys(metaDictionary().nameMap).filter((k) => /^[A-Za-z][A-Za-z0-9]*$/.test(k));
   const target = name.toLowerCase();
   const scored: [number, string][] = [];
   for (const k of keywords) {

@@ -1,11 +1,11 @@
 // PS3.4 C.4.3.1.3 (C-GET) / C.4.1.1.3 (C-FIND): the Identifier, a data set of keys, encoded
-// with dcmjs in the transfer syntax of the presentation context it travels on.
+// in the transfer syntax of the presentation context it travels on: a flat one of short values by
+// data-set-writer.ts, any other (sequences, other character sets, binary values) by dcmjs.
 import type { DenaturalizedDataset, DenaturalizedElement } from 'dcmjs';
+import { encodeFlatDataSet } from './data-set-writer.ts';
 import { dcmjs } from './dcmjs-module.ts';
 import { attributeByTag, formatTag, lookupAttribute, tagHex, type AttributeInfo } from './dictionary.ts';
 import { UsageError } from './usage-error.ts';
-
-const { DicomMessage, WriteBufferStream } = dcmjs.data;
 
 export interface Key {
   /** Sequences leading to the attribute, each with its item index (empty at the top level). */
@@ -92,6 +92,11 @@ export function buildIdentifier(keys: Key[], into: DenaturalizedDataset = {}): D
 }
 
 export function encodeIdentifier(ds: DenaturalizedDataset, transferSyntaxUid: string): Buffer {
+  return encodeFlatDataSet(ds, transferSyntaxUid) ?? encodeWithDcmjs(ds, transferSyntaxUid);
+}
+
+export function encodeWithDcmjs(ds: DenaturalizedDataset, transferSyntaxUid: string): Buffer {
+  const { DicomMessage, WriteBufferStream } = dcmjs().data;
   const stream = new WriteBufferStream();
   DicomMessage.write(ds, stream, transferSyntaxUid, {});
   return Buffer.from(stream.getBuffer());

@@ -27,6 +27,9 @@ import {
   transferSyntaxByName,
   transferSyntaxByUid,
 } from '../../src/dicom/transfer-syntaxes.ts';
+import { COMMON_ATTRIBUTES } from '../../src/dicom/common-attributes.ts';
+import { attributeByKeyword, attributeByTag, formatTag, lookupAttribute } from '../../src/dicom/dictionary.ts';
+import { dcmjs } from '../../src/dicom/dcmjs-module.ts';
 
 /** PS3.5 9.1: components of digits, no leading zero (except "0" itself), at most 64 characters. */
 function assertValidUid(uid: string): void {
@@ -342,5 +345,24 @@ describe('transfer syntaxes', () => {
       assert.equal(transferSyntaxByName(ts.keyword), ts);
       assert.equal(transferSyntaxByName(ts.shortName.toUpperCase()), ts);
     }
+  });
+});
+
+describe('common attributes (known without loading dcmjs)', () => {
+  it('each entry is what dcmjs\'s dictionary says, by keyword and by tag', () => {
+    const { nameMap, dictionary } = dcmjs().data.DicomMetaDictionary;
+    for (const [keyword, tag, vr] of COMMON_ATTRIBUTES) {
+      const tagText = formatTag(tag);
+      assert.deepEqual({ tag: nameMap[keyword]?.tag, vr: nameMap[keyword]?.vr }, { tag: tagText, vr }, keyword);
+      assert.deepEqual({ name: dictionary[tagText]?.name, vr: dictionary[tagText]?.vr }, { name: keyword, vr }, tagText);
+    }
+    assert.equal(new Set(COMMON_ATTRIBUTES.map(([k]) => k)).size, COMMON_ATTRIBUTES.length, 'no keyword twice');
+  });
+
+  it('look-ups answer the same for a common attribute as for any other', () => {
+    assert.deepEqual(lookupAttribute('StudyInstanceUID'), { tag: 0x0020000d, keyword: 'StudyInstanceUID', vr: 'UI' });
+    assert.deepEqual(lookupAttribute('(0020,000d)'), lookupAttribute('StudyInstanceUID'));
+    assert.deepEqual(attributeByTag(0x00280010), { tag: 0x00280010, keyword: 'Rows', vr: 'US' });
+    assert.deepEqual(attributeByKeyword('Rows'), { tag: 0x00280010, keyword: 'Rows', vr: 'US' });
   });
 });

@@ -2,7 +2,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { buildIdentifier, encodeIdentifier, parseKey } from '../../src/dicom/identifier.ts';
+import { execFileSync } from 'node:child_process';
+import fc from 'fast-check';
+import type { DenaturalizedDataset } from 'dcmjs';
+
+import { buildIdentifier, encodeIdentifier, encodeWithDcmjs, parseKey } from '../../src/dicom/identifier.ts';
+import { encodeFlatDataSet } from '../../src/dicom/data-set-writer.ts';
 import { closestKeywords } from '../../src/dicom/dictionary.ts';
 import { TruncatedDataSet, readStrings, walkDataSet } from '../../src/dicom/data-set-reader.ts';
 import { UsageError } from '../../src/dicom/usage-error.ts';
@@ -95,6 +100,67 @@ describe('encodeIdentifier', () => {
   it('a numeric VR needs a number', () => {
     assert.throws(() => buildIdentifier([parseKey('Rows=many')]), UsageError);
     assert.equal(encodeIdentifier(buildIdentifier([parseKey('Rows=512')]), EXPLICIT_LE).toString('hex'), '28001000555302000002');
+  });
+});
+
+describe('the flat data set writer (data-set-writer.ts) against dcmjs', () => {
+  // Attributes of every VR the writer takes, each with values of its kind.
+  const printable = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c));
+  const texts = (longest: number) => fc.array(fc.string({ unit: printable, maxLength: longest }), { maxLength: 3 });
+  const ints = (min: number, max: number) => fc.array(fc.integer({ min, max }), { maxLength: 3 });
+  const ATTRIBUTES: [string, string, fc.Arbitrary<unknown[]>][] = [
+    ['00080052', 'CS', texts(16)], ['0020000D', 'UI', texts(64)], ['00100010', 'PN', texts(64)], ['00080020', 'DA', texts(8)],
+    ['00080030', 'TM', texts(16)], ['0008002A', 'DT', texts(26)], ['00101010', 'AS', texts(4)], ['00080054', 'AE', texts(16)],
+    ['00101030', 'DS', texts(16)], ['00200013', 'IS', texts(12)], ['00100020', 'LO', texts(64)], ['00080050', 'SH', texts(16)],
+    ['00081030', 'LO', texts(64)], ['00204000', 'LT', texts(200)], ['00321060', 'LO', texts(64)], ['00400280', 'ST', texts(200)],
+    ['00080021', 'DA', fc.tuple(fc.string({ unit: printable, maxLength: 8 }), fc.string({ unit: printable, maxLength: 8 })).map(([a, b]) => [`${a}-${b}`])],
+    ['00280010', 'US', ints(0, 0xffff)], ['00189219', 'SS', ints(-0x8000, 0x7fff)],
+    ['00081160', 'UL', ints(0, 0xffffffff)], ['00189153', 'SL', ints(-0x80000000, 0x7fffffff)],
+    ['00089459', 'FL', fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 3 })],
+    ['00189087', 'FD', fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 3 })],
+  ];
+  const dataSet: fc.Arbitrary<DenaturalizedDataset> = fc.subarray(ATTRIBUTES, { minLength: 1 }).chain((picked) =>
+    fc.tuple(...picked.map(([, , values]) => values)).map((valueLists) =>
+      Object.fromEntries(picked.map(([tag, vr], i) => [tag, { vr, Value: valueLists[i] }])) as DenaturalizedDataset));
+
+  for (const ts of [EXPLICIT_LE, IMPLICIT_LE]) {
+    it(`${ts === EXPLICIT_LE ? 'Explicit' : 'Implicit'} VR Little Endian: byte for byte what dcmjs writes`, () => {
+      fc.assert(fc.property(dataSet, (ds) => {
+        const ours = encodeFlatDataSet(ds, ts);
+        assert.ok(ours, 'a flat data set of these VRs is written here');
+        assert.equal(ours.toString('hex'), encodeWithDcmjs(structuredClone(ds), ts).toString('hex'));
+      }), { seed: 0x1de7, numRuns: 400 });
+    });
+  }
+
+  it('anything else is left to dcmjs: sequences, other characters, other syntaxes, binary VRs', () => {
+    const flat: DenaturalizedDataset = { '00100010': { vr: 'PN', Value: ['Doe^John'] } };
+    assert.equal(encodeFlatDataSet({ '00081115': { vr: 'SQ', Value: [flat] } }, EXPLICIT_LE), undefined);
+    assert.equal(encodeFlatDataSet({ '00100010': { vr: 'PN', Value: ['Müller^Jürgen'] } }, EXPLICIT_LE), undefined);
+    assert.equal(encodeFlatDataSet({ '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Doe^John' }] } }, EXPLICIT_LE), undefined);
+    assert.equal(encodeFlatDataSet({ '00280010': { vr: 'US', Value: [1.5] } }, EXPLICIT_LE), undefined);
+    assert.equal(encodeFlatDataSet({ '00091010': { vr: 'OB', Value: [new ArrayBuffer(2)] } }, EXPLICIT_LE), undefined);
+    assert.equal(encodeFlatDataSet(flat, '1.2.840.10008.1.2.2'), undefined, 'big endian');
+    assert.equal(encodeFlatDataSet({ '00101010': { vr: 'AS', Value: ['012Y3'] } }, EXPLICIT_LE), undefined, 'longer than its VR allows');
+    // ...and encodeIdentifier still encodes them, through dcmjs.
+    const seq = { '00081115': { vr: 'SQ', Value: [flat] } } as DenaturalizedDataset;
+    assert.equal(encodeIdentifier(seq, EXPLICIT_LE).toString('hex'), encodeWithDcmjs(structuredClone(seq), EXPLICIT_LE).toString('hex'));
+  });
+
+  it('a plain retrieve\'s keys and Identifier never load dcmjs (~50 ms at every start)', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const { buildIdentifier, encodeIdentifier, parseKey, key } = await import(${JSON.stringify(new URL('../../src/dicom/identifier.ts', import.meta.url).href)});
+      const ds = buildIdentifier([key('QueryRetrieveLevel', 'STUDY'), parseKey('StudyInstanceUID=1.2.3'), parseKey('PatientID=12'), key('SOPClassesInStudy', '')]);
+      encodeIdentifier(ds, '1.2.840.10008.1.2.1');
+      encodeIdentifier(ds, '1.2.840.10008.1.2');
+      const loaded = Object.keys(createRequire(import.meta.url).cache).filter((f) => f.includes('dcmjs'));
+      parseKey('Rows=512'); // not a common attribute: now dcmjs is needed
+      const after = Object.keys(createRequire(import.meta.url).cache).filter((f) => f.includes('dcmjs'));
+      console.log(JSON.stringify({ loaded, after: after.length }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as { loaded: string[]; after: number };
+    assert.deepEqual(out.loaded, []);
+    assert.ok(out.after > 0, 'control: a rarer keyword does load dcmjs, so the check above can see it');
   });
 });
 
