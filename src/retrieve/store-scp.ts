@@ -84,12 +84,18 @@ export class StoreScp {
       // Orthanc does this for every class it does not know: harmless, so only under -v.
       this.options.verbose?.(`the peer sent a C-STORE on context ${context.id} (${context.abstractSyntax}) although it did not grant us the SCP role; storing it anyway`);
     }
+    // The SCP sends nothing until it has our answer: it goes first; then, while the SCP works on
+    // the next instance, the next temporary file and the bookkeeping.
+    const answer: typeof respond = (status, extra) => {
+      respond(status, extra);
+      this.temp.refill();
+    };
     const fail = (failure: Omit<StoreFailure, 'sopClassUid' | 'sopInstanceUid'>) => {
+      answer(failure.status, { errorComment: failure.message.slice(0, 64) });
       this.ledger.failed++;
       const f = { sopClassUid, sopInstanceUid, ...failure };
       this.failures.push(f);
       this.options.onFailed?.(f);
-      respond(failure.status, { errorComment: failure.message.slice(0, 64) });
     };
     if (this.options.ignore) return this.ignoring(respond);
     if (!sopInstanceUid) return discard(() => fail({ status: STATUS_CANNOT_STORE, message: 'C-STORE-RQ without Affected SOP Instance UID', errorCode: undefined }));
@@ -110,17 +116,13 @@ export class StoreScp {
       onDone: (outcome) => {
         if (!outcome.ok) {
           fail(failureFields(outcome.failure));
-          this.temp.refill();
           return;
         }
         const file: StoredFile = {
           path: outcome.instance.path, sopClassUid, sopInstanceUid, transferSyntaxUid: context.transferSyntax,
           dataSetBytes: outcome.instance.dataSetBytes, fileBytes: outcome.instance.fileBytes,
         };
-        // The SCP sends nothing until it has our answer: it goes first, then, while the SCP
-        // works on the next instance, its temporary file and the bookkeeping.
-        respond(0x0000);
-        this.temp.refill();
+        answer(0x0000);
         if (outcome.instance.skipped) {
           this.ledger.skipped++;
           this.options.verbose?.(`kept the existing ${file.path} (--on-exists skip)`);
