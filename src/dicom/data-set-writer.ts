@@ -4,6 +4,7 @@
 // sets), so that a plain retrieve need not load dcmjs; anything else goes to dcmjs.
 import type { DenaturalizedDataset } from 'dcmjs';
 import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN } from './transfer-syntaxes.ts';
+import { padByte, paddedLength } from './value-padding.ts';
 
 /**
  * Text VRs with a 2-byte length in explicit VR (PS3.5 Table 7.1-2), padded with a space (UI: NUL),
@@ -70,8 +71,10 @@ function encodeValue(vr: string, values: unknown[]): Buffer | undefined {
     if (!values.every((v): v is string => typeof v === 'string' && fits(v) && PRINTABLE.test(v))) return undefined;
     // dcmjs writes a PN's values without the empty ones (pnObjectToString); so do we.
     const text = (vr === 'PN' ? values.filter(Boolean) : values).join('\\');
-    // PS3.5 6.2: an even length, UI padded with NUL and the other text VRs with a space.
-    return Buffer.from(text.length % 2 ? text + (vr === 'UI' ? '\0' : ' ') : text, 'latin1');
+    const out = Buffer.alloc(paddedLength(text.length)); // printable ASCII: a byte a character
+    out.write(text, 0, 'latin1');
+    if (out.length > text.length) out[text.length] = padByte(vr);
+    return out;
   }
   const number = NUMBER_VRS[vr];
   if (!number) return undefined;

@@ -2,6 +2,7 @@
 // Information (group 0002, always Explicit VR Little Endian, PS3.10 Table 7.1-1), then the data set
 // exactly as it arrived in the negotiated transfer syntax.
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './implementation.ts';
+import { padByte, paddedLength } from './value-padding.ts';
 
 export interface FileMetaInformation {
   mediaStorageSopClassUid: string;
@@ -17,9 +18,7 @@ const PREAMBLE_AND_PREFIX = 132;
 interface MetaElement { element: number; vr: 'OB' | 'UL' | 'UI' | 'SH' | 'AE'; text?: string; bytes?: readonly number[] }
 
 function valueLength(e: MetaElement): number {
-  if (e.bytes) return e.bytes.length;
-  const n = Buffer.byteLength(e.text!, 'latin1');
-  return n + (n % 2);
+  return e.bytes ? e.bytes.length : paddedLength(Buffer.byteLength(e.text!, 'latin1'));
 }
 
 /** PS3.5 7.1.2: OB (and the other long VRs) take 2 reserved bytes and a 4-byte length. */
@@ -60,7 +59,7 @@ export function encodeFileMetaInformation(meta: FileMetaInformation): Buffer {
       out.set(e.bytes, offset);
     } else {
       const n = out.write(e.text!, offset, 'latin1');
-      if (n < length) out[offset + n] = e.vr === 'UI' ? 0x00 : 0x20; // UI pads with NUL, the rest with a space
+      if (n < length) out[offset + n] = padByte(e.vr);
     }
     offset += length;
   }

@@ -1,6 +1,7 @@
 // PS3.7 9.1 / E.1: the command set (group 0000), always Implicit VR Little Endian, led by
 // Command Group Length (0000,0000). Only these small structures are ever decoded on the
 // receive path; data sets pass through untouched.
+import { padByte, paddedLength } from '../dicom/value-padding.ts';
 import { decodePaddedText } from '../ul/padded-text.ts';
 import { ProtocolError } from '../ul/protocol-error.ts';
 
@@ -76,10 +77,7 @@ function valueLength(vr: Vr, value: unknown): number {
     case 'UL': return 4;
     case 'US': return 2;
     case 'AT': return 4 * (value as number[]).length;
-    default: {
-      const n = Buffer.byteLength(value as string, 'latin1');
-      return n + (n % 2);
-    }
+    default: return paddedLength(Buffer.byteLength(value as string, 'latin1'));
   }
 }
 
@@ -97,8 +95,7 @@ function writeValue(out: Buffer, offset: number, vr: Vr, value: unknown, length:
     }
     default: {
       const n = out.write(value as string, offset, 'latin1');
-      // PS3.5 6.2: UI pads with NUL, the other strings with a space.
-      if (n < length) out[offset + n] = vr === 'UI' ? 0x00 : 0x20;
+      if (n < length) out[offset + n] = padByte(vr);
     }
   }
 }

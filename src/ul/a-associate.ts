@@ -120,7 +120,6 @@ export function encodeAssociateAc(ac: Omit<AssociateAc, 'type' | 'protocolVersio
   return pdu(PDU_TYPE.A_ASSOCIATE_AC, Buffer.concat(parts));
 }
 
-
 interface RawItem { type: number; value: Buffer }
 
 function* items(body: Buffer, where: string): Generator<RawItem> {
