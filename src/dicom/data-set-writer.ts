@@ -39,7 +39,7 @@ export function encodeFlatDataSet(ds: DenaturalizedDataset, transferSyntaxUid: s
   if (!explicit && transferSyntaxUid !== IMPLICIT_VR_LITTLE_ENDIAN) return undefined;
   const elements: Element[] = [];
   for (const [key, el] of Object.entries(ds)) {
-    if (!TAG.test(key) || !el) return undefined;
+    if (!TAG.test(key) || !el || (el.Value !== undefined && !Array.isArray(el.Value))) return undefined;
     const value = encodeValue(el.vr, el.Value ?? []);
     if (!value || value.length > 0xffff) return undefined;
     elements.push({ tag: parseInt(key, 16), vr: el.vr, value });

@@ -139,6 +139,7 @@ describe('the flat data set writer (data-set-writer.ts) against dcmjs', () => {
     assert.equal(encodeFlatDataSet({ '00100010': { vr: 'PN', Value: ['Müller^Jürgen'] } }, EXPLICIT_LE), undefined);
     assert.equal(encodeFlatDataSet({ '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Doe^John' }] } }, EXPLICIT_LE), undefined);
     assert.equal(encodeFlatDataSet({ '00280010': { vr: 'US', Value: [1.5] } }, EXPLICIT_LE), undefined);
+    assert.equal(encodeFlatDataSet({ '00100020': { vr: 'LO', Value: 'ID1' as unknown as string[] } }, EXPLICIT_LE), undefined, 'a Value that is not an array (library callers)');
     assert.equal(encodeFlatDataSet({ '00091010': { vr: 'OB', Value: [new ArrayBuffer(2)] } }, EXPLICIT_LE), undefined);
     assert.equal(encodeFlatDataSet(flat, '1.2.840.10008.1.2.2'), undefined, 'big endian');
     assert.equal(encodeFlatDataSet({ '00101010': { vr: 'AS', Value: ['012Y3'] } }, EXPLICIT_LE), undefined, 'longer than its VR allows');
