@@ -17,7 +17,7 @@ import { dryRunText } from './dry-run.ts';
 import { DICOM_TLS_PORT, tlsOptions, userIdentity } from './security-flags.ts';
 import { defaultConfigPath, loadConfig, namedPeer, type NamedPeer } from './peer-config.ts';
 import type { Command } from 'commander';
-import { compileLayout } from '../retrieve/output-layout.ts';
+import { compileLayout } from '../output/output-layout.ts';
 import { planContexts } from '../retrieve/presentation-contexts.ts';
 import { contextTable, paintStatus, pendingLine, summaryLines } from './report.ts';
 

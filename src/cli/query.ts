@@ -7,7 +7,7 @@ import { buildIdentifier, getKeyValue, key, parseKey, type Key } from '../dicom/
 import { tagHex } from '../dicom/dictionary.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import { UsageError } from '../dicom/usage-error.ts';
-import { isValidUid } from '../retrieve/output-path.ts';
+import { isValidUid } from '../dicom/uid.ts';
 
 const QUERY_RETRIEVE_LEVEL = 0x00080052;
 /** The most specific unique key present says the level, when the user gave none. */

@@ -5,7 +5,7 @@ import {
 } from '../dicom/storage-sop-classes.ts';
 import { transferSyntaxByName, TRANSFER_SYNTAXES } from '../dicom/transfer-syntaxes.ts';
 import { UsageError } from '../dicom/usage-error.ts';
-import { isValidUid } from '../retrieve/output-path.ts';
+import { isValidUid } from '../dicom/uid.ts';
 import type { StorageProposal } from '../retrieve/presentation-contexts.ts';
 import { UNCOMPRESSED } from '../retrieve/storage-proposal.ts';
 

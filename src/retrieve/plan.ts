@@ -10,7 +10,7 @@ import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import { tagHex } from '../dicom/dictionary.ts';
 import { statusCategory } from '../dimse/status.ts';
 import { QUERY_TRANSFER_SYNTAXES } from './presentation-contexts.ts';
-import type { ScuSession, Response } from './scu-session.ts';
+import type { ScuSession, Response } from '../dimse/scu-session.ts';
 
 export interface Inventory {
   sopClasses: string[];

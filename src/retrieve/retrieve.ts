@@ -15,15 +15,15 @@ import { retrieveModelByName, retrieveModelByUid, type RetrieveModel } from '../
 import { UsageError } from '../dicom/usage-error.ts';
 import { countContexts, MAX_PRESENTATION_CONTEXTS, planContexts, type StorageProposal } from './presentation-contexts.ts';
 import { buildProposal, deferredClasses } from './storage-proposal.ts';
-import { makeDirectory, probeWritable } from './make-directory.ts';
-import type { OnExists } from './instance-writer.ts';
+import { makeDirectory, probeWritable } from '../output/make-directory.ts';
+import type { OnExists } from '../output/instance-writer.ts';
 import { enumerateInstances, findContexts, imageLevelBySeries, listSeries, survey, type Inventory, type LocatedInstance } from './plan.ts';
-import { DEFAULT_LAYOUT } from './output-layout.ts';
-import { instanceFileName } from './output-path.ts';
+import { DEFAULT_LAYOUT } from '../output/output-layout.ts';
+import { instanceFileName } from '../output/output-path.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { secondPass, type SecondPassReport } from './second-pass.ts';
-import { ScuSession } from './scu-session.ts';
+import { ScuSession } from '../dimse/scu-session.ts';
 import { StoreScp, type Ledger, type StoreFailure, type StoredFile } from './store-scp.ts';
 
 export interface PeerOptions {

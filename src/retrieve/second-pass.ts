@@ -11,7 +11,7 @@ import { statusCategory } from '../dimse/status.ts';
 import { describeContextResult, type NegotiatedContext } from '../ul/association.ts';
 import { enumerateInstances, imageLevelBySeries, type LocatedInstance } from './plan.ts';
 import { planContexts, MAX_PRESENTATION_CONTEXTS } from './presentation-contexts.ts';
-import type { ScuSession } from './scu-session.ts';
+import type { ScuSession } from '../dimse/scu-session.ts';
 import { STORED_SYNTAXES, defaultStorageProposal, proposalForClasses } from './storage-proposal.ts';
 import type { StoreScp } from './store-scp.ts';
 import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN } from '../dicom/transfer-syntaxes.ts';

@@ -1,10 +1,10 @@
 // The Storage SCP role dcmget takes during a C-GET (PS3.4 B.2.2, C.4.3.3): each C-STORE-RQ
 // becomes a file; the answer waits for the file to be complete.
 import type { DatasetSink } from '../dimse/channel.ts';
-import { InstanceWriter, STATUS_CANNOT_STORE, type OnExists, type WriteFailure } from './instance-writer.ts';
-import { TempFiles } from './temp-files.ts';
-import { compileLayout, LAYOUT_HEAD_BYTES, type Layout } from './output-layout.ts';
-import type { StoreRequestHandler } from './scu-session.ts';
+import { InstanceWriter, STATUS_CANNOT_STORE, type OnExists, type WriteFailure } from '../output/instance-writer.ts';
+import { TempFiles } from '../output/temp-files.ts';
+import { compileLayout, LAYOUT_HEAD_BYTES, type Layout } from '../output/output-layout.ts';
+import type { StoreRequestHandler } from '../dimse/scu-session.ts';
 
 export interface StoredFile {
   path: string;

@@ -1,6 +1,6 @@
 // PS3.8 9.3: a streaming PDU parser. Control PDUs are gathered (they are small and bounded);
 // P-DATA-TF PDVs are handed on as views of the socket's chunks while they arrive, so a data set
-// is never held whole in memory (DESIGN.md: the receive path never decodes a received dataset).
+// is never held whole in memory (ARCHITECTURE.md: the receive path never decodes a received dataset).
 import { decodeAbort } from './a-abort.ts';
 import { decodeAssociateAc, decodeAssociateRq } from './a-associate.ts';
 import { decodeAssociateRj } from './a-associate-rj.ts';

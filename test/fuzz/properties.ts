@@ -36,8 +36,8 @@ import { decodeFileMetaInformation, encodeFileMetaInformation, type FileMetaInfo
 import {
   EXPLICIT_VR_BIG_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN, TRANSFER_SYNTAXES,
 } from '../../src/dicom/transfer-syntaxes.ts';
-import { syntaxMismatch } from '../../src/retrieve/syntax-check.ts';
-import { instanceFileName, isValidUid, resolveInside, safeComponent } from '../../src/retrieve/output-path.ts';
+import { syntaxMismatch } from '../../src/output/syntax-check.ts';
+import { instanceFileName, isValidUid, resolveInside, safeComponent } from '../../src/output/output-path.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Instruments
@@ -947,7 +947,7 @@ define('Part 10: random and mutated File Meta Information gives only its plain E
     onlyTyped(() => decodeFileMetaInformation(bytes), isPlainError, inputBound(bytes), 'decodeFileMetaInformation');
   });
 
-// --- retrieve/syntax-check.ts ---
+// --- output/syntax-check.ts ---
 
 define('syntaxMismatch: never throws; right for heads in their own syntax, flags explicit VR sent as implicit', 3,
   fc.tuple(fc.option(bytesArb(24), { nil: undefined }), fc.oneof(fc.constantFrom(...TRANSFER_SYNTAXES.map((t) => t.uid)), uidArb, fc.string()), encodedDataSetArb),
@@ -965,7 +965,7 @@ define('syntaxMismatch: never throws; right for heads in their own syntax, flags
     }
   });
 
-// --- retrieve/output-path.ts ---
+// --- output/output-path.ts ---
 
 /** Values a peer can send: latin1 text (how every decoder reads them), hostile fragments mixed in. */
 const peerStringArb = fc.oneof(

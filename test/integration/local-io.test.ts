@@ -1,5 +1,5 @@
 // Issue 6, local I/O: what dcmget does when the disk under its output folder fails it, and the
-// ordering that "Nothing half-written looks finished" (DESIGN.md) promises.
+// ordering that "Nothing half-written looks finished" (ARCHITECTURE.md) promises.
 //  - disk full (a small tmpfs): the sub-operation that does not fit is answered 0xA7xx (out of
 //    resources), dcmget exits 9 with a one-line reason naming ENOSPC, what fit is intact, no
 //    temporary or partial file remains;

@@ -1,10 +1,10 @@
-// DESIGN.md: nothing from the network becomes a path unchecked.
+// ARCHITECTURE.md: nothing from the network becomes a path unchecked.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 
-import { instanceFileName, isValidUid, resolveInside, safeComponent } from '../../src/retrieve/output-path.ts';
+import { instanceFileName, isValidUid, resolveInside, safeComponent } from '../../src/output/output-path.ts';
 
 const HOSTILE = [
   '../../etc/passwd', '/abs', '/etc/passwd', 'a/b', '..', '.', '', ' ', '...', '.hidden', '..\\..\\win', 'a\\b',

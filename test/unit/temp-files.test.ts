@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TempFiles } from '../../src/retrieve/temp-files.ts';
+import { TempFiles } from '../../src/output/temp-files.ts';
 
 const parts = (dir: string): string[] => fs.readdirSync(dir).filter((f) => f.endsWith('.part')).sort();
 

@@ -1,10 +1,9 @@
-// DESIGN.md "Nothing half-written looks finished": one C-STORE sub-operation's data set streams
+// ARCHITECTURE.md "Nothing half-written looks finished": one C-STORE sub-operation's data set streams
 // to a temporary file in the output folder, behind the Part 10 header built from the C-STORE-RQ,
 // and is moved to its final name only when its last byte is written (and flushed with --fsync).
 // Only then is the C-STORE-RSP Success sent (PS3.4 B.2.3). Failures remove the temporary file.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DatasetSink } from '../dimse/channel.ts';
 import { encodeFileMetaInformation, type FileMetaInformation } from '../dicom/part10.ts';
 import { absoluteRoot, resolveInside } from './output-path.ts';
 import { makeDirectory } from './make-directory.ts';
@@ -67,7 +66,8 @@ const CHECK_HEAD_BYTES = 16;
  * when the channel says that buffer is about to be reused (flush): a read holding several PDVs
  * costs one system call. Memory stays flat: a read is on disk before the next one is taken.
  */
-export class InstanceWriter implements DatasetSink {
+/** Shaped as the DIMSE channel's data set sink (write, flush, end, abort) without depending on it. */
+export class InstanceWriter {
   /** Set once the temporary file exists. */
   tempPath: string | undefined;
   private readonly options: InstanceWriterOptions;

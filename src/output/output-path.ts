@@ -1,14 +1,12 @@
-// DESIGN.md: nothing from the network becomes a path unchecked. A UID that is a valid UID
+// ARCHITECTURE.md: nothing from the network becomes a path unchecked. A UID that is a valid UID
 // (PS3.5 9.1: digits and dots, at most 64 characters) is used as it is; anything else is
 // sanitised and marked, and the final path is checked to lie inside the output folder.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 
-const UID_PATTERN = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
+import { isValidUid } from '../dicom/uid.ts';
 
-export function isValidUid(uid: string): boolean {
-  return uid.length > 0 && uid.length <= 64 && UID_PATTERN.test(uid);
-}
+export { isValidUid };
 
 /**
  * A file-name component made from a value sent by the peer. Never empty, never "." or "..",

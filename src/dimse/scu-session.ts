@@ -4,10 +4,10 @@
 import { Association, type AssociationRequest, type NegotiatedContext } from '../ul/association.ts';
 import { ProtocolError } from '../ul/protocol-error.ts';
 import { AssociationAbortedError } from '../ul/errors.ts';
-import { DimseChannel, type DatasetSink, type Flow } from '../dimse/channel.ts';
-import { COMMAND_FIELD, PRIORITY, commandName } from '../dimse/command-field.ts';
-import type { CommandSet } from '../dimse/command-set.ts';
-import { statusCategory } from '../dimse/status.ts';
+import { DimseChannel, type DatasetSink, type Flow } from './channel.ts';
+import { COMMAND_FIELD, PRIORITY, commandName } from './command-field.ts';
+import type { CommandSet } from './command-set.ts';
+import { statusCategory } from './status.ts';
 
 export interface SessionOptions extends AssociationRequest {
   dimseTimeoutMs?: number | undefined;
