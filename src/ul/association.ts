@@ -238,7 +238,10 @@ export class Association implements PduHandler {
         this.disarm();
         this.state = 'Sta1';
         this.finish(null);
-        this.socket.end();
+        // PS3.8 9.2.3 AR-3: on A-RELEASE-RP the requestor closes the transport connection. At
+        // once: a half-close would wait for the peer's FIN, which some SCPs send seconds later
+        // (PixelMed: ~5 s), with nothing left to receive.
+        this.socket.destroy();
         return;
       case PDU_TYPE.A_RELEASE_RQ:
         // The acceptor asking for release is unusual but allowed (PS3.8 9.2, AR-2); in Sta7 it is a
