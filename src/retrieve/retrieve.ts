@@ -16,6 +16,7 @@ import { UsageError } from '../dicom/usage-error.ts';
 import { countContexts, MAX_PRESENTATION_CONTEXTS, planContexts, type StorageProposal } from './presentation-contexts.ts';
 import { buildProposal, deferredClasses } from './storage-proposal.ts';
 import { makeDirectory, probeWritable } from '../output/make-directory.ts';
+import { removeStaleTempFiles } from '../output/temp-files.ts';
 import type { OnExists } from '../output/instance-writer.ts';
 import { enumerateInstances, findContexts, imageLevelBySeries, listSeries, survey, type Inventory, type LocatedInstance } from './plan.ts';
 import { DEFAULT_LAYOUT } from '../output/output-layout.ts';
@@ -183,6 +184,7 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   if (!options.ignore) {
     makeDirectory(options.outputDirectory);
     probeWritable(options.outputDirectory);
+    for (const stale of removeStaleTempFiles(options.outputDirectory)) options.logger?.verbose?.(`removed ${stale}, a temporary file left by an earlier run`);
   }
   let planFoundNothing = false;
   let deferred: string[] = [];
