@@ -242,6 +242,19 @@ describe('deflated data sets (PS3.5 A.5)', () => {
     assert.equal(await checkDeflatedDataSet([f.dataSet, Buffer.from('xy')], f.ts), `2 bytes after the end of the deflate stream (PS3.5 A.5), which ends at offset ${f.dataSet.length}`);
   });
 
+  it('a deflate stream of odd length padded with one 00H byte to even length (as DCMTK and Orthanc send it) passes; other padding does not', async () => {
+    const inflated = zlib.inflateRawSync(f.dataSet);
+    // Deflate the same data set until its stream has an odd length (levels differ in output).
+    const odd = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((level) => zlib.deflateRawSync(inflated, { level })).find((d) => d.length % 2 === 1)!;
+    assert.ok(odd, 'no deflate level gave an odd length');
+    assert.equal(await checkDeflatedDataSet([odd], f.ts), undefined);
+    assert.equal(await checkDeflatedDataSet([odd, Buffer.from([0])], f.ts), undefined);
+    assert.match((await checkDeflatedDataSet([odd, Buffer.from([1])], f.ts))!, /^1 bytes after the end of the deflate stream/);
+    assert.match((await checkDeflatedDataSet([odd, Buffer.from([0, 0, 0])], f.ts))!, /^3 bytes after the end of the deflate stream/);
+    const even = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((level) => zlib.deflateRawSync(inflated, { level })).find((d) => d.length % 2 === 0)!;
+    assert.match((await checkDeflatedDataSet([even, Buffer.from([0])], f.ts))!, /^1 bytes after the end of the deflate stream/);
+  });
+
   it('not deflate at all', async () => {
     assert.match((await checkDeflatedDataSet([fixture('p1-s2-gsps-explicit.dcm').dataSet], DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN))!, /not a whole deflate stream/);
   });
