@@ -904,18 +904,23 @@ define('walkDataSet/readStrings: random and mutated bytes give only TruncatedDat
     onlyTyped(() => readStrings(bytes, ts, [0x00080058, 0x00100020, 0x7fe00010]), isTruncatedDataSet, inputBound(bytes), 'readStrings');
   });
 
+/** `depth` undefined-length sequences, each in an undefined-length item of the one before, never closed. */
+function nestedSequences(depth: number, enc: Encoding): Buffer {
+  const be = enc.bigEndian;
+  const item = Buffer.alloc(8);
+  const seq = enc.implicit ? Buffer.alloc(8) : Buffer.alloc(12);
+  const tag = (b: Buffer, g: number, e: number) => { if (be) { b.writeUInt16BE(g, 0); b.writeUInt16BE(e, 2); } else { b.writeUInt16LE(g, 0); b.writeUInt16LE(e, 2); } };
+  tag(item, 0xfffe, 0xe000);
+  item.writeUInt32LE(UNDEFINED, 4);
+  tag(seq, 0x0040, 0xa730);
+  if (enc.implicit) seq.writeUInt32LE(UNDEFINED, 4);
+  else { seq.write('SQ', 4, 'latin1'); seq.writeUInt32LE(UNDEFINED, 8); }
+  return Buffer.concat(Array.from({ length: depth }, () => [seq, item]).flat());
+}
+
 define('walkDataSet: deeply nested undefined-length sequences stop with TruncatedDataSet, no stack overflow', 1,
   fc.tuple(fc.integer({ min: 1, max: 5000 }), fc.constantFrom(...ENCODINGS)), ([depth, enc]) => {
-    const be = enc.bigEndian;
-    const item = Buffer.alloc(8);
-    const seq = enc.implicit ? Buffer.alloc(8) : Buffer.alloc(12);
-    const tag = (b: Buffer, g: number, e: number) => { if (be) { b.writeUInt16BE(g, 0); b.writeUInt16BE(e, 2); } else { b.writeUInt16LE(g, 0); b.writeUInt16LE(e, 2); } };
-    tag(item, 0xfffe, 0xe000);
-    item.writeUInt32LE(UNDEFINED, 4);
-    tag(seq, 0x0040, 0xa730);
-    if (enc.implicit) seq.writeUInt32LE(UNDEFINED, 4);
-    else { seq.write('SQ', 4, 'latin1'); seq.writeUInt32LE(UNDEFINED, 8); }
-    const bytes = Buffer.concat(Array.from({ length: depth }, () => [seq, item]).flat());
+    const bytes = nestedSequences(depth, enc);
     onlyTyped(() => walkDataSet(bytes, enc.uid, () => true), isTruncatedDataSet, inputBound(bytes), 'walkDataSet');
   });
 
@@ -1026,16 +1031,7 @@ define('DataSetStructure: random and mutated bytes: no throw, no allocation, the
 
 define('DataSetStructure: deep nesting stops at the bound, with no stack overflow', 1,
   fc.tuple(fc.integer({ min: 1, max: 3000 }), fc.constantFrom(...ENCODINGS), chunkingArb), ([depth, enc, cuts]) => {
-    const be = enc.bigEndian;
-    const item = Buffer.alloc(8);
-    const seq = enc.implicit ? Buffer.alloc(8) : Buffer.alloc(12);
-    const tag = (b: Buffer, g: number, e: number) => { if (be) { b.writeUInt16BE(g, 0); b.writeUInt16BE(e, 2); } else { b.writeUInt16LE(g, 0); b.writeUInt16LE(e, 2); } };
-    tag(item, 0xfffe, 0xe000);
-    item.writeUInt32LE(UNDEFINED, 4);
-    tag(seq, 0x0040, 0xa730);
-    if (enc.implicit) seq.writeUInt32LE(UNDEFINED, 4);
-    else { seq.write('SQ', 4, 'latin1'); seq.writeUInt32LE(UNDEFINED, 8); }
-    const bytes = Buffer.concat(Array.from({ length: depth }, () => [seq, item]).flat());
+    const bytes = nestedSequences(depth, enc);
     assert.notEqual(assertStructure(bytes, enc.uid, cuts), undefined);
   });
 
