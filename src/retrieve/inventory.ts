@@ -59,7 +59,7 @@ export async function takeInventory(request: Request, finder: Finder, depth: Dep
   if (depth === 'classes' && seriesCount > MAX_SERIES_FOR_CLASSES) return fail(inv, `${seriesCount} series: too many to list for the storage classes alone`, false);
   for (const study of studies) {
     for (const series of study.series?.values() ?? []) await q.instances(study, series);
-    settleClasses(study);
+    if (inv.trusted) settleClasses(study);
   }
   checkCounts(inv);
   return inv;
@@ -71,7 +71,10 @@ function fail(inv: Inventory, problem: string, untrusted = true): Inventory {
   return inv;
 }
 
-/** The classes of a study learnt from its instances, where SOP Classes in Study was not answered. */
+/**
+ * The classes of a study learnt from its instances, where SOP Classes in Study was not answered;
+ * only from a listing every query of which ended in Success (a cut listing may miss a class).
+ */
 function settleClasses(study: StudyEntry): void {
   if (study.sopClasses?.length) return;
   const all = [...study.series?.values() ?? []].flatMap((s) => [...s.instances?.values() ?? []]);
@@ -203,7 +206,7 @@ class Queries {
       study.series!.set(seriesUid, series);
       studies.set(studyUid, study);
     }
-    for (const s of studies.values()) settleClasses(s);
+    if (this.inv.trusted) for (const s of studies.values()) settleClasses(s);
     this.inv.studies = studies;
   }
 }
@@ -249,9 +252,12 @@ export function inventoryClasses(inv: Inventory): string[] | undefined {
   return [...new Set(studies.flatMap((s) => s.sopClasses!))];
 }
 
-/** Stored transfer syntaxes per class, where the peer answered Available Transfer Syntax UID for every instance of it. */
+/** Stored transfer syntaxes per class, where the peer answered Available Transfer Syntax UID for every instance of it in a listing checked against its counts. */
 export function inventorySyntaxes(inv: Inventory): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
+  // A listing that could not be checked against the peer's own counts may miss the one instance
+  // of a class stored in another syntax: then every candidate syntax is proposed instead.
+  if (!inv.trusted || !inv.counted) return out;
   const unknown = new Set<string>();
   for (const l of listedInstances(inv) ?? []) {
     const cls = l.instance.sopClassUid;
