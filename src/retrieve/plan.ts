@@ -3,7 +3,7 @@
 // C.6.1.1.5/C.6.2.1.2 SOP Class UID at the instance level, PS3.4 C.6.1.1.5.1 Available Transfer
 // Syntax UID where a peer answers it). A peer that answers none of these leaves the plan empty,
 // and the caller falls back to the default proposal.
-import type { DenaturalizedDataset } from 'dcmjs';
+import type { DicomJsonDataset as DenaturalizedDataset } from '../dicom/dicom-json.ts';
 import { buildIdentifier, encodeIdentifier, getKeyValue, key } from '../dicom/identifier.ts';
 import { readStrings } from '../dicom/data-set-reader.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';

@@ -7,7 +7,7 @@ import type { NegotiatedContext, UlLogger } from '../ul/association.ts';
 import { AssociationAbortedError, AssociationRejectedError, ConnectionError, TimeoutError } from '../ul/errors.ts';
 import type { CommandSet } from '../dimse/command-set.ts';
 import { describeStatus, statusCategory, type StatusCategory } from '../dimse/status.ts';
-import type { DenaturalizedDataset } from 'dcmjs';
+import type { DicomJsonDataset as DenaturalizedDataset } from '../dicom/dicom-json.ts';
 import { buildIdentifier, encodeIdentifier, getKeyValue, key } from '../dicom/identifier.ts';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../dicom/implementation.ts';
 import { readStrings } from '../dicom/data-set-reader.ts';

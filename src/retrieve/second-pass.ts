@@ -4,7 +4,7 @@
 // series by series, on new associations. Peers such as dcmqrscp send an instance on the first
 // accepted context of its class and cannot convert compressed data; so each pass proposes ONE
 // transfer syntax per class, and the instances stored in that syntax come home.
-import type { DenaturalizedDataset } from 'dcmjs';
+import type { DicomJsonDataset as DenaturalizedDataset } from '../dicom/dicom-json.ts';
 import { encodeIdentifier } from '../dicom/identifier.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import { statusCategory } from '../dimse/status.ts';
