@@ -14,14 +14,20 @@ import { tempDir } from '../support/cli.ts';
 const BIN = path.join(ROOT, 'node_modules', '.bin');
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; engines: { node: string } };
 
+const work = tempDir('dcmget-package-');
+const prefix = path.join(work, 'prefix');
+const consumer = path.join(work, 'consumer');
+
 /**
  * The environment of every command: the project's Node.js first on PATH (npm, and the installed
- * dcmget's `#!/usr/bin/env node`, run with it), and none of the npm_* variables that `npm test`
- * sets, which the npm run here would otherwise take as its own configuration.
+ * dcmget's `#!/usr/bin/env node`, run with it); none of the npm_* variables that `npm test` sets,
+ * which the npm run here would otherwise take as its own configuration; and a cache of its own
+ * (npx keeps what it installs there), removed with the rest.
  */
 const ENV: NodeJS.ProcessEnv = {
   ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))),
   PATH: `${BIN}${path.delimiter}${process.env.PATH ?? ''}`,
+  npm_config_cache: path.join(work, 'npm-cache'),
   NO_COLOR: '1',
 };
 
@@ -40,9 +46,6 @@ function explain(r: Run): string {
   return `exit ${r.code}${r.error ? ` (${r.error})` : ''}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 }
 
-const work = tempDir('dcmget-package-');
-const prefix = path.join(work, 'prefix');
-const consumer = path.join(work, 'consumer');
 let tarball: string;
 let packed: string[];
 let globalInstall: Run;
