@@ -156,12 +156,12 @@ const result = await retrieve({
   outputDirectory,
   onEvent: (e) => { if (e.type === 'stored') stored++; },
 });
-console.log(JSON.stringify({ echo: status, sequenceBytes: withSequence.length, category: result.category, files: result.files.length, stored }));
+console.log(JSON.stringify({ echo: status, sequenceBytes: withSequence.length, category: result.category, complete: result.complete, files: result.ledger.stored, stored }));
 `);
       const r = await run(path.join(BIN, 'node'), ['get.mjs', '127.0.0.1', String(orthanc.dicomPort), orthanc.aet, study[0]!.studyInstanceUID, od], consumer);
       assert.equal(r.code, 0, explain(r));
-      const out = JSON.parse(r.stdout) as { echo: number; sequenceBytes: number; category: string; files: number; stored: number };
-      assert.deepEqual(out, { echo: 0, sequenceBytes: out.sequenceBytes, category: 'success', files: study.length, stored: study.length });
+      const out = JSON.parse(r.stdout) as { echo: number; sequenceBytes: number; category: string; complete: boolean; files: number; stored: number };
+      assert.deepEqual(out, { echo: 0, sequenceBytes: out.sequenceBytes, category: 'success', complete: true, files: study.length, stored: study.length });
       assert.ok(out.sequenceBytes > 40, `an encoded Identifier with a sequence (${out.sequenceBytes} bytes)`);
       await assertStudyReceived(od);
     });
