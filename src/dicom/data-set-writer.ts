@@ -2,7 +2,7 @@
 // Little Endian, the shape of nearly every Identifier a retrieve sends. Written here, byte for
 // byte as dcmjs writes it (test/unit/identifier.test.ts compares the two on generated data
 // sets), so that a plain retrieve need not load dcmjs; anything else goes to dcmjs.
-import type { DenaturalizedDataset } from 'dcmjs';
+import type { DicomJsonDataset as DenaturalizedDataset } from './dicom-json.ts';
 import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN } from './transfer-syntaxes.ts';
 import { padByte, paddedLength } from './value-padding.ts';
 

@@ -1,7 +1,7 @@
 // The retrieve's one C-FIND association (PS3.4 C.4.1): opened when the first query is asked,
 // kept for every later one (the inventory of each request, and recovery's look-ups), one query
 // at a time (no Asynchronous Operations Window is negotiated, PS3.7 D.3.3.3), released at the end.
-import type { DenaturalizedDataset } from 'dcmjs';
+import type { DicomJsonDataset as DenaturalizedDataset } from '../dicom/dicom-json.ts';
 import { encodeIdentifier } from '../dicom/identifier.ts';
 import { readStrings } from '../dicom/data-set-reader.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';

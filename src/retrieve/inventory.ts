@@ -6,7 +6,7 @@
 // result limit after a partial listing, a listing that disagrees with the Number of Study/Series
 // Related Instances the peer itself gives (PS3.4 C.6.1.1.4, C.6.1.1.5). Later stages rely on an
 // instance listing only when it is `trusted`.
-import type { DenaturalizedDataset } from 'dcmjs';
+import type { DicomJsonDataset as DenaturalizedDataset } from '../dicom/dicom-json.ts';
 import { buildIdentifier, key, type Key } from '../dicom/identifier.ts';
 import type { Finder, FindOutcome } from './finder.ts';
 import { TAG, type Request } from './requests.ts';

@@ -1,7 +1,7 @@
 // Stage 1 of a retrieve (ARCHITECTURE.md "The stages of a retrieve"): the options, resolved once.
 // Every default lives here; the library and the command line read the same values.
 import type tls from 'node:tls';
-import type { DenaturalizedDataset } from 'dcmjs';
+import type { DicomJsonDataset as DenaturalizedDataset } from '../dicom/dicom-json.ts';
 import type { UserIdentityRq } from '../ul/pdu-types.ts';
 import type { UlLogger } from '../ul/association.ts';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../dicom/implementation.ts';

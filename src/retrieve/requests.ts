@@ -1,7 +1,7 @@
 // A request is one thing the user asked for: one Identifier (a --study, a line of --uids-from, a
 // query file). Its key names it stably, for --shard and --ledger: the level and unique keys when
 // that is all it holds (`STUDY 1.2.3`), else the level and every key in tag order.
-import type { DenaturalizedDataset } from 'dcmjs';
+import type { DicomJsonDataset as DenaturalizedDataset } from '../dicom/dicom-json.ts';
 import { getKeyValue } from '../dicom/identifier.ts';
 import type { QueryRetrieveLevel } from '../dicom/retrieve-sop-classes.ts';
 

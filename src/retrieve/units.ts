@@ -3,7 +3,7 @@
 // Each class of a unit gets a context for every syntax it may be stored in, so that a peer that
 // picks the context by stored syntax sends every instance unchanged; a request whose classes do
 // not all fit that way is split by study, and a unit is split by series for --parallel.
-import type { DenaturalizedDataset } from 'dcmjs';
+import type { DicomJsonDataset as DenaturalizedDataset } from '../dicom/dicom-json.ts';
 import { buildIdentifier, key } from '../dicom/identifier.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import { inventoryClasses, inventorySyntaxes, type Inventory, type Located } from './inventory.ts';
