@@ -1,7 +1,7 @@
 // The retrieve's one C-FIND association (PS3.4 C.4.1): opened when the first query is asked,
 // kept for every later one (the inventory of each request, and recovery's look-ups), one query
 // at a time (no Asynchronous Operations Window is negotiated, PS3.7 D.3.3.3), released at the end.
-import type { DicomJsonDataset as DenaturalizedDataset } from '../dicom/dicom-json.ts';
+import type { DicomJsonDataset } from '../dicom/dicom-json.ts';
 import { encodeIdentifier } from '../dicom/identifier.ts';
 import { readStrings } from '../dicom/data-set-reader.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
@@ -47,13 +47,13 @@ export class Finder {
    * One C-FIND: the wanted tags of each match. Undefined when the peer offers no C-FIND for the
    * model. Errors opening the association (refused, unreachable, timed out) are thrown.
    */
-  find(identifier: DenaturalizedDataset, tags: number[]): Promise<FindOutcome | undefined> {
+  find(identifier: DicomJsonDataset, tags: number[]): Promise<FindOutcome | undefined> {
     const run = this.turn.then(() => this.findNow(identifier, tags));
     this.turn = run.catch(() => undefined);
     return run;
   }
 
-  private async findNow(identifier: DenaturalizedDataset, tags: number[]): Promise<FindOutcome | undefined> {
+  private async findNow(identifier: DicomJsonDataset, tags: number[]): Promise<FindOutcome | undefined> {
     if (this.unavailableReason) return undefined;
     const session = await this.ready();
     const context = session.acceptedContext(this.model.find!);

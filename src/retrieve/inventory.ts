@@ -6,7 +6,7 @@
 // result limit after a partial listing, a listing that disagrees with the Number of Study/Series
 // Related Instances the peer itself gives (PS3.4 C.6.1.1.4, C.6.1.1.5). Later stages rely on an
 // instance listing only when it is `trusted`.
-import type { DicomJsonDataset as DenaturalizedDataset } from '../dicom/dicom-json.ts';
+import type { DicomJsonDataset } from '../dicom/dicom-json.ts';
 import { buildIdentifier, key, type Key } from '../dicom/identifier.ts';
 import type { Finder, FindOutcome } from './finder.ts';
 import { TAG, type Request } from './requests.ts';
@@ -114,7 +114,7 @@ class Queries {
   }
 
   /** A query; undefined (and the inventory marked) when the peer has no C-FIND or refused it. */
-  private async ask(keys: Key[], tags: number[], base: DenaturalizedDataset = {}): Promise<FindOutcome | undefined> {
+  private async ask(keys: Key[], tags: number[], base: DicomJsonDataset = {}): Promise<FindOutcome | undefined> {
     // A shallow copy: the keys set here are all top-level (a query file's values may not be cloneable).
     const outcome = await this.finder.find(buildIdentifier(keys, { ...base }), tags);
     if (!outcome) {
@@ -131,7 +131,7 @@ class Queries {
     return [...(patientId ? [key('PatientID', patientId)] : []), ...(study ? [key('StudyInstanceUID', study.uid)] : [])];
   }
 
-  async studies(identifier: DenaturalizedDataset): Promise<void> {
+  async studies(identifier: DicomJsonDataset): Promise<void> {
     const r = await this.ask([key('QueryRetrieveLevel', 'STUDY'), ...missing(identifier, ['StudyInstanceUID', 'PatientID']),
       key('SOPClassesInStudy', ''), key('NumberOfStudyRelatedInstances', '')],
     [TAG.studyUid, TAG.patientId, TAG.sopClassesInStudy, TAG.studyInstances], identifier);
@@ -223,7 +223,7 @@ function count(row: Map<number, string[]>, tag: number): number | undefined {
 }
 
 /** Return keys the user's Identifier does not already give (its own values define the match). */
-function missing(identifier: DenaturalizedDataset, keywords: string[]): Key[] {
+function missing(identifier: DicomJsonDataset, keywords: string[]): Key[] {
   const hex: Record<string, number> = { StudyInstanceUID: TAG.studyUid, PatientID: TAG.patientId };
   return keywords.filter((k) => !identifier[hex[k]!.toString(16).padStart(8, '0').toUpperCase()]).map((k) => key(k, ''));
 }
