@@ -122,6 +122,12 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
       extendedNegotiations: o.relational ? [{ sopClassUid: o.modelInfo.get!, info: Buffer.from([1]) }] : undefined,
     }),
     runner: runner(o, store, states, result, emit),
+    // A peer that takes one association per caller: the idle C-FIND association makes room.
+    onLimit: async () => {
+      if (!finder?.connected) return false;
+      await finder.close();
+      return true;
+    },
     onAssociated: (id, s) => {
       store.setConcurrency(Math.min(o.parallel, id));
       emit({ type: 'associated', association: id, contexts: s.contexts, peerMaxLength: s.association.peerMaxLength });
@@ -198,6 +204,7 @@ function runner(o: Resolved, store: StoreScp, states: Map<number, RequestState>,
     getSopClassUid: o.modelInfo.get!,
     store,
     warn: o.warn,
+    verbose: o.logger?.verbose,
     tallyFor: (unit) => states.get(unit.request.index)!.tally(),
     onStart: (unit, association) => {
       o.logger?.verbose?.(`C-GET ${unit.label} on association ${association}`);

@@ -58,6 +58,7 @@ export interface UnitRunner {
   onPending(unit: Unit, association: number, status: number, counters: SubOperationCounters): void;
   onFinal(outcome: UnitOutcome): void;
   warn?: ((message: string) => void) | undefined;
+  verbose?: ((message: string) => void) | undefined;
 }
 
 export async function runUnit(runner: UnitRunner, session: ScuSession, association: number, unit: Unit): Promise<UnitOutcome> {

@@ -13,6 +13,7 @@
 //
 //   aeTitle                     its AE title (default FAKE); checkCalledAeTitle: reject others (reason 7)
 //   association.reject          A-ASSOCIATE-RJ {result, source, reason} instead of AC
+//   association.maxAssociations at most this many at once; more get A-ASSOCIATE-RJ 2/3/2 (local limit exceeded)
 //   association.maxLength       the Maximum Length it announces (default 16384, 0 = unlimited); its
 //                               parser holds the requestor to it ('protocol-error' event otherwise)
 //   association.roles           answer to SCP/SCU Role Selection items: 'grant' (echo the request,
@@ -150,6 +151,8 @@ export interface GetScript {
 
 export interface AssociationScript {
   reject?: { result: number; source: number; reason: number };
+  /** At most this many associations at once; more are rejected transiently, local limit exceeded (2/3/2). */
+  maxAssociations?: number;
   maxLength?: number;
   roles?: 'grant' | 'deny' | 'omit';
   rejectAbstractSyntaxes?: string[];
@@ -275,9 +278,10 @@ export async function startFakeScp(script: FakeScpScript = {}): Promise<FakeScp>
   };
 
   const server = net.createServer((socket) => {
+    const over = script.association?.maxAssociations !== undefined && sockets.size >= script.association.maxAssociations;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    const conn = new FakeConnection(socket, script, aeTitle, record(++associations));
+    const conn = new FakeConnection(socket, over ? { ...script, association: { ...script.association, reject: { result: 2, source: 3, reason: 2 } } } : script, aeTitle, record(++associations));
     conn.start();
   });
   await new Promise<void>((resolve, reject) => {
