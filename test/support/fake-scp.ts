@@ -28,7 +28,8 @@
 //                               keys (match: 'all' serves all of them whatever the Identifier)
 //   get.pending                 a C-GET-RSP Pending after each sub-operation: 'counters' (default),
 //                               'bare' (no counters; they are optional), 'none'
-//   get.final                   {status, errorComment, offendingElement, failedUids, counters,
+//   get.final                   {status, errorComment, offendingElement, failedUids, counters, claim (the
+//                               counters the final response claims, whatever was sent),
 //                               failedList: 'identifier' (default: Explicit/Implicit VR LE data set on
 //                               the GET context) | 'command' (DCMTK/Orthanc quirk: (0008,0058) inside the
 //                               command PDV after group 0000) | 'none', immediate: send it at once,
@@ -123,6 +124,8 @@ export interface FinalScript {
   counters?: boolean;
   /** Send the final response at once, without sub-operations. */
   immediate?: boolean;
+  /** Counters the final response claims, whatever was sent (a lying SCP). */
+  claim?: Counters;
 }
 
 export interface GetScript {
@@ -835,7 +838,7 @@ class FakeConnection implements PduHandler {
       return;
     }
     if (fin.immediate) {
-      await this.sendGetRsp(m, fin.status ?? 0, withCounters ? { completed: 0, failed: 0, warning: 0 } : undefined, true, fin.failedUids ?? [],
+      await this.sendGetRsp(m, fin.status ?? 0, withCounters ? fin.claim ?? { completed: 0, failed: 0, warning: 0 } : undefined, true, fin.failedUids ?? [],
         { errorComment: fin.errorComment, offendingElement: fin.offendingElement }, fin.failedList);
       return;
     }
@@ -933,7 +936,7 @@ class FakeConnection implements PduHandler {
     if (g.fault?.at === 'after-sub-ops' && g.fault.count >= plan.length) return this.fault(g.fault, `after all ${plan.length} sub-operations`);
     if (!this.alive) return;
     const computed = failed > 0 && failed === plan.length ? 0xa702 : failed + warning > 0 ? 0xb000 : 0x0000;
-    await this.sendGetRsp(m, fin.status ?? computed, withCounters ? { completed, failed, warning } : undefined, true,
+    await this.sendGetRsp(m, fin.status ?? computed, withCounters ? fin.claim ?? { completed, failed, warning } : undefined, true,
       fin.failedUids ?? failedUids, { errorComment: fin.errorComment, offendingElement: fin.offendingElement }, fin.failedList);
   }
 
