@@ -150,6 +150,7 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   });
   const ctx: JobContext = {
     o, finder, pool, result, ledger, states, emit, cancelled: () => control.cancelled,
+    settled: (arrived) => store.forgetFailures(arrived),
     proposal: { storage: o.storage, extraStorageClasses: o.extraStorageClasses, contextSyntaxes: o.contextSyntaxes },
   };
   try {

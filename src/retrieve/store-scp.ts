@@ -93,6 +93,12 @@ export class StoreScp {
     this.temp = new TempFiles(options.outputDirectory);
   }
 
+  /** Drops the failures of instances that arrived after all (recovery asked again): the summary lists what is missing. */
+  forgetFailures(arrived: ReadonlySet<string>): void {
+    const kept = this.failures.filter((f) => !arrived.has(f.sopInstanceUid));
+    this.failures.splice(0, this.failures.length, ...kept);
+  }
+
   /** How many associations deliver C-STOREs at once (--parallel): one file ready for each. */
   setConcurrency(associations: number): void {
     this.temp.ahead = Math.max(1, associations);
