@@ -54,7 +54,8 @@ export interface Flags extends TlsFlags, IdentityFlags {
   debug?: boolean;
 }
 
-export const LOG_LEVELS = ['error', 'warn', 'info', 'verbose', 'debug'] as const;
+/** dcmget's levels, and getscu's (fatal: dcmget's error level; trace: its debug level). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'verbose', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 function integer(name: string, min: number, max: number) {
@@ -87,6 +88,12 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 /** Repeatable, and each value may be a list: `--study A --study B` or `--study A,B` or `A\\B`. */
 const collectList = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(/[,\\]/).map((v) => v.trim()).filter(Boolean)];
 
+/** Whether a dcmget option takes a value (the next word), for the getscu rewrite. */
+export function optionTakesValue(program: Command): (option: string) => boolean {
+  const names = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short]).filter((n): n is string => !!n));
+  return (option) => names.has(option);
+}
+
 export function buildProgram(): Command {
   return new Command('dcmget')
     .usage('[options] peer port [query-file...]   (with --tls, port defaults to 2762)')
@@ -109,7 +116,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--config <file>', 'named peers (default ~/.config/dcmget/config.json): dcmget NAME … then needs no host, port or AE titles').env('DCMGET_CONFIG'))
     .optionsGroup('Security:')
     .addOption(new Option('--tls', 'DICOM over TLS (PS3.15 B.9, BCP 195: TLS 1.2+, AEAD suites); the port defaults to 2762'))
-    .addOption(new Option('--tls-ca <file>', 'PEM bundle of the CAs that may sign the peer\'s certificate (default: the system\'s)'))
+    .addOption(new Option('--tls-ca <file>', 'PEM bundle of the CAs that may sign the peer\'s certificate (default: the system\'s); repeatable').argParser(collect))
     .addOption(new Option('--tls-cert <file>', 'our certificate (PEM), for peers that require one'))
     .addOption(new Option('--tls-key <file>', 'the private key (PEM) of --tls-cert'))
     .addOption(new Option('--tls-servername <name>', 'the host name the peer\'s certificate must carry (default: peer)'))
@@ -161,12 +168,13 @@ export function buildProgram(): Command {
     .optionsGroup('Display and logging:')
     .addOption(new Option('--no-progress', 'no live progress bar, even on a terminal (one plain line per pending response)'))
     .addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1; FORCE_COLOR=1 forces them)'))
-    .addOption(new Option('--log-level <level>', 'error, warn, info (default), verbose or debug').choices(LOG_LEVELS).env('DCMGET_LOG_LEVEL'))
+    .addOption(new Option('--log-level <level>', 'error, warn, info (default), verbose or debug; getscu\'s fatal and trace too (getscu -ll)').choices(LOG_LEVELS).env('DCMGET_LOG_LEVEL'))
     .addOption(new Option('-q, --quiet', 'print errors only (--log-level error)'))
     .addOption(new Option('-v, --verbose', 'association and DIMSE details, the negotiated presentation contexts (--log-level verbose)'))
     .addOption(new Option('-d, --debug', 'PDU-level trace and stack traces (--log-level debug)'))
     .addHelpText('after', `
-getscu spellings also work: -aet -aec -od -pdu -to -ta -td.
+getscu's options work too (-aet -aec -od -pdu -to -ta -td -ll, +B, +xs, -xi, +tls, @file …):
+every one, and what dcmget does with it, is in docs/getscu.md.
 Ctrl-C once sends C-CANCEL and waits for the final response; twice aborts at once.
 
 Examples:

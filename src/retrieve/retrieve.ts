@@ -80,6 +80,8 @@ export interface RetrieveOptions extends PeerOptions {
   extraStorageClasses?: string[] | undefined;
   /** The contexts each storage class gets, as lists of transfer syntaxes (--transfer-syntax). */
   contextSyntaxes?: string[][] | undefined;
+  /** The transfer syntaxes of the C-GET context (getscu -xi, -xb); default explicit, then implicit VR LE. */
+  getTransferSyntaxes?: string[] | undefined;
   /**
    * Associations at once (--parallel): a STUDY or PATIENT level retrieve is split by series (from
    * a C-FIND) and the series are shared out among them. Default 1.
@@ -191,7 +193,7 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
     emit(e);
   }, (d) => { deferred = d; });
   if (options.cancelSignal?.aborted || options.abortSignal?.aborted) throw new CancelledError('cancelled before the C-GET started');
-  const plan = planContexts([getUid], storage);
+  const plan = planContexts([getUid], storage, options.getTransferSyntaxes);
   const openGet = () => ScuSession.open({
     ...sessionOptions(options), presentationContexts: plan.contexts, roleSelections: plan.roleSelections,
     // PS3.4 C.5.3 Table C.5-1: one byte, 1 = relational-retrieval supported.
@@ -507,9 +509,9 @@ async function planByFind(options: RetrieveOptions, model: RetrieveModel): Promi
 }
 
 /** What --dry-run shows: the contexts a retrieve would propose when the plan cannot run. */
-export function previewContexts(options: Pick<RetrieveOptions, 'model' | 'extraStorageClasses' | 'contextSyntaxes'>) {
+export function previewContexts(options: Pick<RetrieveOptions, 'model' | 'extraStorageClasses' | 'contextSyntaxes' | 'getTransferSyntaxes'>) {
   const model = resolveModel(options.model);
-  return planContexts([model.get!], buildProposal({ extra: options.extraStorageClasses, contexts: options.contextSyntaxes }));
+  return planContexts([model.get!], buildProposal({ extra: options.extraStorageClasses, contexts: options.contextSyntaxes }), options.getTransferSyntaxes);
 }
 
 export interface EchoResult {
