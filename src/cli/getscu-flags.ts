@@ -5,7 +5,6 @@
 // options is getscu-options.ts (docs/getscu.md for people).
 import fs from 'node:fs';
 import { UsageError } from '../dicom/usage-error.ts';
-import { isValidUid } from '../dicom/uid.ts';
 import { GETSCU_BY_SPELLING, type GetscuSettings } from './getscu-options.ts';
 
 export interface Translation {
@@ -23,15 +22,21 @@ export type TakesValue = (option: string) => boolean;
 
 /**
  * DCMTK's command files (OFCommandLine): an argument "@file" stands for the words of the file,
- * split at blanks and line ends, with '…' or "…" quoting.
+ * split at blanks and line ends, with '…' or "…" quoting. Not an option's value: dcmget's
+ * `--storage-class @ct` names a group.
  */
-export function expandCommandFiles(argv: string[]): string[] {
-  const end = argv.indexOf('--');
-  const head = end < 0 ? argv : argv.slice(0, end);
-  return [
-    ...head.flatMap((arg) => (arg.length > 1 && arg.startsWith('@') ? commandFileWords(arg.slice(1)) : [arg])),
-    ...(end < 0 ? [] : argv.slice(end)),
-  ];
+export function expandCommandFiles(argv: string[], takesValue: TakesValue = () => false): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const values = GETSCU_BY_SPELLING.get(arg)?.values ?? (takesValue(arg) ? 1 : 0);
+    if (values > 0) {
+      out.push(...argv.slice(i, i + 1 + values));
+      i += values;
+    } else out.push(...(arg.length > 1 && arg.startsWith('@') ? commandFileWords(arg.slice(1)) : [arg]));
+  }
+  return out;
 }
 
 function commandFileWords(file: string): string[] {
@@ -48,7 +53,7 @@ function commandFileWords(file: string): string[] {
 
 /** The getscu spellings in `argv` rewritten for dcmget; throws UsageError for a refused option. */
 export function translateGetscu(argv: string[], takesValue: TakesValue): Translation {
-  const expanded = expandCommandFiles(argv);
+  const expanded = expandCommandFiles(argv, takesValue);
   const settings: GetscuSettings = { crl: [] };
   const notes: string[] = [];
   const out: (string | Ambiguous)[] = [];
@@ -83,14 +88,15 @@ export function translateGetscu(argv: string[], takesValue: TakesValue): Transla
 interface Ambiguous { next: string | undefined; decided: 'root' | 'uid' | undefined }
 
 /**
- * A word after --study that is not a valid UID makes it getscu's study root. A valid UID makes it
- * dcmget's --study UID, unless the command line then has no peer and port while as getscu's flag it
- * would (`--study 10.0.0.1 104`: an IPv4 address is a valid UID too).
+ * A word after --study that does not start like a UID (a digit) makes it getscu's study root. One
+ * that does makes it dcmget's --study UID (a malformed UID is then reported as one), unless the
+ * command line then has no peer and port while as getscu's flag it would: `--study 10.0.0.1 104`
+ * (an IPv4 address is a valid UID too).
  */
 function settleStudy(tokens: (string | Ambiguous)[], takesValue: TakesValue, notes: string[]): string[] {
   for (const t of tokens) {
     if (typeof t === 'string') continue;
-    if (t.next === undefined || !isValidUid(t.next)) t.decided = 'root';
+    if (t.next === undefined || !/^[0-9]/.test(t.next)) t.decided = 'root';
     else {
       t.decided = 'uid';
       const asUid = positionals(flatten(tokens), takesValue);

@@ -122,7 +122,7 @@ export const GETSCU_OPTIONS: readonly GetscuOption[] = [
   { spellings: ['-P', '--patient'], values: 0, outcome: 'same', becomes: to('--patient-root'), says: 'Patient Root model (dcmget\'s --patient-root)' },
   {
     spellings: ['-S', '--study'], values: 0, outcome: 'same', becomes: to('--study-root'),
-    says: 'Study Root model (dcmget\'s --study-root); a valid UID after --study makes it dcmget\'s --study UID instead, unless peer and port then go missing',
+    says: 'Study Root model (dcmget\'s --study-root); a word after --study that starts with a digit makes it dcmget\'s --study UID instead, unless peer and port then go missing',
   },
   { spellings: ['-O', '--psonly'], values: 0, outcome: 'same', says: 'Patient/Study Only model' },
   { spellings: ['-i4', '--ipv4'], values: 0, outcome: 'same', becomes: set((s) => { s.family = 4; }), says: 'connect over IPv4 only (dcmget\'s default: the first address the name resolves to)' },

@@ -21,7 +21,7 @@ export interface ProgressState {
 }
 
 /** Bars narrower than this say nothing: the line goes without one. */
-const MIN_BAR = 8;
+const MIN_BAR = 5;
 
 /** Done and total as one consistent pair: `total - done` is what the line calls remaining. */
 export function progressCounts(s: ProgressState): { done: number; total: number | undefined } {
@@ -57,13 +57,16 @@ export function progressLine(s: ProgressState, width: number): string {
     `ETA ${eta}`,
   ];
   let line = '';
+  let shown = 0;
   for (const p of parts) {
     const next = line ? `${line}  ${p}` : p;
     if ([...next].length > width) break;
     line = next;
+    shown++;
   }
+  // The numbers come first: a bar only when every one of them is shown and room is left.
   const room = width - [...line].length - 1;
-  if (total === undefined || total === 0 || room < MIN_BAR) return line;
+  if (total === undefined || total === 0 || shown < parts.length || room < MIN_BAR) return line;
   const filled = Math.min(room, Math.floor((room * done) / total));
   return `${line} ${'█'.repeat(filled)}${'░'.repeat(room - filled)}`;
 }

@@ -44,19 +44,33 @@ after(async () => {
 
 const peer = () => ['-aec', orthanc.aet, '127.0.0.1', String(orthanc.dicomPort)];
 
+/** The frames of the live line in what a terminal received: the text between cursor moves. */
+function liveFrames(tty: string): string[] {
+  return tty.split(/\x1b\[[0-9;?]*[A-Za-z]|\r|\n/).filter((t) => /^\d+\/(\d+|\?)  /.test(t));
+}
+
 function assertNoTemporaryFiles(dir: string): void {
   assert.deepEqual(listFiles(dir).filter((f) => path.basename(f).startsWith('.') || f.endsWith('.part')), [], 'no temporary file left');
 }
 
 describe('output for people and scripts', () => {
-  test('in a pipe: one plain line per pending response, no colour, nothing on stdout', async () => {
-    const r = await runDcmget(['--study', S2, ...peer(), '-od', out()], { env: { NO_COLOR: '' } });
+  test('in a pipe: a Pending line at most once a second, no colour, nothing on stdout', async () => {
+    const t0 = performance.now();
+    const r = await runDcmget(['--study', BIG_STUDY, ...peer(), '-od', out()], { env: { NO_COLOR: '' } });
+    const seconds = (performance.now() - t0) / 1000;
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '');
     assert.doesNotMatch(r.stderr, ANSI);
+    const pending = (r.stderr.match(/^Pending  remaining \d+, completed \d+, failed \d+, warning \d+$/gm) ?? []).length;
+    assert.ok(pending >= 1 && pending <= 1 + Math.floor(seconds), `${pending} Pending lines in ${seconds.toFixed(1)} s for ${BIG_COUNT} responses`);
+    assert.match(r.stderr, new RegExp(`^0x0000 Success  \\(remaining –, completed ${BIG_COUNT}, failed 0, warning 0\\)$`, 'm'));
+    assert.match(r.stderr, new RegExp(`^${BIG_COUNT} instances, .* received in .* s .*, in /`, 'm'));
+  });
+
+  test('-v in a pipe: one Pending line per response, as getscu -v', async () => {
+    const r = await runDcmget(['-v', '--study', S2, ...peer(), '-od', out()], { env: { NO_COLOR: '' } });
+    assert.equal(r.code, 0, r.stderr);
     assert.equal((r.stderr.match(/^Pending  remaining \d+, completed \d+, failed \d+, warning \d+$/gm) ?? []).length, mixed.length);
-    assert.match(r.stderr, /^0x0000 Success  \(remaining –, completed 11, failed 0, warning 0\)$/m);
-    assert.match(r.stderr, /^11 instances, .* received in .* s .*, in \//m);
   });
 
   test('FORCE_COLOR colours statuses in a pipe; NO_COLOR and --no-color do not', async () => {
@@ -68,16 +82,29 @@ describe('output for people and scripts', () => {
     assert.doesNotMatch(flag.stderr, ANSI);
   });
 
-  test('on a terminal: a live progress bar instead of lines; --no-progress and -q turn it off', () => {
+  test('on a terminal of 80 columns: numbers first, a bar in what is left, the summary\'s units; --no-progress and -q turn it off', () => {
     const od = out();
-    const cmd = (extra: string) => `${JSON.stringify(process.execPath)} ${JSON.stringify(DCMGET)} ${extra} --study ${S2} ${peer().join(' ')} -od ${od}`;
+    const cmd = (extra: string) => `stty cols 80 rows 24; ${JSON.stringify(process.execPath)} ${JSON.stringify(DCMGET)} ${extra} --study ${BIG_STUDY} ${peer().join(' ')} -od ${od}`;
     const bar = spawnSync('script', ['-qfec', cmd(''), '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' } });
     assert.equal(bar.status, 0, bar.stdout);
-    assert.match(bar.stdout, /11\/11 \| remaining 0, failed 0, warning 0 \| stored 11, [\d.]+ MB, [\d.]+ MB\/s/);
+    const frames = liveFrames(bar.stdout);
+    assert.ok(frames.length >= 2, bar.stdout);
+    for (const f of frames) {
+      assert.ok([...f].length <= 79, `fits 80 columns: ${f}`);
+      const m = /^(\d+)\/(\d+|\?)  (\d+|\?) left  /.exec(f);
+      assert.ok(m, f);
+      if (m[2] !== '?') assert.equal(Number(m[1]) + Number(m[3]), Number(m[2]), `the count and "left" add up: ${f}`);
+      else assert.doesNotMatch(f, /[█░]/, 'no bar before the total is known');
+    }
+    assert.doesNotMatch(frames[0]!, /^1\/1 /, 'no full bar on the first frame');
+    const last = frames.at(-1)!;
+    const lastBar = new RegExp(`^${BIG_COUNT}/${BIG_COUNT}  0 left  0 failed  ${BIG_COUNT} stored ([\\d.]+ [kMG]B)  [\\d.]+ [kMG]B/s  ETA 0:00 █+$`).exec(last);
+    assert.ok(lastBar, last);
+    assert.match(bar.stdout, new RegExp(`${BIG_COUNT} instances, ${lastBar[1]!.replace('.', '\\.')} received`), 'the bar and the summary in one unit system');
     assert.doesNotMatch(bar.stdout, /^Pending /m);
     const plain = spawnSync('script', ['-qfec', cmd('--no-progress'), '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' } });
-    assert.match(plain.stdout, /^Pending  remaining 0, completed 11/m);
-    assert.doesNotMatch(plain.stdout, /11\/11 \|/);
+    assert.match(plain.stdout, /^Pending  remaining \d+, completed \d+/m);
+    assert.deepEqual(liveFrames(plain.stdout), []);
     const quiet = spawnSync('script', ['-qfec', cmd('-q'), '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' } });
     assert.equal(quiet.status, 0);
     assert.equal(quiet.stdout.trim(), '', 'errors only');

@@ -42,6 +42,7 @@ describe('translateGetscu', () => {
     assert.deepEqual(argv('-aec', 'X', '--study', '127.0.0.1', '4242', 'q.dcm'), ['--call', 'X', '--study-root', '127.0.0.1', '4242', 'q.dcm'], 'an IPv4 address is a valid UID');
     assert.deepEqual(argv('--study', '1.2.3', 'host', '104'), ['--study', '1.2.3', 'host', '104']);
     assert.deepEqual(argv('host', '104', '--study', '1.2.3'), ['host', '104', '--study', '1.2.3']);
+    assert.deepEqual(argv('host', '104', '--study', '1.2.x'), ['host', '104', '--study', '1.2.x'], 'a malformed UID is reported as one');
     assert.deepEqual(argv('pacs1', '--study', '1.2.3'), ['pacs1', '--study', '1.2.3'], 'a named peer needs no port');
     assert.deepEqual(argv('host', '104', '--study'), ['host', '104', '--study-root']);
     assert.deepEqual(argv('--study', '-k', 'PatientID=1', 'host', '104'), ['--study-root', '-k', 'PatientID=1', 'host', '104']);
@@ -81,6 +82,7 @@ describe('command files (@file, as DCMTK\'s OFCommandLine)', () => {
     assert.deepEqual(expandCommandFiles(['-v', `@${file}`, '--', `@${file}`]), ['-v', '-aec', 'PACS', '-k', 'PatientName=Doe^John Q', '-k', 'StudyDescription=a b', 'host', '104', '--', `@${file}`]);
     assert.throws(() => expandCommandFiles(['@/nonexistent/args']), /cannot open command file @\/nonexistent\/args: ENOENT/);
     assert.deepEqual(expandCommandFiles(['@']), ['@'], 'a lone @ is a word');
+    assert.deepEqual(expandCommandFiles(['--storage-class', '@ct', '+pw', '@x'], takesValue), ['--storage-class', '@ct', '+pw', '@x'], 'an option\'s value is not a command file');
   });
 });
 
