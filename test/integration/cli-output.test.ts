@@ -213,6 +213,62 @@ describe('exit codes a script can branch on', () => {
   });
 });
 
+describe('closed or failing output streams (issue 15, item 1)', () => {
+  /** Runs a shell pipeline around dcmget; `dcmget` in it is the command; returns dcmget's exit code. */
+  function pipeline(script: string, od: string): { dcmget: number; stderr: string; stdout: string } {
+    const errFile = path.join(od, '..', `${path.basename(od)}.stderr`);
+    const dcmget = `${JSON.stringify(process.execPath)} ${JSON.stringify(DCMGET)}`;
+    const r = spawnSync('bash', ['-c', `${script.replace('dcmget', dcmget)}; echo "dcmget=\${PIPESTATUS[0]}" >&3`], {
+      encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ERRFILE: errFile }, stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    const fd3 = (r.output[3] ?? '').toString();
+    const code = Number(/dcmget=(\d+)/.exec(fd3)?.[1]);
+    const stderr = fs.existsSync(errFile) ? fs.readFileSync(errFile, 'utf8') : r.stderr;
+    return { dcmget: code, stderr, stdout: r.stdout };
+  }
+
+  test('--ndjson | head -1: the reader went away, so C-CANCEL and release; exit 7, never 0; no stack trace', () => {
+    const od = out();
+    const r = pipeline(`dcmget --ndjson --study ${BIG_STUDY} ${peer().join(' ')} -od ${od} 2>"$ERRFILE" | head -1`, od);
+    assert.equal(r.dcmget, 7, r.stderr);
+    assert.match(r.stderr, /stdout was closed by its reader: --ndjson has nowhere to go; cancelling \(C-CANCEL\)/);
+    assert.match(r.stderr, /0xFE00 Cancel/, 'the SCP answered the C-CANCEL: the association ended in order');
+    assert.doesNotMatch(r.stderr, /^\s+at |internal error/m);
+    assert.equal(r.stdout.trim().split('\n').length, 1);
+    assert.equal(JSON.parse(r.stdout).event, 'plan');
+    const files = listFiles(od);
+    assert.ok(files.length < BIG_COUNT, `${files.length} files`);
+    assertNoTemporaryFiles(od);
+  });
+
+  test('2>&1 >/dev/null | head -1: stderr closed, the retrieve goes on; every instance, exit 0', () => {
+    const od = out();
+    const r = pipeline(`dcmget -v --study ${BIG_STUDY} ${peer().join(' ')} -od ${od} 2>&1 >/dev/null | head -1`, od);
+    assert.equal(r.dcmget, 0, r.stdout);
+    assert.equal(r.stdout.trim().split('\n').length, 1);
+    assert.equal(listFiles(od).length, BIG_COUNT);
+    assertNoTemporaryFiles(od);
+  });
+
+  test('--ndjson >/dev/full: stdout fails, the retrieve is cancelled; exit 9 (local I/O), one line, no stack trace', () => {
+    const od = out();
+    const r = pipeline(`dcmget --ndjson --study ${BIG_STUDY} ${peer().join(' ')} -od ${od} 2>"$ERRFILE" >/dev/full`, od);
+    assert.equal(r.dcmget, 9, r.stderr);
+    assert.match(r.stderr, /stdout failed \(ENOSPC\)/);
+    assert.doesNotMatch(r.stderr, /^\s+at |internal error/m);
+    assert.ok(listFiles(od).length < BIG_COUNT);
+    assertNoTemporaryFiles(od);
+  });
+
+  test('--json | head -c 1 after a complete retrieve: the report was cut, what arrived decides: exit 0', () => {
+    const od = out();
+    const r = pipeline(`dcmget --json --study ${S2} ${peer().join(' ')} -od ${od} 2>"$ERRFILE" | head -c 1`, od);
+    assert.equal(r.dcmget, 0, r.stderr);
+    assert.equal(listFiles(od).length, mixed.length);
+    assert.doesNotMatch(r.stderr, /^\s+at |internal error/m);
+  });
+});
+
 describe('cancel against real Orthanc', () => {
   test('SIGINT mid-transfer: C-CANCEL, exit 7, completed files intact, nothing half-written', async () => {
     const od = out();
