@@ -67,7 +67,7 @@ export function compileLayout(template: string, warn: (message: string) => void 
     template,
     needsDataSet: wanted.size > 0,
     render(naming, head, readDataSet) {
-      const found = wanted.size && head ? readValues(head, naming.transferSyntaxUid, wanted, readDataSet, warnOnce) : { values: new Map<number, string>(), cutShort: false };
+      const found = wanted.size && head ? readValues(head, naming.transferSyntaxUid, wanted, readDataSet, warnOnce) : { values: new Map<number, string>(), cutShort: false, read: 0 };
       found.values.set(SOP_CLASS_UID, naming.sopClassUid);
       found.values.set(SOP_INSTANCE_UID, naming.sopInstanceUid);
       return template.replace(PLACEHOLDER, (_, name: string) => {
@@ -75,14 +75,14 @@ export function compileLayout(template: string, warn: (message: string) => void 
         const value = found.values.get(tag);
         if (value) return safeComponent(value);
         const keyword = attributeByTag(tag).keyword ?? formatTag(tag).replace(/[(),]/g, '');
-        warnOnce(`missing ${tag}`, `--layout: ${keyword} ${formatTag(tag)} is ${found.cutShort ? `not within the first ${LAYOUT_MAX_BYTES / 1024 / 1024} MiB of` : 'empty or absent in'} instance ${naming.sopInstanceUid}; its file goes under "unknown-${keyword}" (so do others like it)`);
+        warnOnce(`missing ${tag}`, `--layout: ${keyword} ${formatTag(tag)} is ${found.cutShort ? `not within the first ${kib(found.read)} read of` : 'empty or absent in'} instance ${naming.sopInstanceUid}; its file goes under "unknown-${keyword}" (so do others like it)`);
         return `unknown-${keyword}`;
       });
     },
   };
 }
 
-type Found = { values: Map<number, string>; cutShort: boolean };
+type Found = { values: Map<number, string>; cutShort: boolean; read: number };
 
 /** The head, then (if it ends before a wanted tag) more of the data set, in growing steps. */
 function readValues(head: Buffer, transferSyntaxUid: string, wanted: Set<number>, readDataSet: ((length: number) => Buffer) | undefined, warn: (key: string, m: string) => void): Found {
@@ -105,7 +105,7 @@ function readHead(head: Buffer, transferSyntaxUid: string, wanted: Set<number>, 
       // Bounded: a small deflated head may claim to expand enormously.
       bytes = zlib.inflateRawSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: LAYOUT_MAX_BYTES });
     } catch {
-      return { values: new Map(), cutShort: false };
+      return { values: new Map(), cutShort: false, read: head.length };
     }
   }
   const values = new Map<number, string>();
@@ -123,9 +123,13 @@ function readHead(head: Buffer, transferSyntaxUid: string, wanted: Set<number>, 
   } catch (err) {
     // A head cut inside an element: what was read so far stands, and more may be read.
     if (!(err instanceof TruncatedDataSet)) throw err;
-    return { values, cutShort: !whole };
+    return { values, cutShort: !whole, read: head.length };
   }
-  return { values, cutShort: !stopped && !whole };
+  return { values, cutShort: !stopped && !whole, read: head.length };
+}
+
+function kib(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${Math.round(bytes / 1024)} KiB`;
 }
 
 function decodeValue(value: Buffer, terms: string[], vr: string, warn: (key: string, m: string) => void): string {
