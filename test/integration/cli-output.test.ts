@@ -175,10 +175,16 @@ describe('exit codes a script can branch on', () => {
     });
   }
 
-  test('5 when nothing matched (Orthanc answers 0xC000; the plan\'s C-FIND found nothing)', async () => {
-    const r = await runDcmget(['--study', '1.2.3.4.5.6.7.8.9', ...peer(), '-od', out()]);
+  test('5 when the PACS does not hold the study: Orthanc answers 0xC000, the plan\'s C-FIND found nothing; "exitCode": 5 in --json', async () => {
+    const r = await runDcmget(['--json', '--study', '1.2.826.0.1.3680043.10.1338.404', ...peer(), '-od', out()]);
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, /nothing matched/);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.exitCode, 5);
+    assert.equal(j.statusHex, '0xC000', 'the same code as dcmqrscp\'s Success with no sub-operation (retrieve-dcmqrscp.test.ts)');
+    // Without the plan nothing tells "not held" from a refusal: 6, as the table says.
+    const unplanned = await runDcmget(['--no-plan', '--study', '1.2.826.0.1.3680043.10.1338.404', ...peer(), '-od', out()]);
+    assert.equal(unplanned.code, 6, unplanned.stderr);
   });
 
   test('4 when --expect-count is not met; 0 when it is', async () => {
