@@ -9,6 +9,7 @@ import { startOrthanc, type OrthancServer } from '../support/orthanc.ts';
 import { listFiles } from '../support/fixtures.ts';
 import { runDcmget, tempDir } from '../support/cli.ts';
 import { encodeFileMetaInformation } from '../../src/dicom/part10.ts';
+import { explicitElement } from '../support/bytes.ts';
 
 const ESC = '\x1b';
 const SC = '1.2.840.10008.5.1.4.1.1.7';
@@ -16,19 +17,6 @@ const ROOT = '1.2.826.0.1.3680043.10.1338.81';
 const dirs: string[] = [];
 const out = () => { const d = tempDir(); dirs.push(d); return d; };
 let orthanc: OrthancServer;
-
-/** One Explicit VR Little Endian element, its value padded to even length (PS3.5 7.1.2). */
-function element(tag: number, vr: string, value: Buffer): Buffer {
-  const v = value.length % 2 ? Buffer.concat([value, Buffer.from([vr === 'UI' ? 0 : 0x20])]) : value;
-  const long = ['OB', 'OW', 'UN', 'UT', 'SQ'].includes(vr);
-  const h = Buffer.alloc(long ? 12 : 8);
-  h.writeUInt16LE(tag >>> 16, 0);
-  h.writeUInt16LE(tag & 0xffff, 2);
-  h.write(vr, 4, 'latin1');
-  if (long) h.writeUInt32LE(v.length, 8);
-  else h.writeUInt16LE(v.length, 6);
-  return Buffer.concat([h, v]);
-}
 
 const CASES: { n: number; charset?: string; name?: Buffer; privateBytes?: number; folder: string }[] = [
   { n: 1, charset: 'ISO_IR 192', name: Buffer.from('Müller^Chärlie', 'utf8'), folder: 'Müller^Chärlie' },
@@ -49,16 +37,16 @@ const study = (n: number) => `${ROOT}.${n}`;
 function instance(c: (typeof CASES)[number], dir: string): string {
   const uid = `${study(c.n)}.1.1`;
   const ds = Buffer.concat([
-    ...(c.charset ? [element(0x00080005, 'CS', Buffer.from(c.charset))] : []),
-    element(0x00080016, 'UI', Buffer.from(SC)),
-    element(0x00080018, 'UI', Buffer.from(uid)),
-    element(0x00080060, 'CS', Buffer.from('OT')),
+    ...(c.charset ? [explicitElement(0x00080005, 'CS', Buffer.from(c.charset))] : []),
+    explicitElement(0x00080016, 'UI', Buffer.from(SC)),
+    explicitElement(0x00080018, 'UI', Buffer.from(uid)),
+    explicitElement(0x00080060, 'CS', Buffer.from('OT')),
     // A private block before the patient's name: a creator, then 90 KB of OB.
-    ...(c.privateBytes ? [element(0x00090010, 'LO', Buffer.from('DCMGET TEST')), element(0x00091001, 'OB', Buffer.alloc(c.privateBytes, 0xab))] : []),
-    ...(c.name ? [element(0x00100010, 'PN', c.name)] : []),
-    element(0x00100020, 'LO', Buffer.from(`LAYOUT${c.n}`)),
-    element(0x0020000d, 'UI', Buffer.from(study(c.n))),
-    element(0x0020000e, 'UI', Buffer.from(`${study(c.n)}.1`)),
+    ...(c.privateBytes ? [explicitElement(0x00090010, 'LO', Buffer.from('DCMGET TEST')), explicitElement(0x00091001, 'OB', Buffer.alloc(c.privateBytes, 0xab))] : []),
+    ...(c.name ? [explicitElement(0x00100010, 'PN', c.name)] : []),
+    explicitElement(0x00100020, 'LO', Buffer.from(`LAYOUT${c.n}`)),
+    explicitElement(0x0020000d, 'UI', Buffer.from(study(c.n))),
+    explicitElement(0x0020000e, 'UI', Buffer.from(`${study(c.n)}.1`)),
   ]);
   const file = path.join(dir, `${c.n}.dcm`);
   fs.writeFileSync(file, Buffer.concat([encodeFileMetaInformation({ mediaStorageSopClassUid: SC, mediaStorageSopInstanceUid: uid, transferSyntaxUid: '1.2.840.10008.1.2.1' }), ds]));

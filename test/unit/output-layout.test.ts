@@ -3,25 +3,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compileLayout, LAYOUT_HEAD_BYTES } from '../../src/output/output-layout.ts';
-
-function element(tag: number, vr: string, value: Buffer): Buffer {
-  const long = vr === 'OB';
-  const h = Buffer.alloc(long ? 12 : 8);
-  h.writeUInt16LE(tag >>> 16, 0);
-  h.writeUInt16LE(tag & 0xffff, 2);
-  h.write(vr, 4, 'latin1');
-  if (long) h.writeUInt32LE(value.length, 8);
-  else h.writeUInt16LE(value.length, 6);
-  return Buffer.concat([h, value]);
-}
+import { explicitElement } from '../support/bytes.ts';
 
 const naming = { sopClassUid: '1.2.3', sopInstanceUid: '1.2.3.4', transferSyntaxUid: '1.2.840.10008.1.2.1' };
 const dataSet = Buffer.concat([
-  element(0x00080005, 'CS', Buffer.from('ISO_IR 100')),
-  element(0x00090010, 'LO', Buffer.from('PRIVATE ')),
-  element(0x00091001, 'OB', Buffer.alloc(90 * 1024)),
-  element(0x00100010, 'PN', Buffer.from('M\xfcller ', 'latin1')),
-  element(0x00100020, 'LO', Buffer.from('ID42')),
+  explicitElement(0x00080005, 'CS', Buffer.from('ISO_IR 100')),
+  explicitElement(0x00090010, 'LO', Buffer.from('PRIVATE ')),
+  explicitElement(0x00091001, 'OB', Buffer.alloc(90 * 1024)),
+  explicitElement(0x00100010, 'PN', Buffer.from('M\xfcller ', 'latin1')),
+  explicitElement(0x00100020, 'LO', Buffer.from('ID42')),
 ]);
 
 describe('--layout beyond the head', () => {
