@@ -103,7 +103,7 @@ async function runCommand(cmd: CommandLine, ui: Console): Promise<number> {
       storage, extraStorageClasses, contextSyntaxes, getTransferSyntaxes,
       relational: flags.relational ?? false,
       layout: flags.layout, onExists: flags.onExists, ignore: flags.ignore ?? false, fsync: flags.fsync ?? false,
-      cancelAfter: flags.cancelAfter, totalTimeoutMs: flags.totalTimeout * 1000,
+      cancelAfter: flags.cancelAfter, ledgerFile: flags.ledger, shard: flags.shard, totalTimeoutMs: flags.totalTimeout * 1000,
     },
   });
 }

@@ -2,13 +2,13 @@
 // failed, stored, rate, ETA), then a bar in whatever width is left, none when nothing is left or
 // the total is not known yet. progressLine() is the layout, a pure function of the state and the
 // width; ProgressBar feeds it the SCP's pending counters and dcmget's own ledger.
-import { createRequire } from 'node:module';
 import type cliProgress from 'cli-progress';
 import type { SubOperationCounters } from '../retrieve/retrieve.ts';
 import { formatBytes } from './units.ts';
+import { requireVendored } from '../dicom/vendored.ts';
 
 // Loaded when a bar is shown (a terminal), not at every start: scripts and CI never draw one.
-const load = (): typeof cliProgress => createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
+const load = (): typeof cliProgress => requireVendored('cli-progress') as typeof cliProgress;
 
 export interface ProgressState {
   /** The SCP's latest pending counters (all undefined before the first). */

@@ -1,7 +1,7 @@
 // Builds the C-GET Identifiers (PS3.4 C.4.3.1.3, C.6) from what the user gave: -k keys, query
 // files (as getscu), DICOM JSON (PS3.18 F.2), and the shortcuts that need no DICOM keys.
 import fs from 'node:fs';
-import type { DenaturalizedDataset, DenaturalizedElement } from 'dcmjs';
+import type { DicomJsonDataset, DicomJsonElement } from '../dicom/dicom-json.ts';
 import { buildIdentifier, getKeyValue, key, parseKey, type Key } from '../dicom/identifier.ts';
 import { queryFileDataSet, readQueryDataSet } from '../dicom/query-file.ts';
 import { withDeclaredCharacterSet } from '../dicom/data-set-writer.ts';
@@ -36,7 +36,7 @@ export interface QueryInput {
   repeat?: number | undefined;
 }
 
-function readQueryFile(file: string): DenaturalizedDataset {
+function readQueryFile(file: string): DicomJsonDataset {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
@@ -52,7 +52,7 @@ function readQueryFile(file: string): DenaturalizedDataset {
 }
 
 /** PS3.18 F.2: an object keyed by 8-hex-digit tags with "vr" and "Value"; an array for several. */
-function readQueryJson(file: string): DenaturalizedDataset[] {
+function readQueryJson(file: string): DicomJsonDataset[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -63,9 +63,9 @@ function readQueryJson(file: string): DenaturalizedDataset[] {
   return list.map((ds, i) => validateJson(ds, `${file}${list.length > 1 ? `[${i}]` : ''}`));
 }
 
-function validateJson(ds: unknown, where: string): DenaturalizedDataset {
+function validateJson(ds: unknown, where: string): DicomJsonDataset {
   if (typeof ds !== 'object' || ds === null || Array.isArray(ds)) throw new UsageError(`${where}: a DICOM JSON data set is an object keyed by tags (PS3.18 F.2)`);
-  const out: DenaturalizedDataset = {};
+  const out: DicomJsonDataset = {};
   for (const [tag, el] of Object.entries(ds as Record<string, unknown>)) {
     if (!/^[0-9A-Fa-f]{8}$/.test(tag)) throw new UsageError(`${where}: "${tag}" is not a tag; DICOM JSON keys are 8 hex digits such as "0020000D"`);
     const e = el as { vr?: unknown; Value?: unknown; InlineBinary?: unknown };
@@ -73,7 +73,7 @@ function validateJson(ds: unknown, where: string): DenaturalizedDataset {
     if (e.Value !== undefined && !Array.isArray(e.Value)) throw new UsageError(`${where}: element ${tag}'s "Value" must be an array`);
     // Each value is checked against its VR once the Identifier is built (value-check.ts).
     const values = e.vr === 'SQ' ? ((e.Value ?? []) as unknown[]).map((item, i) => validateJson(item, `${where} ${tag}[${i}]`)) : (e.Value ?? []);
-    out[tag.toUpperCase()] = { vr: e.vr, Value: values as unknown[], ...(typeof e.InlineBinary === 'string' ? { InlineBinary: e.InlineBinary } : {}) } as DenaturalizedElement;
+    out[tag.toUpperCase()] = { vr: e.vr, Value: values as unknown[], ...(typeof e.InlineBinary === 'string' ? { InlineBinary: e.InlineBinary } : {}) } as DicomJsonElement;
   }
   return out;
 }
@@ -107,9 +107,9 @@ export function shortcutsWantStudyRoot(input: QueryInput): boolean {
   return input.patientIds.length === 0 && (input.studies.length + input.series.length + input.instances.length > 0 || !!input.uidsFrom);
 }
 
-export function buildIdentifiers(input: QueryInput, model: RetrieveModel): DenaturalizedDataset[] {
+export function buildIdentifiers(input: QueryInput, model: RetrieveModel): DicomJsonDataset[] {
   const keys: Key[] = input.keys.map(parseKey);
-  let bases: DenaturalizedDataset[] = [
+  let bases: DicomJsonDataset[] = [
     ...input.queryFiles.map(readQueryFile),
     ...(input.queryJson ? readQueryJson(input.queryJson) : []),
   ];
@@ -135,7 +135,7 @@ export function buildIdentifiers(input: QueryInput, model: RetrieveModel): Denat
     throw new UsageError(`several values are allowed for the most specific of ${given.map((g) => g.flag).join(', ')} only (${given.at(-1)!.flag})`);
   }
   const fan = fanned[0];
-  const identifiers: DenaturalizedDataset[] = [];
+  const identifiers: DicomJsonDataset[] = [];
   for (const base of bases) {
     for (const value of fan ? fan.values : [undefined]) {
       const shortcutKeys = given.map((g) => key(g.keyword, g === fan ? value! : g.values[0]!));
@@ -157,13 +157,13 @@ export function buildIdentifiers(input: QueryInput, model: RetrieveModel): Denat
  * A copy whose data sets and sequences are new (buildIdentifier adds to them) and whose other
  * elements are the same objects: a query file's element keeps its encoded bytes (encoded-value.ts).
  */
-function copyItems(ds: DenaturalizedDataset): DenaturalizedDataset {
+function copyItems(ds: DicomJsonDataset): DicomJsonDataset {
   return Object.fromEntries(Object.entries(ds).map(([tag, el]) => [tag, el.vr === 'SQ'
-    ? { ...el, Value: ((el.Value ?? []) as DenaturalizedDataset[]).map(copyItems) }
+    ? { ...el, Value: ((el.Value ?? []) as DicomJsonDataset[]).map(copyItems) }
     : el]));
 }
 
-function settleLevel(ds: DenaturalizedDataset, model: RetrieveModel): DenaturalizedDataset {
+function settleLevel(ds: DicomJsonDataset, model: RetrieveModel): DicomJsonDataset {
   const hex = tagHex(QUERY_RETRIEVE_LEVEL);
   if (model.levels.length === 0) {
     // PS3.4 U.4.3, HH, JJ…: the non-patient models carry no Query/Retrieve Level.

@@ -2,7 +2,7 @@
 // people and scripts read them, an --ndjson reader that goes away (C-CANCEL, then release), and
 // the summary and exit code of README "Exit codes".
 import { chalkStderr as chalk } from 'chalk';
-import { formatStatus, statusCategory } from '../dimse/status.ts';
+import { formatStatus } from '../dimse/status.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import { CancelledError, retrieve, type RetrieveEvent, type RetrieveOptions, type RetrieveResult } from '../retrieve/retrieve.ts';
 import type { Console } from './console.ts';
@@ -12,6 +12,7 @@ import { eventJson, resultJson, type RunInfo } from './json-report.ts';
 import { ProgressBar } from './progress-bar.ts';
 import type { Flags } from './program.ts';
 import { contextTable, pendingLine, summaryLines } from './report.ts';
+import type { StoredFile } from '../retrieve/store-scp.ts';
 
 /** Off a terminal, and at the default level, a pending response is a line at most this often. */
 export const PENDING_LINE_INTERVAL_MS = 1000;
@@ -27,22 +28,11 @@ export interface RetrieveRun {
   verbosePc: boolean;
 }
 
-/** Notes where the SCP's counters and dcmget's own ledger disagree (counters are only the SCP's word). */
-export function ledgerNotes(result: RetrieveResult, firstTotal: number | undefined, ignore: boolean): string[] {
-  const notes: string[] = [];
-  const c = result.counters;
-  if (result.planFoundNothing && result.ledger.received === 0) notes.push('nothing matched: the C-FIND before the C-GET found no match either');
-  if (result.status !== undefined && statusCategory(result.status) === 'success' && result.ledger.failed > 0) {
-    notes.push(`the SCP reported Success although ${result.ledger.failed} sub-operation(s) failed here`);
-  }
-  const firstPassStored = result.ledger.stored - (result.secondPass?.recovered.length ?? 0);
-  if (c.completed !== undefined && c.completed !== firstPassStored && !ignore && !result.error) {
-    notes.push(`the SCP counted ${c.completed} completed sub-operation(s); dcmget stored ${firstPassStored}`);
-  }
-  const finalTotal = (c.completed ?? 0) + (c.failed ?? 0) + (c.warning ?? 0);
-  if (firstTotal !== undefined && c.completed !== undefined && firstTotal !== finalTotal && !result.cancelled && !result.error) {
-    notes.push(`the first pending response announced ${firstTotal} sub-operations; the final counters add up to ${finalTotal}`);
-  }
+/** What the summary notes beside the final status: the library's notes, and a match that was empty. */
+export function ledgerNotes(result: RetrieveResult): string[] {
+  const notes = [...result.notes];
+  // A retrieve cancelled or broken off before its C-FINDs ended proves no empty match.
+  if (result.nothingMatched && result.ledger.received === 0 && !result.cancelled && !result.error) notes.unshift('nothing matched: the C-FIND before the C-GET found no match either');
   return notes;
 }
 
@@ -94,27 +84,28 @@ export async function runRetrieve(r: RetrieveRun): Promise<number> {
   let code = exitCodeFor(result, { count: flags.expectCount, min: flags.expectMin });
   // A stdout that failed (a full disk) is a local I/O error; one whose reader left, a cancel.
   if (stdoutLost && stdoutLost.code !== 'EPIPE' && code !== EXIT.SUCCESS) code = EXIT.LOCAL_IO;
-  report(r, result, code, events.firstTotal());
+  report(r, result, code, events.files);
   return code;
 }
 
-function report(r: RetrieveRun, result: RetrieveResult, code: number, firstTotal: number | undefined): void {
+function report(r: RetrieveRun, result: RetrieveResult, code: number, files: StoredFile[] | undefined): void {
   const { flags, ui } = r;
   const unmet = unmetExpectations(result, { count: flags.expectCount, min: flags.expectMin });
-  const notes = ledgerNotes(result, firstTotal, flags.ignore ?? false);
+  const notes = ledgerNotes(result);
   const lines = summaryLines(result, flags.outputDirectory, flags.ignore ?? false);
   for (const l of lines.slice(0, -1)) (code === EXIT.SUCCESS ? ui.say : ui.line)(l);
   for (const n of notes) ui.warn(n);
   for (const u of unmet) ui.line(chalk.red(`error: ${u}`));
   ui.say(lines.at(-1)!);
-  if (flags.json) ui.json(resultJson(result, r.run, code, [...notes, ...unmet]));
-  if (flags.ndjson) ui.json({ event: 'summary', ...resultJson(result, r.run, code, [...notes, ...unmet]) });
+  if (flags.json) ui.json(resultJson(result, r.run, code, [...notes, ...unmet], files));
+  if (flags.ndjson) ui.json({ event: 'summary', ...resultJson(result, r.run, code, [...notes, ...unmet], undefined) });
 }
 
 /** What each event prints: a line, the bar, an NDJSON event. */
-function eventHandler(r: RetrieveRun): { onEvent: (e: RetrieveEvent) => void; firstTotal: () => number | undefined } {
+function eventHandler(r: RetrieveRun): { onEvent: (e: RetrieveEvent) => void; files: StoredFile[] | undefined } {
   const { flags, ui, model } = r;
-  let firstTotal: number | undefined;
+  // Only --json, which reports every file at the end, keeps them all.
+  const files: StoredFile[] | undefined = flags.json ? [] : undefined;
   let lastPendingLine = -Infinity;
   const onEvent = (e: RetrieveEvent) => {
     if (flags.ndjson) {
@@ -122,17 +113,16 @@ function eventHandler(r: RetrieveRun): { onEvent: (e: RetrieveEvent) => void; fi
       if (j) ui.json(j);
     }
     switch (e.type) {
-      case 'plan':
-        ui.logger.verbose?.(e.proposal === 'plan'
-          ? `plan: the match holds ${e.inventory!.sopClasses.length} SOP class(es) (from ${e.inventory!.method}); proposing ${e.contexts} presentation contexts`
-          : `plan: ${e.proposal === 'given' ? 'storage classes given' : 'the peer could not say which SOP classes the match holds; proposing the default set'}, ${e.contexts} presentation contexts`);
+      case 'inventory':
+        ui.logger.verbose?.(e.sopClasses
+          ? `inventory of ${e.request.key}: ${e.studies ?? '?'} study(ies), ${e.series ?? '?'} series, ${e.instances ?? '?'} instance(s), ${e.sopClasses.length} SOP class(es)${e.trusted ? '' : ' (listing not trusted)'}`
+          : `inventory of ${e.request.key}: the peer could not say which SOP classes the match holds; proposing the default set`);
         break;
       case 'associated':
         associated(r, e.contexts, model.get);
         break;
       case 'pending': {
         const c = e.counters;
-        if (firstTotal === undefined && c.remaining !== undefined && flags.parallel === 1) firstTotal = c.remaining + (c.completed ?? 0) + (c.failed ?? 0) + (c.warning ?? 0);
         if (ui.bar) ui.bar.pending(c);
         // Off a terminal: a line at most once a second (-v: every response).
         else if (ui.at('verbose') || performance.now() - lastPendingLine >= PENDING_LINE_INTERVAL_MS) {
@@ -142,6 +132,7 @@ function eventHandler(r: RetrieveRun): { onEvent: (e: RetrieveEvent) => void; fi
         break;
       }
       case 'stored':
+        files?.push(e.file);
         ui.bar?.storedInstance(e.file.dataSetBytes);
         ui.logger.verbose?.(`stored ${e.file.path} (${e.file.dataSetBytes} bytes)`);
         break;
@@ -153,7 +144,7 @@ function eventHandler(r: RetrieveRun): { onEvent: (e: RetrieveEvent) => void; fi
         break;
     }
   };
-  return { onEvent, firstTotal: () => firstTotal };
+  return { onEvent, files };
 }
 
 function associated(r: RetrieveRun, contexts: Parameters<typeof contextTable>[0], getUid: string | undefined): void {

@@ -5,7 +5,7 @@
 // compares the bytes). A flat data set of printable values comes out byte for byte as dcmjs
 // writes it (test/unit/identifier.test.ts), so that a plain retrieve need not load dcmjs; what
 // this writer does not take (other transfer syntaxes, values of unexpected types) goes to dcmjs.
-import type { DenaturalizedDataset, DenaturalizedElement } from 'dcmjs';
+import type { DicomJsonDataset, DicomJsonElement } from './dicom-json.ts';
 import { EXPLICIT_VR_BIG_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN } from './transfer-syntaxes.ts';
 import { padByte, paddedLength } from './value-padding.ts';
 import { characterSetTerms, encodeText, UTF8_TERM } from './character-sets.ts';
@@ -38,7 +38,7 @@ const SYNTAXES: Record<string, Syntax> = {
 class NotOurs extends Error {}
 
 /** The encoded data set, or undefined when it holds what this writer leaves to dcmjs. */
-export function encodeDataSet(ds: DenaturalizedDataset, transferSyntaxUid: string): Buffer | undefined {
+export function encodeDataSet(ds: DicomJsonDataset, transferSyntaxUid: string): Buffer | undefined {
   const syntax = SYNTAXES[transferSyntaxUid];
   if (!syntax) return undefined;
   try {
@@ -50,7 +50,7 @@ export function encodeDataSet(ds: DenaturalizedDataset, transferSyntaxUid: strin
 }
 
 /** Text values as strings: a person name's groups joined by "=" (PS3.5 6.2), numbers as typed. */
-export function textValues(el: DenaturalizedElement): string[] | undefined {
+export function textValues(el: DicomJsonElement): string[] | undefined {
   const out: string[] = [];
   for (const v of el.Value ?? []) {
     if (typeof v === 'string') out.push(v);
@@ -69,21 +69,21 @@ export function textValues(el: DenaturalizedElement): string[] | undefined {
  * The data set as sent: with (0008,0005) ISO_IR 192 added when a value typed in (not kept from a
  * query file) needs more than ASCII and nothing declares a character set (PS3.5 6.1.2.3).
  */
-export function withDeclaredCharacterSet(ds: DenaturalizedDataset): DenaturalizedDataset {
+export function withDeclaredCharacterSet(ds: DicomJsonDataset): DicomJsonDataset {
   if (ds[SPECIFIC_CHARACTER_SET] || !needsMoreThanAscii(ds)) return ds;
   return { [SPECIFIC_CHARACTER_SET]: { vr: 'CS', Value: [UTF8_TERM] }, ...ds };
 }
 
-function needsMoreThanAscii(ds: DenaturalizedDataset): boolean {
+function needsMoreThanAscii(ds: DicomJsonDataset): boolean {
   return Object.values(ds).some((el) => {
     if (!el) return false;
-    if (el.vr === 'SQ') return ((el.Value ?? []) as DenaturalizedDataset[]).some((i) => typeof i === 'object' && i !== null && !i[SPECIFIC_CHARACTER_SET] && needsMoreThanAscii(i));
+    if (el.vr === 'SQ') return ((el.Value ?? []) as DicomJsonDataset[]).some((i) => typeof i === 'object' && i !== null && !i[SPECIFIC_CHARACTER_SET] && needsMoreThanAscii(i));
     if (!TEXT_VRS.has(el.vr) || encodedValue(el)) return false;
     return (textValues(el) ?? []).some((v) => /[^\x00-\x7f]/.test(v));
   });
 }
 
-function item(ds: DenaturalizedDataset, syntax: Syntax, inherited: string[]): Buffer[] {
+function item(ds: DicomJsonDataset, syntax: Syntax, inherited: string[]): Buffer[] {
   const own = ds[SPECIFIC_CHARACTER_SET];
   const terms = own ? characterSetTerms(textValues(own)?.join('\\')) : inherited;
   const elements = Object.entries(ds).map(([key, el]) => {
@@ -116,16 +116,16 @@ function header(tag: number, vr: string, length: number, s: Syntax): Buffer {
 }
 
 /** PS3.5 7.5: each item with its length, the sequence with its length, as DCMTK sends them. */
-function sequence(el: DenaturalizedElement, syntax: Syntax, terms: string[]): Buffer {
+function sequence(el: DicomJsonElement, syntax: Syntax, terms: string[]): Buffer {
   const items = el.Value ?? [];
   if (!Array.isArray(items) || !items.every((i) => typeof i === 'object' && i !== null && !Array.isArray(i))) throw new NotOurs();
-  return Buffer.concat((items as DenaturalizedDataset[]).flatMap((i) => {
+  return Buffer.concat((items as DicomJsonDataset[]).flatMap((i) => {
     const body = Buffer.concat(item(i, syntax, terms));
     return [header(0xfffee000, '', body.length, { ...syntax, explicit: false }), body];
   }));
 }
 
-function encodeValue(el: DenaturalizedElement, syntax: Syntax, terms: string[]): Buffer {
+function encodeValue(el: DicomJsonElement, syntax: Syntax, terms: string[]): Buffer {
   const kept = encodedValue(el);
   if (kept) return padded(kept, el.vr);
   const inline = (el as { InlineBinary?: unknown }).InlineBinary;

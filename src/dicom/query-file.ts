@@ -3,7 +3,7 @@
 // DICOM JSON model, PS3.18 F.2, in the file's Specific Character Set) and its encoded bytes kept
 // (encoded-value.ts), so that it is sent as getscu sends it: the same values, byte for byte.
 import zlib from 'node:zlib';
-import type { DenaturalizedDataset, DenaturalizedElement } from 'dcmjs';
+import type { DicomJsonDataset, DicomJsonElement } from './dicom-json.ts';
 import { walkDataSet, type ElementVisit } from './data-set-reader.ts';
 import { tagHex } from './dictionary.ts';
 import { characterSetTerms, decodeText, UnknownCharacterSet } from './character-sets.ts';
@@ -56,20 +56,20 @@ export function queryFileDataSet(file: Buffer): { bytes: Buffer; transferSyntaxU
 }
 
 /** The query file's data set as an Identifier (see the top of this file). */
-export function readQueryDataSet(bytes: Buffer, transferSyntaxUid: string): DenaturalizedDataset {
+export function readQueryDataSet(bytes: Buffer, transferSyntaxUid: string): DicomJsonDataset {
   const ts = transferSyntaxByUid(transferSyntaxUid);
   if (!ts || ts.encapsulated || ts.deflated) throw new QueryFileError(`transfer syntax ${transferSyntaxUid} is not one a query file is written in`);
   return readItem(bytes, { uid: transferSyntaxUid, littleEndian: transferSyntaxUid !== EXPLICIT_VR_BIG_ENDIAN }, [], 0);
 }
 
-function readItem(bytes: Buffer, syntax: Syntax, inherited: string[], depth: number): DenaturalizedDataset {
+function readItem(bytes: Buffer, syntax: Syntax, inherited: string[], depth: number): DicomJsonDataset {
   if (depth > 16) throw new QueryFileError('sequences nested over 16 deep');
   const visits: ElementVisit[] = [];
   walkDataSet(bytes, syntax.uid, (e) => { visits.push(e); });
   const charset = visits.find((e) => e.tag === SPECIFIC_CHARACTER_SET)?.value;
   // PS3.5 7.5: an item without its own Specific Character Set inherits the enclosing one.
   const terms = charset ? characterSetTerms(charset.toString('latin1').replace(/[\0 ]+$/, '')) : inherited;
-  const ds: DenaturalizedDataset = {};
+  const ds: DicomJsonDataset = {};
   visits.forEach((e, i) => {
     if (e.tag >>> 16 === 0x0002 || e.tag >>> 16 === 0xfffe) return;
     const end = i + 1 < visits.length ? visits[i + 1]!.offset : bytes.length;
@@ -78,7 +78,7 @@ function readItem(bytes: Buffer, syntax: Syntax, inherited: string[], depth: num
   return ds;
 }
 
-function element(e: ElementVisit, syntax: Syntax, terms: string[]): DenaturalizedElement {
+function element(e: ElementVisit, syntax: Syntax, terms: string[]): DicomJsonElement {
   const value = e.value ?? Buffer.alloc(0);
   if (TEXT.has(e.vr)) {
     let text: string;
@@ -111,7 +111,7 @@ function element(e: ElementVisit, syntax: Syntax, terms: string[]): Denaturalize
   }
   // OB, UN and the other binary VRs: kept as bytes (little endian files only: byte order matters).
   if (!syntax.littleEndian && e.vr !== 'OB' && e.vr !== 'UN') throw new QueryFileError(`a ${e.vr} element in a big endian query file`);
-  return keepEncoded({ vr: e.vr, InlineBinary: value.toString('base64') } as DenaturalizedElement, value);
+  return keepEncoded({ vr: e.vr, InlineBinary: value.toString('base64') } as DicomJsonElement, value);
 }
 
 /** PS3.18 F.2.2: a person name as its component groups. */
@@ -120,11 +120,11 @@ function personName(value: string): Record<string, string> {
   return Object.fromEntries(Object.entries({ Alphabetic: alphabetic, Ideographic: ideographic, Phonetic: phonetic }).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
 }
 
-function sequence(bytes: Buffer, e: ElementVisit, end: number, syntax: Syntax, terms: string[], depth: number): DenaturalizedElement {
+function sequence(bytes: Buffer, e: ElementVisit, end: number, syntax: Syntax, terms: string[], depth: number): DicomJsonElement {
   // The value: a defined length one as the walker saw it; an undefined length one up to its delimiter.
   const header = syntax.uid === IMPLICIT_VR_LITTLE_ENDIAN ? 8 : 12;
   const value = e.value ?? bytes.subarray(e.offset + header, end - 8);
-  const items: DenaturalizedDataset[] = [];
+  const items: DicomJsonDataset[] = [];
   const u32 = (at: number) => (syntax.littleEndian ? value.readUInt32LE(at) : value.readUInt32BE(at));
   const tag = (at: number) => (((syntax.littleEndian ? value.readUInt16LE(at) : value.readUInt16BE(at)) << 16 | (syntax.littleEndian ? value.readUInt16LE(at + 2) : value.readUInt16BE(at + 2))) >>> 0);
   for (let at = 0; at + 8 <= value.length;) {

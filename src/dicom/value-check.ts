@@ -2,7 +2,7 @@
 // connects, so that a typo is a usage error and not a C-GET the peer fails. Matching forms a query
 // may use (PS3.4 C.2.2.2: wildcards, ranges, UID lists) are valid here. What the standard allows
 // is allowed, however odd; only what it cannot mean is refused.
-import type { DenaturalizedDataset, DenaturalizedElement } from 'dcmjs';
+import type { DicomJsonDataset, DicomJsonElement } from './dicom-json.ts';
 import { attributeByTag, formatTag } from './dictionary.ts';
 import { characterSetTerms, encodeText } from './character-sets.ts';
 import { encodedValue } from './encoded-value.ts';
@@ -55,7 +55,7 @@ const RANGES: Record<string, [number, number]> = {
 };
 
 /** Throws UsageError for the first value of `ds` (at any depth) that cannot be valid. */
-export function checkDataSet(ds: DenaturalizedDataset, inherited: string[] = [], path = ''): void {
+export function checkDataSet(ds: DicomJsonDataset, inherited: string[] = [], path = ''): void {
   const own = ds['00080005'];
   const terms = own ? characterSetTerms(textValues(own)?.join('\\')) : inherited;
   for (const [key, el] of Object.entries(ds)) {
@@ -67,7 +67,7 @@ export function checkDataSet(ds: DenaturalizedDataset, inherited: string[] = [],
   }
 }
 
-function checkElement(el: DenaturalizedElement, dictionaryVr: string, terms: string[], name: string): string | undefined {
+function checkElement(el: DicomJsonElement, dictionaryVr: string, terms: string[], name: string): string | undefined {
   if (typeof el !== 'object' || el === null || typeof el.vr !== 'string') return 'needs a "vr"';
   if (!VRS.has(el.vr)) return `has VR "${el.vr}", which is not a VR (PS3.5 6.2)`;
   // The dictionary's VR, where it has exactly one (private and "US or SS" attributes take any).
@@ -78,7 +78,7 @@ function checkElement(el: DenaturalizedElement, dictionaryVr: string, terms: str
   if (el.vr === 'SQ') {
     for (const [i, item] of (el.Value ?? []).entries()) {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) return `item ${i} is not a data set`;
-      checkDataSet(item as DenaturalizedDataset, terms, `${name}[${i}].`);
+      checkDataSet(item as DicomJsonDataset, terms, `${name}[${i}].`);
     }
     return undefined;
   }
@@ -96,7 +96,7 @@ function checkElement(el: DenaturalizedElement, dictionaryVr: string, terms: str
   return undefined;
 }
 
-function checkText(el: DenaturalizedElement, terms: string[]): string | undefined {
+function checkText(el: DicomJsonElement, terms: string[]): string | undefined {
   const values = textValues(el);
   if (!values) return `has a value that is not ${el.vr === 'PN' ? 'a name or {"Alphabetic": …}' : el.vr === 'IS' || el.vr === 'DS' ? 'a number or a string' : 'a string'}`;
   for (const v of values) {

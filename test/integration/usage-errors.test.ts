@@ -83,6 +83,6 @@ describe('usage errors: exit 2 before connecting, one line, the error event with
   test('a Node.js too old is exit 2 (usage or environment), not 1 (a bug)', () => {
     const r = spawnSync(process.execPath, ['--import', 'data:text/javascript,Object.defineProperty(process.versions, "node", {value: "18.20.0"})', DCMGET, '--version'], { encoding: 'utf8' });
     assert.equal(r.status, 2, r.stderr);
-    assert.equal(r.stderr, 'dcmget: Node.js 18.20.0 is too old; install Node.js 22 or newer\n');
+    assert.equal(r.stderr, 'dcmget: Node.js 18.20.0 is too old; install Node.js 22.13 or newer\n');
   });
 });
