@@ -86,3 +86,16 @@ describe('usage errors: exit 2 before connecting, one line, the error event with
     assert.equal(r.stderr, 'dcmget: Node.js 18.20.0 is too old; install Node.js 22.13 or newer\n');
   });
 });
+
+describe('getscu -i4 / -i6: the address family of the peer', () => {
+  test('-i4 connects to the IPv4 address of a name; -i6 refuses an IPv4 address, exit 8 with one line', async () => {
+    const before = connections;
+    const v4 = await runDcmget(['-i4', '--echo', '-aec', 'X', 'localhost', String(port)]);
+    assert.equal(v4.code, 8, v4.stderr);
+    assert.equal(connections, before + 1, 'the IPv4 listener on 127.0.0.1 saw the connection');
+    const v6 = await runDcmget(['--ipv6', '--echo', '-aec', 'X', '127.0.0.1', String(port)]);
+    assert.equal(v6.code, 8, v6.stderr);
+    assert.equal(v6.stderr.trim(), 'dcmget: error: 127.0.0.1 is not an IPv6 address (getscu -i6)');
+    assert.equal(connections, before + 1);
+  });
+});
