@@ -97,6 +97,7 @@ function report(r: RetrieveRun, result: RetrieveResult, code: number, files: Sto
   for (const n of notes) ui.warn(n);
   for (const u of unmet) ui.line(chalk.red(`error: ${u}`));
   ui.say(lines.at(-1)!);
+  if (result.hint) ui.say(chalk.dim(`hint: ${result.hint}`));
   if (flags.json) ui.json(resultJson(result, r.run, code, [...notes, ...unmet], files));
   if (flags.ndjson) ui.json({ event: 'summary', ...resultJson(result, r.run, code, [...notes, ...unmet], undefined) });
 }
