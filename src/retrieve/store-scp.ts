@@ -89,7 +89,7 @@ export class StoreScp {
 
   constructor(options: StoreScpOptions) {
     this.options = options;
-    this.layout = compileLayout(options.layout ?? DEFAULT_LAYOUT);
+    this.layout = compileLayout(options.layout ?? DEFAULT_LAYOUT, options.warn);
     this.temp = new TempFiles(options.outputDirectory);
   }
 
@@ -159,7 +159,7 @@ export class StoreScp {
     return new InstanceWriter({
       root: this.options.outputDirectory,
       openTemp: () => this.temp.take(),
-      finalName: (head) => this.layout.render(naming, head),
+      finalName: (head, readDataSet) => this.layout.render(naming, head, readDataSet),
       headBytes: this.layout.needsDataSet ? LAYOUT_HEAD_BYTES : 0,
       onExists: this.options.onExists ?? 'overwrite',
       meta: {
