@@ -1,7 +1,7 @@
 // The command line: commander's definition, grouped like getscu's help.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { VERSION } from '../dicom/implementation.ts';
-import { DEFAULT_MAX_PDU } from '../retrieve/retrieve.ts';
+import { DEFAULTS } from '../retrieve/options.ts';
 import { EXIT_TABLE } from './exit-codes.ts';
 import type { IdentityFlags, TlsFlags } from './security-flags.ts';
 import { parseShard, type Shard } from '../retrieve/shard.ts';
@@ -132,14 +132,14 @@ ${EXIT_TABLE.map(([code, text]) => `  ${String(code).padStart(2)}  ${text}`).joi
 function networkOptions(program: Command): void {
   program
     .optionsGroup('Network:')
-    .addOption(new Option('--aetitle <aetitle>', 'our calling AE title (getscu -aet)').default('DCMGET').argParser(aeTitle).env('DCMGET_AET'))
-    .addOption(new Option('--call <aetitle>', 'the called AE title of the peer (getscu -aec)').default('ANY-SCP').argParser(aeTitle).env('DCMGET_CALL'))
-    .addOption(new Option('--max-pdu <bytes>', 'maximum PDU length we receive, 4096..4294967295, or 0 for no limit (getscu -pdu)').default(DEFAULT_MAX_PDU).argParser(integer('--max-pdu', 0, 0xffffffff)).env('DCMGET_MAX_PDU'))
-    .addOption(new Option('--timeout <seconds>', 'TCP connection timeout (getscu -to)').default(30).argParser(seconds('--timeout')).env('DCMGET_TIMEOUT'))
-    .addOption(new Option('--acse-timeout <seconds>', 'timeout for association negotiation and release (getscu -ta)').default(30).argParser(seconds('--acse-timeout')).env('DCMGET_ACSE_TIMEOUT'))
-    .addOption(new Option('--dimse-timeout <seconds>', 'longest silence from the peer during an operation, 0 for none (getscu -td)').default(0).argParser(seconds('--dimse-timeout')).env('DCMGET_DIMSE_TIMEOUT'))
-    .addOption(new Option('--total-timeout <seconds>', 'deadline for the whole retrieve, 0 for none').default(0).argParser(seconds('--total-timeout')).env('DCMGET_TOTAL_TIMEOUT'))
-    .addOption(new Option('--parallel <n>', 'associations at once: a study is split by series (from a C-FIND) and shared out').default(1).argParser(integer('--parallel', 1, 32)))
+    .addOption(new Option('--aetitle <aetitle>', 'our calling AE title (getscu -aet)').default(DEFAULTS.callingAeTitle).argParser(aeTitle).env('DCMGET_AET'))
+    .addOption(new Option('--call <aetitle>', 'the called AE title of the peer (getscu -aec)').default(DEFAULTS.calledAeTitle).argParser(aeTitle).env('DCMGET_CALL'))
+    .addOption(new Option('--max-pdu <bytes>', 'maximum PDU length we receive, 4096..4294967295, or 0 for no limit (getscu -pdu)').default(DEFAULTS.maxPduLength).argParser(integer('--max-pdu', 0, 0xffffffff)).env('DCMGET_MAX_PDU'))
+    .addOption(new Option('--timeout <seconds>', 'TCP connection timeout (getscu -to)').default(DEFAULTS.connectTimeoutMs / 1000).argParser(seconds('--timeout')).env('DCMGET_TIMEOUT'))
+    .addOption(new Option('--acse-timeout <seconds>', 'timeout for association negotiation and release (getscu -ta)').default(DEFAULTS.acseTimeoutMs / 1000).argParser(seconds('--acse-timeout')).env('DCMGET_ACSE_TIMEOUT'))
+    .addOption(new Option('--dimse-timeout <seconds>', 'longest silence from the peer during an operation, 0 for none (getscu -td)').default(DEFAULTS.dimseTimeoutMs / 1000).argParser(seconds('--dimse-timeout')).env('DCMGET_DIMSE_TIMEOUT'))
+    .addOption(new Option('--total-timeout <seconds>', 'deadline for the whole retrieve, 0 for none').default(DEFAULTS.totalTimeoutMs / 1000).argParser(seconds('--total-timeout')).env('DCMGET_TOTAL_TIMEOUT'))
+    .addOption(new Option('--parallel <n>', 'associations at once: a study is split by series (from a C-FIND) and shared out').default(DEFAULTS.parallel).argParser(integer('--parallel', 1, 32)))
     .addOption(new Option('--echo', 'only check that the peer answers C-ECHO, then exit'))
     .addOption(new Option('--config <file>', 'named peers (default ~/.config/dcmget/config.json): dcmget NAME … then needs no host, port or AE titles').env('DCMGET_CONFIG'));
 }
@@ -200,8 +200,8 @@ function outputOptions(program: Command): void {
   program
     .optionsGroup('Output:')
     .addOption(new Option('--output-directory <dir>', 'where received instances are written, created if missing (getscu -od)').default('.').env('DCMGET_OUTPUT_DIRECTORY'))
-    .addOption(new Option('--layout <template>', 'file path under the output folder, with {Keyword} or {gggg,eeee} placeholders from each instance').default('{SOPInstanceUID}.dcm'))
-    .addOption(new Option('--on-exists <mode>', 'when the file exists: overwrite, skip, rename (add -1, -2…) or fail').choices(['overwrite', 'skip', 'rename', 'fail']).default('overwrite'))
+    .addOption(new Option('--layout <template>', 'file path under the output folder, with {Keyword} or {gggg,eeee} placeholders from each instance').default(DEFAULTS.layout))
+    .addOption(new Option('--on-exists <mode>', 'when the file exists: overwrite, skip, rename (add -1, -2…) or fail').choices(['overwrite', 'skip', 'rename', 'fail']).default(DEFAULTS.onExists))
     .addOption(new Option('--ignore', 'receive and acknowledge instances but store nothing (as getscu --ignore)'))
     .addOption(new Option('--fsync', 'flush each file to stable storage before acknowledging it'))
     .addOption(new Option('--expect-count <n>', 'fail (exit 4, or 5 if none) unless exactly n instances arrive').argParser(integer('--expect-count', 0, 1e9)))
