@@ -73,7 +73,7 @@ const PEERS: PeerSpec[] = [
     // Debian's configuration: uncompressed syntaxes only. It sends on the first accepted context
     // of the class, converting between uncompressed syntaxes (Implicit arrives as Explicit VR LE;
     // Deflated inflated, as Explicit VR LE: the stored bytes once inflated) and cannot decompress:
-    // RLE, JPEG and JPEG-LS instances fail on every pass. It does not answer SOP Class UID in
+    // RLE, JPEG and JPEG-LS instances fail on every recovery pass too. It does not answer SOP Class UID in
     // C-FIND, so dcmget proposes its default classes, which leave out the private one.
     name: 'dcmqrscp (default)',
     async start() {
@@ -87,10 +87,11 @@ const PEERS: PeerSpec[] = [
   },
   {
     // An association profile accepting every syntax (its documentation's example), as
-    // test/support/dcmqrscp.ts writes it. The first accepted context of the class is dcmget's
-    // [Explicit VR LE]: Implicit instances arrive converted; compressed ones fail there and come
-    // in their stored syntax on the second pass's one-syntax contexts. The profile names the
-    // standard classes only: the private one has no context.
+    // test/support/dcmqrscp.ts writes it. dcmget's first association offers each default class
+    // one uncompressed context, where dcmqrscp picks Explicit VR LE: Implicit instances arrive
+    // converted; compressed ones fail there and come in their stored syntax on recovery's
+    // one-syntax associations. The profile names the standard classes only: the private one
+    // has no context.
     name: 'dcmqrscp (any syntax)',
     async start() {
       const q = await startDcmqrscp({ files: INSTANCES.map((i) => i.path), acceptAllTransferSyntaxes: true });
@@ -169,14 +170,14 @@ async function judgeAll(dir: string): Promise<{ received: Received[]; files: str
   return { received, files: files.map((f) => path.relative(dir, f)) };
 }
 
-/** dcmget with --ndjson; the latency is from the last final (or second-pass) event to the exit. */
+/** dcmget with --ndjson; the latency is from the last final (or recovery) event to the exit. */
 async function dcmget(peer: { aet: string; port: number }, args: string[], dir: string): Promise<Outcome> {
   let exitAt = 0;
   const r = await runDcmget(['--ndjson', ...args, '-aec', peer.aet, '-od', dir, '127.0.0.1', String(peer.port)], {
     timeoutMs: 120_000, onSpawn: (child) => child.once('exit', () => { exitAt = Date.now(); }),
   });
   const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; time: string });
-  const last = events.filter((e) => e.event === 'final' || e.event === 'second-pass').at(-1);
+  const last = events.filter((e) => e.event === 'final' || e.event === 'recovery').at(-1);
   assert.ok(last, `no final event on stdout:\n${r.stdout}\n${r.stderr}`);
   return { ...(await judgeAll(dir)), code: r.code, latencyMs: exitAt - Date.parse(last.time), stderr: r.stderr };
 }
