@@ -6,8 +6,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startOrthanc, type OrthancServer } from '../support/orthanc.ts';
 import { runGetscu } from '../support/dcmtk.ts';
-import { checkReceived, DEFLATED, INSTANCES, listFiles, type FixtureInstance } from '../support/fixtures.ts';
-import { attributeDifferences } from '../support/received.ts';
+import { INSTANCES, listFiles, type FixtureInstance } from '../support/fixtures.ts';
+import { assertFromOrthanc } from '../support/received.ts';
 import { finalCounters, runDcmget, tempDir } from '../support/cli.ts';
 
 let orthanc: OrthancServer;
@@ -43,25 +43,10 @@ async function retrieveAndCheck(args: string[], expected: FixtureInstance[]): Pr
   assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
   const files = listFiles(od);
   assert.deepEqual(files.map((f) => path.basename(f)).sort(), expected.map((i) => `${i.sopInstanceUID}.dcm`).sort(), 'the expected set of files, and nothing else (no temporary file left)');
-  for (const f of files) await checkFromOrthanc(f);
+  for (const f of files) await assertFromOrthanc(f);
   assert.deepEqual(finalCounters(r.stderr), { completed: expected.length, failed: 0, warning: 0 }, r.stderr);
   assert.equal((r.stderr.match(/^Pending /gm) ?? []).length, expected.length, 'one Pending line per sub-operation');
   return r.stderr;
-}
-
-/**
- * Byte-identical, except the Deflated fixtures: dcmget proposes no Deflated context unless the
- * plan saw Deflated instances (Orthanc's C-FIND answers no Available Transfer Syntax UID), and
- * Orthanc transcodes them to Implicit VR LE (its first fallback): the same attributes.
- */
-async function checkFromOrthanc(file: string): Promise<void> {
-  const c = await checkReceived(file);
-  if (c.original.transferSyntaxUID === DEFLATED) {
-    assert.equal(c.info.transferSyntaxUID, '1.2.840.10008.1.2', `${file}: a Deflated fixture arrives as Implicit VR LE`);
-    assert.deepEqual(attributeDifferences(c.original.path, file), [], `${file}: the fixture's attributes`);
-  } else {
-    assert.ok(c.identical, `${file}: arrived as ${c.info.transferSyntaxUID}, stored as ${c.original.transferSyntaxUID}`);
-  }
 }
 
 const mixed = INSTANCES.filter((i) => i.file.includes('-s2-'));
@@ -177,7 +162,7 @@ describe('second pass against an Orthanc that cannot send one class', () => {
     const priv = mixed.find((i) => i.private)!;
     const files = listFiles(od);
     assert.equal(files.length, mixed.length - 1);
-    for (const f of files) await checkFromOrthanc(f);
+    for (const f of files) await assertFromOrthanc(f);
     assert.match(r.stderr, new RegExp(`still missing: ${priv.sopInstanceUID.replace(/\./g, '\\.')}: the peer rejected its SOP class`));
     assert.equal(r.code, 4, r.stderr);
   });

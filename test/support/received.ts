@@ -8,8 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
 import { dcmdumpOk, dcmftest, readPart10, runDcmtk, type Part10Info } from './dcmtk.ts';
-import { BY_UID, DEFLATED, type FixtureInstance } from './fixtures.ts';
+import { BY_UID, checkReceived, DEFLATED, type FixtureInstance } from './fixtures.ts';
 
 const EXPLICIT = '1.2.840.10008.1.2.1';
 import { makeTempDir } from './peers.ts';
@@ -141,4 +142,20 @@ export async function judgeReceived(file: string): Promise<Received> {
   const reference = DECOMPRESSORS[original.transferSyntaxUID] && !DECOMPRESSORS[info.transferSyntaxUID] ? await decompressedFixture(original) : original.path;
   const differences = identical ? [] : attributeDifferences(reference, file);
   return { file, info, original, identical, differences, intact: differences.every((d) => d.endsWith(' added')) };
+}
+
+/**
+ * What Orthanc 1.10 sends of a fixture: the stored bytes, except for a Deflated fixture. dcmget
+ * proposes no Deflated context unless its plan saw Deflated instances, Orthanc's C-FIND answers
+ * no Available Transfer Syntax UID, and Orthanc transcodes to Implicit VR LE first: the same
+ * attributes, other bytes (docs/peers.md).
+ */
+export async function assertFromOrthanc(file: string): Promise<void> {
+  const c = await checkReceived(file);
+  if (c.original.transferSyntaxUID === DEFLATED) {
+    assert.equal(c.info.transferSyntaxUID, '1.2.840.10008.1.2', `${file}: a Deflated fixture arrives as Implicit VR LE`);
+    assert.deepEqual(attributeDifferences(c.original.path, file), [], `${file}: the fixture's attributes`);
+  } else {
+    assert.ok(c.identical, `${file}: arrived as ${c.info.transferSyntaxUID}, stored as ${c.original.transferSyntaxUID}`);
+  }
 }
