@@ -39,6 +39,8 @@ interface Member {
 interface Queued { unit: Unit; resolve(o: UnitOutcome): void; reject(e: Error): void }
 
 const contextsKey = (contexts: string[][]) => JSON.stringify(contexts);
+/** Pauses before each new attempt once the C-FIND association was released to make room. */
+const ROOM_RETRIES_MS = [50, 250, 1000];
 
 export class Pool {
   associations = 0;
@@ -51,6 +53,11 @@ export class Pool {
 
   constructor(options: PoolOptions) {
     this.options = options;
+  }
+
+  /** Associations at once, at most (--parallel). */
+  get size(): number {
+    return this.options.size;
   }
 
   /** Runs a unit on some association of the pool; resolves with what came of it. */
@@ -101,10 +108,7 @@ export class Pool {
     if (current) await this.release(current);
     const storage = this.withQueued(unit.storage);
     const plan = planContexts([this.options.model.get!], storage);
-    const session = await this.options.open(plan).catch(async (err: unknown) => {
-      if (!atLimit(err) || this.busy.size + this.idle.length > 0 || !await this.options.onLimit()) throw err;
-      return this.options.open(plan);
-    });
+    const session = await this.openRoomy(plan);
     const member: Member = { id: ++this.associations, session, proposed: new Map(storage.map((s) => [s.sopClassUid, contextsKey(s.contexts)])) };
     if (member.id === 1) this.firstContexts = session.contexts;
     this.options.onAssociated(member.id, session);
@@ -114,6 +118,22 @@ export class Pool {
       throw new AssociationAbortedError(`the peer did not accept the ${this.options.model.name} - GET presentation context; it may not support C-GET (try -S or -P)`);
     }
     return member;
+  }
+
+  /**
+   * Opens an association; at the peer's limit with none of ours open, frees the C-FIND one and
+   * tries again a few times (the peer may count an association until its own thread has ended).
+   */
+  private async openRoomy(plan: ContextPlan): Promise<ScuSession> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.options.open(plan);
+      } catch (err) {
+        const alone = this.busy.size + this.idle.length === 0;
+        if (!atLimit(err) || !alone || attempt >= ROOM_RETRIES_MS.length || (attempt === 0 && !await this.options.onLimit())) throw err;
+        await new Promise((r) => setTimeout(r, ROOM_RETRIES_MS[attempt]));
+      }
+    }
   }
 
   /** The unit's proposal, plus the classes of queued units that fit beside it without conflict. */

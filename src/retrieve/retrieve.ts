@@ -15,7 +15,7 @@ import { Pool } from './pool.ts';
 import { isFatal, runRequest, type JobContext } from './request-job.ts';
 import type { RequestState } from './request-state.ts';
 import { toRequest, type Request } from './requests.ts';
-import { emptyResult, mergeFinal, RunningCounters, unitNotes, type RetrieveResult } from './result.ts';
+import { emptyResult, latencyHint, mergeFinal, mergeWaits, RunningCounters, unitNotes, type RetrieveResult } from './result.ts';
 import { inShard } from './shard.ts';
 import { StoreScp } from './store-scp.ts';
 import type { RetrieveEvent } from './events.ts';
@@ -173,6 +173,10 @@ function finish(result: RetrieveResult, pool: Pool, finder: Finder | undefined, 
   result.associations = { find: finder?.associations ?? 0, get: pool.associations };
   result.queries = finder?.queries ?? 0;
   result.complete = !result.error && !result.cancelled && result.requests.incomplete === 0;
+  // "Nothing matched" is a finding about every request, so only a run that settled them all makes it.
+  const r = result.requests;
+  if (result.error || r.complete + r.incomplete < r.total - r.skippedByLedger - r.outOfShard) result.nothingMatched = false;
+  result.hint = latencyHint(result, pool.size);
   result.elapsedMs = performance.now() - started;
   return result;
 }
@@ -215,6 +219,7 @@ function runner(o: Resolved, store: StoreScp, states: Map<number, RequestState>,
     },
     onFinal: (outcome) => {
       running.final(outcome.unit.id, outcome.counters);
+      mergeWaits(result, outcome);
       // The request's first answer makes the status and counters; recovery's rounds report on their own.
       if (!outcome.unit.recovery) {
         mergeFinal(result, outcome);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { makeTempDir, removeDir } from '../support/peers.ts';
 import { FIXTURES_DIR, fixtureInstances, startFakeScp, type FakeScp, type FakeScpScript, type FixtureInstance } from '../support/fake-scp.ts';
 import { assertExit, assertNoTemporaryFiles, assertReceived, ensureBuilt, getArgs, listFiles, runDcmget, type RunResult } from '../support/fake-scp-run.ts';
+import { syntheticInstance } from '../support/synthetic.ts';
 
 const S1 = '2.25.216439078136092584305017246521836907.1.1';
 let work = '';
@@ -85,5 +86,39 @@ describe('after a resume', () => {
     assert.doesNotMatch(c.r.stderr, /the SCP counted/);
     assert.equal(c.json.ledger.stored + c.json.ledger.skipped, 3);
     assert.match(c.r.stderr, /\(1 already there, kept\)/);
+  });
+});
+
+describe('a run that waits on the peer more than it works', () => {
+  const STUDY = '1.2.826.0.1.3680043.10.1338.99.71';
+  const many = () => Array.from({ length: 24 }, (_, n) => syntheticInstance({ sopInstanceUid: `${STUDY}.1.${n + 1}`, studyInstanceUid: STUDY, seriesInstanceUid: `${STUDY}.2.${n % 3}`, patientId: 'SLOW', frames: 1, rows: 8, columns: 8 }));
+  const keys = ['QueryRetrieveLevel=STUDY', `StudyInstanceUID=${STUDY}`];
+
+  test('one line at the end says how long it waited and what --parallel would likely give; in --json too', async () => {
+    const scp = await startFakeScp({ instances: many(), get: { subOpDelayMs: 60 } });
+    servers.push(scp);
+    const out = path.join(work, `case-${++caseNo}`);
+    const r = await runDcmget(getArgs(scp, out, keys, ['--json']));
+    assertExit(r, 0, scp);
+    assert.match(r.stderr, /^hint: \d+\.\d s of the \d+\.\d s of C-GET \(\d+%\) went to waiting for the PACS's next instance after each answer: --parallel 4 .* would likely take about \d+\.\d s/m);
+    const json = JSON.parse(r.stdout);
+    assert.ok(json.waits.waitedMs >= 24 * 50, JSON.stringify(json.waits));
+    assert.match(json.hint, /--parallel 4/);
+    const quiet = await runDcmget(getArgs(scp, path.join(work, `case-${++caseNo}`), keys, ['-q']));
+    assertExit(quiet, 0, scp);
+    assert.doesNotMatch(quiet.stderr, /hint/);
+  });
+
+  test('no hint for a run that did not wait, nor with --parallel', async () => {
+    const scp = await startFakeScp({ instances: many(), get: { subOpDelayMs: 60 } });
+    servers.push(scp);
+    const fast = await startFakeScp({ instances: many() });
+    servers.push(fast);
+    const r1 = await runDcmget(getArgs(fast, path.join(work, `case-${++caseNo}`), keys, []));
+    assertExit(r1, 0, fast);
+    assert.doesNotMatch(r1.stderr, /hint/);
+    const r2 = await runDcmget(getArgs(scp, path.join(work, `case-${++caseNo}`), keys, ['--parallel', '3']));
+    assertExit(r2, 0, scp);
+    assert.doesNotMatch(r2.stderr, /hint/);
   });
 });
