@@ -75,7 +75,7 @@ export class StoreScp {
     this.temp.dispose();
   }
 
-  readonly handler: StoreRequestHandler = (command, context, _flow, respond) => {
+  readonly handler: StoreRequestHandler = (command, context, respond) => {
     this.ledger.received++;
     const sopClassUid = command.affectedSopClassUid ?? context.abstractSyntax;
     const sopInstanceUid = command.affectedSopInstanceUid ?? '';
