@@ -124,17 +124,18 @@ export class Association {
 
   /**
    * PS3.8 7.2: A-RELEASE request (Evt11). Resolves on A-RELEASE-RP (or once a release collision is
-   * settled), rejects if the association ends otherwise. Where there is no association left to
-   * release, resolves at once.
+   * settled), rejects if the association ends otherwise. Where the table has no A-RELEASE request
+   * (a blank cell: refused, nothing is sent): the release already under way; the end of the
+   * association, when the peer is releasing it; at once, when it is over.
    */
   release(): Promise<void> {
     const machine = this.machine;
     if (machine.settleRelease) return machine.settleRelease.promise;
-    if (!actionFor(machine.state, 'Evt11')) return Promise.resolve();
+    if (machine.over) return Promise.resolve();
     let settle!: { resolve: () => void; reject: (e: Error) => void };
     const promise = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
     machine.settleRelease = { promise, ...settle };
-    machine.dispatch('Evt11');
+    if (actionFor(machine.state, 'Evt11')) machine.dispatch('Evt11');
     return promise;
   }
 

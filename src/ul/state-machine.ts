@@ -138,6 +138,11 @@ export class StateMachine implements UlMachine, PduHandler {
     return this.current;
   }
 
+  /** Whether the local user has been told the association is over. */
+  get over(): boolean {
+    return this.closeError !== undefined;
+  }
+
   setDataListener(listener: DataListener): void {
     this.listener = listener;
     if (this.closeError !== undefined) listener.onClose(this.closeError);

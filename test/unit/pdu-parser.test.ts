@@ -164,6 +164,19 @@ describe('PduParser: a stream of PDUs', () => {
     assert.ok(parser.idle);
   });
 
+  it('announces each P-DATA-TF before its PDVs (onPDataTf: the state machine\'s Evt10), byte by byte too', () => {
+    for (const step of [STREAM.length, 1]) {
+      const seen: string[] = [];
+      const parser = new PduParser({
+        onControlPdu(p) { seen.push(`pdu ${p.type}`); },
+        onPDataTf() { seen.push('P-DATA-TF'); },
+        onPdv(c, _k, _d, end) { if (end) seen.push(`pdv ${c}`); },
+      }, { maxPDataLength: 0 });
+      for (let i = 0; i < STREAM.length; i += step) parser.push(STREAM.subarray(i, i + step));
+      assert.deepEqual(seen, ['pdu 2', 'P-DATA-TF', 'pdv 1', 'pdv 1', 'P-DATA-TF', 'pdv 1', 'pdv 1', 'P-DATA-TF', 'pdv 3', 'pdv 3', 'P-DATA-TF', 'pdv 5', 'pdu 6', 'pdu 7'], `step ${step}`);
+    }
+  });
+
   it('is not idle mid-PDU', () => {
     const parser = new PduParser({ onControlPdu() {}, onPdv() {} }, { maxPDataLength: 0 });
     parser.push(STREAM.subarray(0, 3));
