@@ -120,6 +120,7 @@ export class StateMachine implements UlMachine, PduHandler {
   private releaseAnswer: Promise<unknown> | undefined;
   private readonly pending: (() => void)[] = [];
   private flushing = false;
+  private readonly pDataEvent: Partial<EventInput> = {};
   private closeError: Error | null | undefined;
   settleEstablish: { resolve: () => void; reject: (e: Error) => void } | undefined;
   settleRelease: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
@@ -154,8 +155,10 @@ export class StateMachine implements UlMachine, PduHandler {
     const action = actionFor(from, event);
     if (!action) return this.blank(event, input);
     let to: State;
+    input.from = from;
+    input.event = event;
     try {
-      to = PERFORM[action](this, { ...input, from, event });
+      to = PERFORM[action](this, input as EventInput);
     } catch (err) {
       // AE-3 found the A-ASSOCIATE-AC invalid (a context never proposed...): an invalid PDU, Evt19.
       if (err instanceof ProtocolError && event !== 'Evt19') return this.dispatch('Evt19', { error: err });
@@ -183,7 +186,7 @@ export class StateMachine implements UlMachine, PduHandler {
 
   /** Runs the indications the last action queued, now that the state is the new one. */
   private flush(): void {
-    if (this.flushing) return;
+    if (this.flushing || this.pending.length === 0) return;
     this.flushing = true;
     try {
       while (this.pending.length > 0) {
@@ -274,7 +277,8 @@ export class StateMachine implements UlMachine, PduHandler {
   }
 
   onPDataTf(): void {
-    this.dispatch('Evt10');
+    // Once per P-DATA-TF: the one event on the hot path, so its input object is reused.
+    this.dispatch('Evt10', this.pDataEvent);
   }
 
   onPdv(contextId: number, control: number, data: Buffer, end: boolean): void {

@@ -140,7 +140,7 @@ export function rawConnect(port: number): Promise<RawPeer> {
 }
 
 /** A PDU from a type and a body (PS3.8 9.3.1: type, reserved, 32-bit big-endian length). */
-function pdu(type: number, body: Buffer | number[]): Buffer {
+export function pdu(type: number, body: Buffer | number[]): Buffer {
   const b = Buffer.isBuffer(body) ? body : Buffer.from(body);
   const header = Buffer.alloc(6);
   header[0] = type;

@@ -6,15 +6,8 @@ import { PduParser, type PduParserOptions } from '../../src/ul/pdu-parser.ts';
 import { encodeAssociateAc } from '../../src/ul/a-associate.ts';
 import { PDU_TYPE, type ControlPdu } from '../../src/ul/pdu-types.ts';
 import { ProtocolError } from '../../src/ul/protocol-error.ts';
+import { pdu } from '../support/raw-peer.ts';
 
-/** Any PDU, built by hand: type, reserved, 32-bit big-endian length, body (PS3.8 9.3.1). */
-function pdu(type: number, body: Buffer | number[]): Buffer {
-  const b = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  const header = Buffer.alloc(6);
-  header[0] = type;
-  header.writeUInt32BE(b.length, 2);
-  return Buffer.concat([header, b]);
-}
 
 interface Pdv { contextId: number; control: number; data: Buffer }
 
