@@ -20,6 +20,7 @@ import type { Command } from 'commander';
 import { compileLayout } from '../output/output-layout.ts';
 import { planContexts } from '../retrieve/presentation-contexts.ts';
 import { contextTable, paintStatus, pendingLine, summaryLines } from './report.ts';
+import type { StoredFile } from '../retrieve/store-scp.ts';
 
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, verbose: 3, debug: 4 };
 
@@ -27,22 +28,10 @@ function logLevelOf(flags: Flags): LogLevel {
   return flags.logLevel ?? (flags.debug ? 'debug' : flags.verbose ? 'verbose' : flags.quiet ? 'error' : 'info');
 }
 
-/** Notes where the SCP's counters and dcmget's own ledger disagree (counters are only the SCP's word). */
-export function ledgerNotes(result: RetrieveResult, firstTotal: number | undefined, ignore: boolean): string[] {
-  const notes: string[] = [];
-  const c = result.counters;
-  if (result.planFoundNothing && result.ledger.received === 0) notes.push('nothing matched: the C-FIND before the C-GET found no match either');
-  if (result.status !== undefined && statusCategory(result.status) === 'success' && result.ledger.failed > 0) {
-    notes.push(`the SCP reported Success although ${result.ledger.failed} sub-operation(s) failed here`);
-  }
-  const firstPassStored = result.ledger.stored - (result.secondPass?.recovered.length ?? 0);
-  if (c.completed !== undefined && c.completed !== firstPassStored && !ignore && !result.error) {
-    notes.push(`the SCP counted ${c.completed} completed sub-operation(s); dcmget stored ${firstPassStored}`);
-  }
-  const finalTotal = (c.completed ?? 0) + (c.failed ?? 0) + (c.warning ?? 0);
-  if (firstTotal !== undefined && c.completed !== undefined && firstTotal !== finalTotal && !result.cancelled && !result.error) {
-    notes.push(`the first pending response announced ${firstTotal} sub-operations; the final counters add up to ${finalTotal}`);
-  }
+/** What the summary notes beside the final status: the library's notes, and a match that was empty. */
+export function ledgerNotes(result: RetrieveResult): string[] {
+  const notes = [...result.notes];
+  if (result.nothingMatched && result.ledger.received === 0) notes.unshift('nothing matched: the C-FIND before the C-GET found no match either');
   return notes;
 }
 
@@ -177,17 +166,18 @@ export async function main(argv: string[]): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    let firstTotal: number | undefined;
+    // Only --json, which reports every file at the end, keeps them all.
+    const files: StoredFile[] | undefined = flags.json ? [] : undefined;
     const onEvent = (e: RetrieveEvent) => {
       if (flags.ndjson) {
         const j = eventJson(e);
         if (j) stdoutJson(j);
       }
       switch (e.type) {
-        case 'plan':
-          logger.verbose?.(e.proposal === 'plan'
-            ? `plan: the match holds ${e.inventory!.sopClasses.length} SOP class(es) (from ${e.inventory!.method}); proposing ${e.contexts} presentation contexts`
-            : `plan: ${e.proposal === 'given' ? 'storage classes given' : 'the peer could not say which SOP classes the match holds; proposing the default set'}, ${e.contexts} presentation contexts`);
+        case 'inventory':
+          logger.verbose?.(e.sopClasses
+            ? `inventory of ${e.request.key}: ${e.studies ?? '?'} study(ies), ${e.series ?? '?'} series, ${e.instances ?? '?'} instance(s), ${e.sopClasses.length} SOP class(es)${e.trusted ? '' : ' (listing not trusted)'}`
+            : `inventory of ${e.request.key}: the peer could not say which SOP classes the match holds; proposing the default set`);
           break;
         case 'associated': {
           logger.verbose?.(`presentation contexts:\n${contextTable(e.contexts)}`);
@@ -199,13 +189,12 @@ export async function main(argv: string[]): Promise<number> {
           break;
         }
         case 'pending': {
-          const c = e.counters;
-          if (firstTotal === undefined && c.remaining !== undefined && flags.parallel === 1) firstTotal = c.remaining + (c.completed ?? 0) + (c.failed ?? 0) + (c.warning ?? 0);
           if (bar) bar.pending(e.counters);
           else if (at('info')) say(pendingLine(e.status, e.counters));
           break;
         }
         case 'stored':
+          files?.push(e.file);
           bar?.storedInstance(e.file.dataSetBytes);
           logger.verbose?.(`stored ${e.file.path} (${e.file.dataSetBytes} bytes)`);
           break;
@@ -235,6 +224,8 @@ export async function main(argv: string[]): Promise<number> {
         ignore: flags.ignore ?? false,
         fsync: flags.fsync ?? false,
         cancelAfter: flags.cancelAfter,
+        ledgerFile: flags.ledger,
+        shard: flags.shard,
         totalTimeoutMs: flags.totalTimeout * 1000,
         cancelSignal: cancel.signal,
         abortSignal: abort.signal,
@@ -249,14 +240,15 @@ export async function main(argv: string[]): Promise<number> {
     const expectations = { count: flags.expectCount, min: flags.expectMin };
     const code = exitCodeFor(result, expectations);
     const unmet = unmetExpectations(result, expectations);
-    const notes = ledgerNotes(result, firstTotal, flags.ignore ?? false);
+    const notes = ledgerNotes(result);
     const lines = summaryLines(result, flags.outputDirectory, flags.ignore ?? false);
     for (const l of lines.slice(0, -1)) (code === EXIT.SUCCESS ? say : line)(l);
     for (const n of notes) warn(n);
     for (const u of unmet) line(chalk.red(`error: ${u}`));
     say(lines.at(-1)!);
-    if (flags.json) stdoutJson(resultJson(result, run, code, [...notes, ...unmet]));
-    if (flags.ndjson) stdoutJson({ event: 'summary', ...resultJson(result, run, code, [...notes, ...unmet]) });
+    if (result.hint) say(chalk.dim(`hint: ${result.hint}`));
+    if (flags.json) stdoutJson(resultJson(result, run, code, [...notes, ...unmet], files));
+    if (flags.ndjson) stdoutJson({ event: 'summary', ...resultJson(result, run, code, [...notes, ...unmet], undefined) });
     return code;
   } catch (err) {
     bar?.stop();

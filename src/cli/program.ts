@@ -4,6 +4,8 @@ import { VERSION } from '../dicom/implementation.ts';
 import { DEFAULT_MAX_PDU } from '../retrieve/retrieve.ts';
 import { EXIT_TABLE } from './exit-codes.ts';
 import type { IdentityFlags, TlsFlags } from './security-flags.ts';
+import { parseShard, type Shard } from '../retrieve/shard.ts';
+import { UsageError } from '../dicom/usage-error.ts';
 
 export interface Flags extends TlsFlags, IdentityFlags {
   aetitle: string;
@@ -44,6 +46,8 @@ export interface Flags extends TlsFlags, IdentityFlags {
   expectCount?: number;
   expectMin?: number;
   cancelAfter?: number;
+  ledger?: string;
+  shard?: Shard;
   json?: boolean;
   ndjson?: boolean;
   progress: boolean;
@@ -156,6 +160,14 @@ export function buildProgram(): Command {
     .addOption(new Option('--expect-count <n>', 'fail (exit 4, or 5 if none) unless exactly n instances arrive').argParser(integer('--expect-count', 0, 1e9)))
     .addOption(new Option('--expect-min <n>', 'fail (exit 4, or 5 if none) unless at least n instances arrive').argParser(integer('--expect-min', 0, 1e9)))
     .addOption(new Option('--cancel-after <n>', 'send C-CANCEL after n instances have been stored').argParser(integer('--cancel-after', 0, 1e9)))
+    .addOption(new Option('--ledger <file>', 'append a record of each finished request to this file; a rerun skips what it lists as complete'))
+    .addOption(new Option('--shard <K/N>', 'only the requests of shard K of N (K from 0): a hash of each UID, for job arrays').argParser((v: string) => {
+      try {
+        return parseShard(v);
+      } catch (err) {
+        throw new InvalidArgumentError((err as UsageError).message);
+      }
+    }))
     .addOption(new Option('--json', 'print one JSON report on stdout at the end'))
     .addOption(new Option('--ndjson', 'print one JSON line per event on stdout as it happens'))
     .optionsGroup('Display and logging:')

@@ -63,8 +63,10 @@ function megabytes(bytes: number): string {
 
 export function summaryLines(result: RetrieveResult, outputDirectory: string, ignore: boolean): string[] {
   const lines: string[] = [];
-  if (result.status !== undefined && result.ledger.received === 0 && result.ledger.skipped > 0 && result.counters.completed === 0) {
-    lines.push(paint('success', result.statusText));
+  const r = result.requests;
+  if (r.skippedByLedger) lines.push(paint('success', `${r.skippedByLedger} of ${r.total - r.outOfShard} request(s) already complete in the ledger file, not asked again`));
+  if (result.status === undefined && !result.error && result.ledger.received === 0 && result.ledger.skipped > 0) {
+    lines.push(paint('success', `all ${result.ledger.skipped} instance(s) already present (--on-exists skip); nothing asked for`));
   } else if (result.status !== undefined) {
     lines.push(`${paintStatus(result.status, describeStatus(result.status, 'C-GET'))}  (${formatCounters(result.counters)})`);
     if (result.errorComment) lines.push(`  Error Comment: ${result.errorComment}`);
@@ -77,11 +79,12 @@ export function summaryLines(result: RetrieveResult, outputDirectory: string, ig
     for (const uid of result.failedSopInstanceUids.slice(0, 20)) lines.push(`    ${uid}`);
     if (result.failedSopInstanceUids.length > 20) lines.push(`    … and ${result.failedSopInstanceUids.length - 20} more`);
   }
-  const sp = result.secondPass;
-  if (sp) {
-    lines.push(paint(sp.stillMissing.length ? 'warning' : 'success', `second pass: recovered ${sp.recovered.length} of ${sp.missing.length} missing instance(s) in ${sp.passes} pass(es)`));
-    for (const uid of sp.stillMissing.slice(0, 20)) lines.push(paint('failure', `  still missing: ${uid}: ${sp.reasons.get(uid) ?? 'not sent by the peer'}`));
-    if (sp.stillMissing.length > 20) lines.push(`  … and ${sp.stillMissing.length - 20} more`);
+  const rec = result.recovery;
+  if (rec) {
+    const what = rec.missing > 0 ? `recovered ${rec.recovered} of ${rec.missing} missing instance(s)` : `asked the whole query again: ${rec.repeatBrought} more instance(s) arrived`;
+    lines.push(paint(rec.stillMissing.length ? 'warning' : 'success', `recovery: ${what} in ${rec.passes} pass(es)`));
+    for (const m of rec.stillMissing.slice(0, 20)) lines.push(paint('failure', `  still missing: ${m.sopInstanceUid}: ${m.reason}`));
+    if (rec.stillMissing.length > 20) lines.push(`  … and ${rec.stillMissing.length - 20} more`);
   }
   for (const f of result.failures.slice(0, 20)) {
     lines.push(paint('failure', `  not stored: ${f.sopInstanceUid || '(no UID)'}: ${formatStatus(f.status)} ${f.message}`));
@@ -89,7 +92,10 @@ export function summaryLines(result: RetrieveResult, outputDirectory: string, ig
   const seconds = result.elapsedMs / 1000;
   const rate = seconds > 0 ? ` (${megabytes(result.ledger.bytes / seconds)}/s)` : '';
   const where = ignore ? 'discarded (--ignore)' : `in ${path.resolve(outputDirectory)}`;
-  const skipped = result.ledger.skipped ? ` (${result.ledger.skipped} already there, kept)` : '';
+  const skipped = [
+    result.ledger.skipped ? `${result.ledger.skipped} already there, kept` : '',
+    result.ledger.duplicates ? `${result.ledger.duplicates} duplicate C-STORE(s) dropped` : '',
+  ].filter(Boolean).map((t) => ` (${t})`).join('');
   lines.push(`${result.ledger.stored} instance${result.ledger.stored === 1 ? '' : 's'}, ${megabytes(result.ledger.bytes)} received in ${seconds.toFixed(2)} s${rate}, ${where}${skipped}`);
   return lines;
 }

@@ -74,6 +74,11 @@ export class ScuSession {
     return this.contexts.find((c) => c.accepted && c.abstractSyntax === abstractSyntax);
   }
 
+  /** Whether the association has ended (released, aborted or lost). */
+  get ended(): boolean {
+    return this.closedWith !== undefined;
+  }
+
   /** Resolves when the association has ended, with the error that ended it (null: released). */
   closed(): Promise<Error | null> {
     if (this.closedWith !== undefined) return Promise.resolve(this.closedWith);

@@ -118,8 +118,8 @@ describe('output for people and scripts', () => {
     assert.equal(r.code, 0, r.stderr);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const kinds = events.map((e) => e.event);
-    assert.deepEqual(kinds.slice(0, 2), ['plan', 'associated']);
-    assert.deepEqual(kinds.slice(-3), ['final', 'released', 'summary']);
+    assert.deepEqual(kinds.slice(0, 3), ['inventory', 'associated', 'unit']);
+    assert.deepEqual(kinds.slice(-4), ['final', 'request', 'released', 'summary']);
     assert.equal(kinds.filter((k) => k === 'stored').length, 11);
     assert.equal(kinds.filter((k) => k === 'pending').length, 11);
     for (const e of events) assert.ok(e.event === 'summary' || !Number.isNaN(Date.parse(e.time)), `event ${e.event} has a time`);

@@ -216,7 +216,7 @@ describe('C-GET responses', () => {
 
   test('a failed sub-operation is asked for again at IMAGE level (second pass) → 0, all arrive', async () => {
     const c = await run({ get: { outcomes: { 1: 'fail' } } });
-    check(c, 0, /second pass: recovered 1 of 1 missing instance/, s1);
+    check(c, 0, /recovery: recovered 1 of 1 missing instance/, s1);
     const gets = c.scp.events.filter((e) => e.type === 'c-get-rq');
     assert.ok(gets.length >= 2, 'a second C-GET was sent');
   });

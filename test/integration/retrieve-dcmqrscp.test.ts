@@ -119,7 +119,7 @@ describe('second pass against dcmqrscp accepting compressed syntaxes', () => {
     for (const i of s2.filter((x) => !x.private && !UNCOMPRESSED.has(x.transferSyntaxUID) && x.transferSyntaxUID !== DEFLATED)) {
       assert.ok(got.get(i.sopInstanceUID)?.identical, `${i.file} (${i.transferSyntaxUID}) recovered byte-identical`);
     }
-    assert.match(r.stderr, /second pass: recovered \d+ of \d+ missing instance/);
+    assert.match(r.stderr, /recovery: recovered \d+ of \d+ missing instance/);
     // The private class is not a class dcmqrscp's profile accepts: reported with the reason, exit 4.
     const priv = s2.find((i) => i.private)!;
     assert.ok(!got.has(priv.sopInstanceUID));

@@ -160,7 +160,7 @@ describe('second pass against an Orthanc that cannot send one class', () => {
     const od = out();
     const r = await runDcmget(['--study', s2, '-aec', strict.aet, '127.0.0.1', String(strict.dicomPort), '-od', od]);
     assert.match(r.stderr, /0xC000/);
-    assert.match(r.stderr, /second pass: recovered \d+ of \d+ missing instance/);
+    assert.match(r.stderr, /recovery: recovered \d+ of \d+ missing instance/);
     const priv = mixed.find((i) => i.private)!;
     const files = listFiles(od);
     assert.equal(files.length, mixed.length - 1);

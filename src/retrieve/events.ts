@@ -1,0 +1,28 @@
+// What a retrieve reports as it goes (RetrieveOptions.onEvent; --ndjson prints each as a line).
+import type { NegotiatedContext } from '../ul/association.ts';
+import type { StoreFailure, StoredFile } from './store-scp.ts';
+import type { RecoveryReport } from './recovery.ts';
+import type { SubOperationCounters } from './unit-get.ts';
+
+/** A request: one Identifier of the user's (a --study, a line of --uids-from, a query file). */
+export interface RequestInfo { index: number; key: string }
+/** A unit: one C-GET of a request (the request itself, a study of it, a series, some instances). */
+export interface UnitInfo { id: number; label: string; request: number; expected: number | undefined }
+
+export type RetrieveEvent =
+  /** The inventory of a request (C-FIND): what the match holds, and whether the listing can be trusted. */
+  | { type: 'inventory'; request: RequestInfo; studies: number | undefined; series: number | undefined; instances: number | undefined; sopClasses: string[] | undefined; trusted: boolean; problems: string[] }
+  | { type: 'associated'; association: number; contexts: NegotiatedContext[]; peerMaxLength: number }
+  /** A unit's C-GET-RQ went out on an association. */
+  | { type: 'unit'; association: number; unit: UnitInfo }
+  /** A pending C-GET-RSP: `counters` add up every C-GET of the run so far; `unitCounters` are this response's own. */
+  | { type: 'pending'; status: number; counters: SubOperationCounters; association: number; unit: number; unitCounters: SubOperationCounters }
+  | { type: 'stored'; file: StoredFile }
+  | { type: 'failed'; failure: StoreFailure }
+  | { type: 'cancelling' }
+  /** A unit's final C-GET-RSP, with its own counters, and how long it kept its association busy. */
+  | { type: 'final'; status: number; counters: SubOperationCounters; association: number; unit: UnitInfo; busyMs: number }
+  | { type: 'recovery'; request: RequestInfo; report: RecoveryReport }
+  /** A request is done: `complete` when dcmget's own ledger has everything it asked for. */
+  | { type: 'request'; request: RequestInfo; complete: boolean; skipped: 'ledger' | undefined }
+  | { type: 'released'; association: number };
