@@ -4,7 +4,7 @@ import { chalkStderr as chalk } from 'chalk';
 import { UsageError } from '../dicom/usage-error.ts';
 import { describeStatus, formatStatus, statusCategory } from '../dimse/status.ts';
 import type { UlLogger } from '../ul/association.ts';
-import { echo, previewContexts, resolveModel, retrieve, type RetrieveEvent, type RetrieveResult } from '../retrieve/retrieve.ts';
+import { AbortError, echo, previewContexts, resolveModel, retrieve, type RetrieveEvent, type RetrieveResult } from '../retrieve/retrieve.ts';
 import { EXIT } from './exit-codes.ts';
 import { exitCodeFor, exitCodeForError, unmetExpectations } from './exit-status.ts';
 import { expandGetscuFlags } from './getscu-flags.ts';
@@ -160,7 +160,8 @@ export async function main(argv: string[]): Promise<number> {
       if (!cancel.signal.aborted) {
         line(chalk.magenta(`${signal}: cancelling (C-CANCEL); files already received stay. ${signal === 'SIGINT' ? 'Ctrl-C' : signal} again aborts at once.`));
         cancel.abort();
-      } else {
+      } else if (!abort.signal.aborted) {
+        line(chalk.magenta(`${signal} again: aborting at once (A-ABORT); the file being received is removed.`));
         abort.abort();
       }
     };
@@ -227,10 +228,14 @@ export async function main(argv: string[]): Promise<number> {
         ledgerFile: flags.ledger,
         shard: flags.shard,
         totalTimeoutMs: flags.totalTimeout * 1000,
-        cancelSignal: cancel.signal,
-        abortSignal: abort.signal,
+        signal: cancel.signal,
+        abortNowSignal: abort.signal,
         warn,
         onEvent,
+      }).catch((err: unknown) => {
+        // Ctrl-C: the library rejects with what arrived; the summary and exit code say the rest.
+        if (err instanceof AbortError) return err.result;
+        throw err;
       });
     } finally {
       bar?.stop();

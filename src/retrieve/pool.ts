@@ -68,6 +68,8 @@ export class Pool {
       for (let next = this.queue.shift(); next; next = this.queue.shift()) {
         try {
           member = await this.memberFor(next.unit, member);
+          // Stopped (cancelled) while the association was being opened: no C-GET on it.
+          if (this.stopped) throw this.stopped;
           this.busy.add(member);
           next.resolve(await runUnit(this.options.runner, member.session, member.id, next.unit));
         } catch (err) {
