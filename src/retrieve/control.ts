@@ -5,7 +5,7 @@
 // carries what arrived. `cancelAfter` and the total deadline stop a retrieve too, but it resolves:
 // they are part of the job the caller asked for, not a change of mind.
 import { TimeoutError } from '../ul/errors.ts';
-import type { RetrieveResult } from './result.ts';
+import { emptyResult, type RetrieveResult } from './result.ts';
 
 /**
  * A cancelled retrieve that had to end with an A-ABORT: the peer did not end its C-GET within the
@@ -54,6 +54,38 @@ export interface ControlHooks {
 /** The signal that has already fired, if one has (checked before a retrieve touches anything). */
 export function firedSignal(o: ControlOptions): AbortSignal | undefined {
   return [o.signal, o.abortNowSignal].find((s) => s?.aborted);
+}
+
+/** The rejection of a retrieve whose signal fired before it started: nothing was touched. */
+export function abortedBeforeStart(signal: AbortSignal): AbortError {
+  const nothing = { ...emptyResult({ received: 0, stored: 0, failed: 0, skipped: 0, duplicates: 0, bytes: 0 }), complete: false };
+  return new AbortError('the retrieve was aborted before it started', signal.reason, nothing);
+}
+
+/**
+ * The caller's listener, called in step with the pipeline. What it throws must not unwind the
+ * pipeline's own state (a socket's data handler, a writer): it is kept, `onError` ends the run,
+ * and no event follows; the retrieve then rejects with it.
+ */
+export class GuardedListener<E> {
+  thrown: { error: unknown } | undefined;
+  private readonly listener: ((event: E) => void) | undefined;
+  private readonly onError: (error: Error) => void;
+
+  constructor(listener: ((event: E) => void) | undefined, onError: (error: Error) => void) {
+    this.listener = listener;
+    this.onError = onError;
+  }
+
+  readonly emit = (event: E): void => {
+    if (!this.listener || this.thrown) return;
+    try {
+      this.listener(event);
+    } catch (err) {
+      this.thrown = { error: err };
+      this.onError(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
 }
 
 /** The run's control: cancel (C-CANCEL, then a grace period), abort, and the total deadline. */

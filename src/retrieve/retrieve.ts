@@ -20,12 +20,14 @@ import { inShard } from './shard.ts';
 import { StoreScp } from './store-scp.ts';
 import type { RetrieveEvent } from './events.ts';
 import type { UnitRunner } from './unit-get.ts';
-import { AbortError, CancelledError, Control, firedSignal } from './control.ts';
+import { abortedBeforeStart, AbortError, CancelledError, Control, firedSignal, GuardedListener } from './control.ts';
 
 export { resolveModel, DEFAULTS, AbortError, CancelledError };
 export type { RetrieveOptions, PeerOptions, RetrieveResult, RetrieveEvent };
 export type { SubOperationCounters } from './unit-get.ts';
+/** The default of `maxPduLength`: the Maximum Length dcmget announces (PS3.8 D.1), 1 MiB. */
 export const DEFAULT_MAX_PDU = DEFAULTS.maxPduLength;
+/** The default of `cancelGraceMs`: how long a peer may take to end a C-GET after a C-CANCEL, 30 s. */
 export const CANCEL_GRACE_MS = DEFAULTS.cancelGraceMs;
 
 /** The requests of a run, less those of other shards and those a --ledger file lists as complete. */
@@ -55,22 +57,12 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
   const started = performance.now();
   const o = resolveOptions(options);
   const fired = firedSignal(o);
-  if (fired) {
-    const nothing = { ...emptyResult({ received: 0, stored: 0, failed: 0, skipped: 0, duplicates: 0, bytes: 0 }), complete: false };
-    throw new AbortError('the retrieve was aborted before it started', fired.reason, nothing);
-  }
-  // A listener that throws ends the run (its error is the rejection), never the pipeline's state.
-  let listenerError: { error: unknown } | undefined;
-  const emit = (e: RetrieveEvent) => {
-    if (!listener || listenerError) return;
-    try {
-      listener(e);
-    } catch (err) {
-      listenerError = { error: err };
-      control.cancel();
-      control.abort(err instanceof Error ? err : new Error(String(err)));
-    }
-  };
+  if (fired) throw abortedBeforeStart(fired);
+  const listening = new GuardedListener(listener, (err) => {
+    control.cancel();
+    control.abort(err);
+  });
+  const emit = listening.emit;
   if (!o.ignore) {
     makeDirectory(o.outputDirectory);
     probeWritable(o.outputDirectory);
@@ -138,7 +130,7 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
     ledger?.close();
   }
   finish(result, pool, finder, store, started);
-  if (listenerError) throw listenerError.error;
+  if (listening.thrown) throw listening.thrown.error;
   if (control.stoppedBy) throw new AbortError(`the retrieve was aborted; ${result.ledger.stored} instance(s) stored before it stopped`, control.stoppedBy.reason, result);
   return result;
 }
