@@ -58,7 +58,7 @@ export function firedSignal(o: ControlOptions): AbortSignal | undefined {
 
 /** The rejection of a retrieve whose signal fired before it started: nothing was touched. */
 export function abortedBeforeStart(signal: AbortSignal): AbortError {
-  const nothing = { ...emptyResult({ received: 0, stored: 0, failed: 0, skipped: 0, duplicates: 0, bytes: 0 }), complete: false };
+  const nothing = { ...emptyResult({ received: 0, stored: 0, failed: 0, skipped: 0, duplicates: 0, bytes: 0 }), complete: false, cancelled: true };
   return new AbortError('the retrieve was aborted before it started', signal.reason, nothing);
 }
 
@@ -130,6 +130,19 @@ export class Control {
 
   abort(error: Error): void {
     this.hooks.abort(error);
+  }
+
+  /** Ends the run for an error of the caller's (a listener threw): nothing more is asked or received. */
+  fail(error: Error): void {
+    this.cancel();
+    this.abort(error);
+  }
+
+  /** The retrieve's outcome: the result, or the rejection a listener's error or a signal calls for. */
+  settle(result: RetrieveResult, thrown: { error: unknown } | undefined): RetrieveResult {
+    if (thrown) throw thrown.error;
+    if (this.stoppedBy) throw new AbortError(`the retrieve was aborted; ${result.ledger.stored} instance(s) stored before it stopped`, this.stoppedBy.reason, result);
+    return result;
   }
 
   dispose(): void {

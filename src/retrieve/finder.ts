@@ -39,6 +39,11 @@ export class Finder {
     this.open = open;
   }
 
+  /** Whether an association is open for queries now. */
+  get connected(): boolean {
+    return this.session !== undefined && !this.session.ended;
+  }
+
   /** Why no query can be asked, once that is known (no FIND class in the model, or the peer refused it). */
   get unavailableReason(): string | undefined {
     return this.model.find ? this.unavailable : `the ${this.model.name} has no C-FIND`;

@@ -5,6 +5,7 @@
 import { AssociationAbortedError } from '../ul/errors.ts';
 import { ScuSession } from '../dimse/scu-session.ts';
 import { makeDirectory, probeWritable } from '../output/make-directory.ts';
+import { removeStaleTempFiles } from '../output/temp-files.ts';
 import type { StorageProposal } from './presentation-contexts.ts';
 import { planContexts } from './presentation-contexts.ts';
 import { buildProposal } from './storage-proposal.ts';
@@ -15,7 +16,7 @@ import { Pool } from './pool.ts';
 import { isFatal, runRequest, type JobContext } from './request-job.ts';
 import type { RequestState } from './request-state.ts';
 import { toRequest, type Request } from './requests.ts';
-import { emptyResult, mergeFinal, RunningCounters, unitNotes, type RetrieveResult } from './result.ts';
+import { emptyResult, latencyHint, mergeFinal, mergeWaits, RunningCounters, unitNotes, type RetrieveResult } from './result.ts';
 import { inShard } from './shard.ts';
 import { StoreScp } from './store-scp.ts';
 import type { RetrieveEvent } from './events.ts';
@@ -58,14 +59,12 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
   const o = resolveOptions(options);
   const fired = firedSignal(o);
   if (fired) throw abortedBeforeStart(fired);
-  const listening = new GuardedListener(listener, (err) => {
-    control.cancel();
-    control.abort(err);
-  });
+  const listening = new GuardedListener(listener, (err) => control.fail(err));
   const emit = listening.emit;
   if (!o.ignore) {
     makeDirectory(o.outputDirectory);
     probeWritable(o.outputDirectory);
+    for (const stale of removeStaleTempFiles(o.outputDirectory)) o.logger?.verbose?.(`removed ${stale}, a temporary file left by an earlier run`);
   }
   const ledger = o.ledgerFile ? new LedgerFile(o.ledgerFile, o.fsync) : undefined;
   const store = new StoreScp({
@@ -85,11 +84,18 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
   const pool = new Pool({
     size: o.parallel, model: o.modelInfo,
     open: (plan) => ScuSession.open({
-      ...basics, presentationContexts: plan.contexts, roleSelections: plan.roleSelections,
+      ...basics, roleSelections: plan.roleSelections,
+      presentationContexts: plan.contexts.map((c) => (c.abstractSyntax === o.modelInfo.get && o.getTransferSyntaxes ? { ...c, transferSyntaxes: o.getTransferSyntaxes } : c)),
       // PS3.4 C.5.3 Table C.5-1: one byte, 1 = relational-retrieval supported.
       extendedNegotiations: o.relational ? [{ sopClassUid: o.modelInfo.get!, info: Buffer.from([1]) }] : undefined,
     }),
     runner: runner(o, store, states, result, emit),
+    // A peer that takes one association per caller: the idle C-FIND association makes room.
+    onLimit: async () => {
+      if (!finder?.connected) return false;
+      await finder.close();
+      return true;
+    },
     onAssociated: (id, s) => {
       store.setConcurrency(Math.min(o.parallel, id));
       emit({ type: 'associated', association: id, contexts: s.contexts, peerMaxLength: s.association.peerMaxLength });
@@ -113,6 +119,7 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
   });
   const ctx: JobContext = {
     o, finder, pool, result, ledger, states, emit, cancelled: () => control.cancelled,
+    settled: (arrived) => store.forgetFailures(arrived),
     proposal: { storage: o.storage, extraStorageClasses: o.extraStorageClasses, contextSyntaxes: o.contextSyntaxes },
   };
   try {
@@ -129,10 +136,7 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
     store.close();
     ledger?.close();
   }
-  finish(result, pool, finder, store, started);
-  if (listening.thrown) throw listening.thrown.error;
-  if (control.stoppedBy) throw new AbortError(`the retrieve was aborted; ${result.ledger.stored} instance(s) stored before it stopped`, control.stoppedBy.reason, result);
-  return result;
+  return control.settle(finish(result, pool, finder, store, started), listening.thrown);
 }
 
 function finish(result: RetrieveResult, pool: Pool, finder: Finder | undefined, store: StoreScp, started: number): RetrieveResult {
@@ -141,6 +145,10 @@ function finish(result: RetrieveResult, pool: Pool, finder: Finder | undefined, 
   result.associations = { find: finder?.associations ?? 0, get: pool.associations };
   result.queries = finder?.queries ?? 0;
   result.complete = !result.error && !result.cancelled && result.requests.incomplete === 0;
+  // "Nothing matched" is a finding about every request, so only a run that settled them all makes it.
+  const r = result.requests;
+  if (result.error || r.complete + r.incomplete < r.total - r.skippedByLedger - r.outOfShard) result.nothingMatched = false;
+  result.hint = latencyHint(result, pool.size);
   result.elapsedMs = performance.now() - started;
   return result;
 }
@@ -172,6 +180,7 @@ function runner(o: Resolved, store: StoreScp, states: Map<number, RequestState>,
     getSopClassUid: o.modelInfo.get!,
     store,
     warn: o.warn,
+    verbose: o.logger?.verbose,
     tallyFor: (unit) => states.get(unit.request.index)!.tally(),
     onStart: (unit, association) => {
       o.logger?.verbose?.(`C-GET ${unit.label} on association ${association}`);
@@ -182,6 +191,7 @@ function runner(o: Resolved, store: StoreScp, states: Map<number, RequestState>,
     },
     onFinal: (outcome) => {
       running.final(outcome.unit.id, outcome.counters);
+      mergeWaits(result, outcome);
       // The request's first answer makes the status and counters; recovery's rounds report on their own.
       if (!outcome.unit.recovery) {
         mergeFinal(result, outcome);
@@ -193,10 +203,10 @@ function runner(o: Resolved, store: StoreScp, states: Map<number, RequestState>,
 }
 
 /** What --dry-run shows: the contexts a retrieve would propose when no inventory can be taken. */
-export function previewContexts(options: Pick<RetrieveOptions, 'model' | 'extraStorageClasses' | 'contextSyntaxes'>) {
+export function previewContexts(options: Pick<RetrieveOptions, 'model' | 'extraStorageClasses' | 'contextSyntaxes' | 'getTransferSyntaxes'>) {
   const model = resolveModel(options.model);
   const storage: StorageProposal[] = buildProposal({ extra: options.extraStorageClasses, contexts: options.contextSyntaxes });
-  return planContexts([model.get!], storage);
+  return planContexts([model.get!], storage, options.getTransferSyntaxes);
 }
 
 export interface EchoResult {

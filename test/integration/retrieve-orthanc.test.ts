@@ -47,7 +47,9 @@ async function retrieveAndCheck(args: string[], expected: FixtureInstance[]): Pr
     assert.ok(c.identical);
   }
   assert.deepEqual(finalCounters(r.stderr), { completed: expected.length, failed: 0, warning: 0 }, r.stderr);
-  assert.equal((r.stderr.match(/^Pending /gm) ?? []).length, expected.length, 'one Pending line per sub-operation');
+  // Off a terminal, a Pending line at most once a second (cli-output.test.ts checks the rate).
+  const pending = (r.stderr.match(/^Pending /gm) ?? []).length;
+  assert.ok(pending >= 1 && pending <= expected.length, `${pending} Pending lines`);
   return r.stderr;
 }
 

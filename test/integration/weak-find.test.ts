@@ -175,3 +175,20 @@ describe('a peer that refuses a list of UIDs', () => {
     assert.equal(cGets(c.scp).length, 1 + 1 + 2, summarizeEvents(c.scp.events));
   });
 });
+
+describe('a peer that takes few associations at once', () => {
+  test('one at a time: the idle C-FIND association is released to make room for the C-GET', async () => {
+    const c = await run(s1, S1, { association: { maxAssociations: 1 } });
+    assertExit(c.r, 0, c.scp);
+    assertReceived(c.out, expected(s1));
+    assert.equal(c.scp.eventsOf('associate-rj').length, 1, summarizeEvents(c.scp.events));
+  });
+
+  test('two at once with --parallel 4: the pool goes on with what the peer allows', async () => {
+    const c = await run(s2, S2, { association: { maxAssociations: 2 } }, ['--parallel', '4', '-v']);
+    assertExit(c.r, 0, c.scp);
+    assertReceived(c.out, expected(s2));
+    assert.match(c.r.stderr, /refused a further association/);
+    assertNoTemporaryFiles(c.out);
+  });
+});

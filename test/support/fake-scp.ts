@@ -13,6 +13,7 @@
 //
 //   aeTitle                     its AE title (default FAKE); checkCalledAeTitle: reject others (reason 7)
 //   association.reject          A-ASSOCIATE-RJ {result, source, reason} instead of AC
+//   association.maxAssociations at most this many at once; more get A-ASSOCIATE-RJ 2/3/2 (local limit exceeded)
 //   association.maxLength       the Maximum Length it announces (default 16384, 0 = unlimited); its
 //                               parser holds the requestor to it ('protocol-error' event otherwise)
 //   association.roles           answer to SCP/SCU Role Selection items: 'grant' (echo the request,
@@ -27,7 +28,8 @@
 //                               keys (match: 'all' serves all of them whatever the Identifier)
 //   get.pending                 a C-GET-RSP Pending after each sub-operation: 'counters' (default),
 //                               'bare' (no counters; they are optional), 'none'
-//   get.final                   {status, errorComment, offendingElement, failedUids, counters,
+//   get.final                   {status, errorComment, offendingElement, failedUids, counters, claim (the
+//                               counters the final response claims, whatever was sent),
 //                               failedList: 'identifier' (default: Explicit/Implicit VR LE data set on
 //                               the GET context) | 'command' (DCMTK/Orthanc quirk: (0008,0058) inside the
 //                               command PDV after group 0000) | 'none', immediate: send it at once,
@@ -123,6 +125,8 @@ export interface FinalScript {
   counters?: boolean;
   /** Send the final response at once, without sub-operations. */
   immediate?: boolean;
+  /** Counters the final response claims, whatever was sent (a lying SCP). */
+  claim?: Counters;
 }
 
 export interface GetScript {
@@ -151,6 +155,8 @@ export interface GetScript {
 
 export interface AssociationScript {
   reject?: { result: number; source: number; reason: number };
+  /** At most this many associations at once; more are rejected transiently, local limit exceeded (2/3/2). */
+  maxAssociations?: number;
   maxLength?: number;
   roles?: 'grant' | 'deny' | 'omit';
   rejectAbstractSyntaxes?: string[];
@@ -198,7 +204,8 @@ export type FakeEvent = { association: number; at: number } & (
   | { type: 'associate-rj'; result: number; source: number; reason: number }
   /** Every DIMSE message received, complete. */
   | { type: 'dimse'; name: string; contextId: number; command: CommandSet; dataSetLength: number | undefined }
-  | { type: 'c-get-rq'; messageId: number; keys: Record<string, string[]> }
+  /** `identifier`: the data set's bytes as received, in `transferSyntax` (byte-level tests). */
+  | { type: 'c-get-rq'; messageId: number; keys: Record<string, string[]>; identifier: Buffer | undefined; transferSyntax: string | undefined }
   | { type: 'c-store-rq'; index: number; contextId: number; sopClassUid: string; sopInstanceUid: string; messageId: number; bytes: number }
   | { type: 'c-store-sent'; index: number; sopInstanceUid: string }
   | { type: 'c-store-rsp'; messageId: number; sopInstanceUid: string | undefined; status: number }
@@ -278,9 +285,10 @@ export async function startFakeScp(script: FakeScpScript = {}): Promise<FakeScp>
   };
 
   const server = net.createServer((socket) => {
+    const over = script.association?.maxAssociations !== undefined && sockets.size >= script.association.maxAssociations;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    const conn = new FakeConnection(socket, script, aeTitle, record(++associations));
+    const conn = new FakeConnection(socket, over ? { ...script, association: { ...script.association, reject: { result: 2, source: 3, reason: 2 } } } : script, aeTitle, record(++associations));
     conn.start();
   });
   await new Promise<void>((resolve, reject) => {
@@ -825,7 +833,7 @@ class FakeConnection implements PduHandler {
   private async serveGet(m: Message): Promise<void> {
     const g = this.script.get ?? {};
     const keys = this.identifierKeys(m);
-    this.record({ type: 'c-get-rq', messageId: m.command.messageId ?? -1, keys });
+    this.record({ type: 'c-get-rq', messageId: m.command.messageId ?? -1, keys, identifier: m.dataSet, transferSyntax: this.contexts.get(m.contextId)?.transferSyntax });
     if (g.fault?.at === 'after-get-rq') return this.fault(g.fault, 'after C-GET-RQ');
     const fin = g.final ?? {};
     const withCounters = fin.counters !== false;
@@ -835,7 +843,7 @@ class FakeConnection implements PduHandler {
       return;
     }
     if (fin.immediate) {
-      await this.sendGetRsp(m, fin.status ?? 0, withCounters ? { completed: 0, failed: 0, warning: 0 } : undefined, true, fin.failedUids ?? [],
+      await this.sendGetRsp(m, fin.status ?? 0, withCounters ? fin.claim ?? { completed: 0, failed: 0, warning: 0 } : undefined, true, fin.failedUids ?? [],
         { errorComment: fin.errorComment, offendingElement: fin.offendingElement }, fin.failedList);
       return;
     }
@@ -933,7 +941,7 @@ class FakeConnection implements PduHandler {
     if (g.fault?.at === 'after-sub-ops' && g.fault.count >= plan.length) return this.fault(g.fault, `after all ${plan.length} sub-operations`);
     if (!this.alive) return;
     const computed = failed > 0 && failed === plan.length ? 0xa702 : failed + warning > 0 ? 0xb000 : 0x0000;
-    await this.sendGetRsp(m, fin.status ?? computed, withCounters ? { completed, failed, warning } : undefined, true,
+    await this.sendGetRsp(m, fin.status ?? computed, withCounters ? fin.claim ?? { completed, failed, warning } : undefined, true,
       fin.failedUids ?? failedUids, { errorComment: fin.errorComment, offendingElement: fin.offendingElement }, fin.failedList);
   }
 

@@ -8,7 +8,6 @@ import {
 import { UNCOMPRESSED, defaultStorageProposal, proposalForClasses } from '../../src/retrieve/storage-proposal.ts';
 import { STORAGE_SOP_CLASSES, storageSopClassByKeyword } from '../../src/dicom/storage-sop-classes.ts';
 import { transferSyntaxByName, transferSyntaxByUid } from '../../src/dicom/transfer-syntaxes.ts';
-import { expandGetscuFlags } from '../../src/cli/getscu-flags.ts';
 
 const STUDY_ROOT_GET = '1.2.840.10008.5.1.4.1.2.2.3';
 const PATIENT_ROOT_GET = '1.2.840.10008.5.1.4.1.2.1.3';
@@ -166,20 +165,5 @@ describe('defaultStorageProposal', () => {
 
   it('respects a smaller budget', () => {
     assert.equal(defaultStorageProposal(10).length, 10);
-  });
-});
-
-describe('expandGetscuFlags', () => {
-  it("rewrites getscu's single-dash long options", () => {
-    assert.deepEqual(
-      expandGetscuFlags(['-aet', 'ME', '-aec', 'PACS', '-od', 'out', '-pdu', '16384', '-to', '5', '-ta', '6', '-td', '7', 'host', '104']),
-      ['--aetitle', 'ME', '--call', 'PACS', '--output-directory', 'out', '--max-pdu', '16384', '--timeout', '5', '--acse-timeout', '6', '--dimse-timeout', '7', 'host', '104'],
-    );
-  });
-
-  it('leaves everything else alone, and nothing after "--"', () => {
-    assert.deepEqual(expandGetscuFlags(['-k', 'PatientID=1', '-S', '--aetitle', 'X', '-aetx', 'host']), ['-k', 'PatientID=1', '-S', '--aetitle', 'X', '-aetx', 'host']);
-    assert.deepEqual(expandGetscuFlags(['-aet', 'A', '--', '-aet', '-od']), ['--aetitle', 'A', '--', '-aet', '-od']);
-    assert.deepEqual(expandGetscuFlags([]), []);
   });
 });
