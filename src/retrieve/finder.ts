@@ -8,6 +8,7 @@ import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import { formatStatus, statusCategory } from '../dimse/status.ts';
 import type { ScuSession } from '../dimse/scu-session.ts';
 import { QUERY_TRANSFER_SYNTAXES } from './presentation-contexts.ts';
+import { openWithRoom } from './room.ts';
 
 export interface FindOutcome {
   rows: Map<number, string[]>[];
@@ -28,6 +29,7 @@ export class Finder {
   associations = 0;
   private session: ScuSession | undefined;
   private busy = false;
+  private closing: Promise<void> | undefined;
   private turn: Promise<unknown> = Promise.resolve();
   private unavailable: string | undefined;
   private stopped: Error | undefined;
@@ -89,15 +91,28 @@ export class Finder {
     // A peer may close an idle association between two requests: a new one then.
     if (this.session && !this.session.ended) return this.session;
     this.associations++;
-    this.session = await this.open();
+    // A PACS that takes one association per caller: an idle C-GET association makes room.
+    this.session = await openWithRoom(this.open, async () => this.makeRoom?.(), () => this.makeRoom !== undefined);
     return this.session;
   }
 
-  async close(): Promise<void> {
-    await this.turn;
-    const s = this.session;
-    this.session = undefined;
-    if (s) await s.release().catch(() => s.abort());
+  /** Set by the retrieve: frees an idle association of ours when the peer is at its limit. */
+  makeRoom: (() => Promise<boolean>) | undefined;
+
+  /** Releases the association once the queries asked so far are answered; a later query opens a new one. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.turn;
+      const s = this.session;
+      this.session = undefined;
+      if (s) await s.release().catch(() => s.abort());
+    })().finally(() => { this.closing = undefined; });
+    return this.closing;
+  }
+
+  /** Whether an association is open, or being released, for queries: one the PACS still counts. */
+  get holdsAssociation(): boolean {
+    return this.closing !== undefined || this.connected;
   }
 
   /** PS3.7 9.3.2.3: C-CANCEL the running C-FIND (its final response follows); no query is asked after it. */
