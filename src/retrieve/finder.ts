@@ -30,6 +30,7 @@ export class Finder {
   private busy = false;
   private turn: Promise<unknown> = Promise.resolve();
   private unavailable: string | undefined;
+  private openFailure: unknown;
   private readonly open: () => Promise<ScuSession>;
   private readonly model: RetrieveModel;
 
@@ -78,10 +79,18 @@ export class Finder {
   }
 
   private async ready(): Promise<ScuSession> {
+    // The queries queued behind one whose association could not be opened (unreachable, refused,
+    // timed out) fail the same way at once: each would wait the whole timeout again.
+    if (this.openFailure !== undefined) throw this.openFailure;
     // A peer may close an idle association between two requests: a new one then.
     if (this.session && !this.session.ended) return this.session;
     this.associations++;
-    this.session = await this.open();
+    try {
+      this.session = await this.open();
+    } catch (err) {
+      this.openFailure = err;
+      throw err;
+    }
     return this.session;
   }
 

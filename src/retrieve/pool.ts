@@ -88,7 +88,15 @@ export class Pool {
     if (current && !current.session.ended && covers(current, unit.storage)) return current;
     if (current) await this.release(current);
     const storage = this.withQueued(unit.storage);
-    const session = await this.options.open(planContexts([this.options.model.get!], storage));
+    let session: ScuSession;
+    try {
+      session = await this.options.open(planContexts([this.options.model.get!], storage));
+    } catch (err) {
+      // The units queued behind are not tried on new associations: each would wait the whole
+      // connect or ACSE timeout again (a failure to open ends the run, request-job.ts isFatal).
+      this.stop(err as Error);
+      throw err;
+    }
     const member: Member = { id: ++this.associations, session, proposed: new Map(storage.map((s) => [s.sopClassUid, contextsKey(s.contexts)])) };
     if (member.id === 1) this.firstContexts = session.contexts;
     this.options.onAssociated(member.id, session);
