@@ -1,6 +1,6 @@
 // Studies for the multi-study, shard and ledger tests, built at test time from the committed
 // fixtures with DCMTK: five studies of three patients holding 14 storage SOP classes in eleven
-// transfer syntaxes, and as many tiny one-series CT studies as a test asks for.
+// transfer syntaxes, and as many tiny one-series studies as a test asks for.
 //
 // Each instance is a fixture file (fixtures/README.md) taken to its target transfer syntax
 // (decompressed first when it is stored compressed: dcmdrle, dcmdjpeg, dcmdjpls; then dcmconv
@@ -14,8 +14,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { runDcmtk, readPart10, writeTinyCt } from './dcmtk.ts';
+import { encodeFileMetaInformation } from '../../src/dicom/part10.ts';
+import { runDcmtk, readPart10 } from './dcmtk.ts';
 import { FIXTURES } from './fixtures.ts';
+import { syntheticInstance } from './synthetic.ts';
 
 /** Every UID made here lies under this root (a UUID-derived root, PS3.5 B.2). */
 export const STUDIES_ROOT = '2.25.118855395072190478232064735702434651';
@@ -217,19 +219,23 @@ export async function buildMixedStudies(dir: string): Promise<MadeInstance[]> {
 export const MIXED_STUDY_COUNT = 5;
 
 /**
- * `count` tiny CT studies (studies 101, 102, …), each of `perStudy` 4×4 instances in one
- * series, all of patient DCMGET-T; in explicit VR little endian.
+ * `count` tiny studies (studies 101, 102, …), each of `perStudy` 8×8 single-frame instances in
+ * one series, all of patient DCMGET-T, in explicit VR little endian. Written here (synthetic.ts
+ * and the Part 10 header of src/), not by DCMTK: a test that needs hundreds makes them in
+ * milliseconds.
  */
-export async function buildTinyStudies(dir: string, count: number, perStudy = 2, first = 101): Promise<MadeInstance[]> {
+export function buildTinyStudies(dir: string, count: number, perStudy = 2, first = 101): MadeInstance[] {
   fs.mkdirSync(dir, { recursive: true });
   const made: MadeInstance[] = [];
   for (let s = first; s < first + count; s++) {
     for (let n = 1; n <= perStudy; n++) {
-      const file = path.join(dir, `t${s}-${n}.dcm`);
-      await writeTinyCt(file, {
-        studyInstanceUID: studyUid(s), seriesInstanceUID: seriesUid(s, 1), sopInstanceUID: instanceUid(s, 1, n),
-        patientID: 'DCMGET-T', patientName: 'TINY^STUDIES', instanceNumber: n,
+      const inst = syntheticInstance({
+        sopInstanceUid: instanceUid(s, 1, n), studyInstanceUid: studyUid(s), seriesInstanceUid: seriesUid(s, 1),
+        patientId: 'DCMGET-T', rows: 8, columns: 8, frames: 1,
       });
+      const file = path.join(dir, `t${s}-${n}.dcm`);
+      const meta = encodeFileMetaInformation({ mediaStorageSopClassUid: inst.sopClassUid, mediaStorageSopInstanceUid: inst.sopInstanceUid, transferSyntaxUid: inst.transferSyntaxUid });
+      fs.writeFileSync(file, Buffer.concat([meta, inst.read(0, inst.length)]));
       made.push(describe(file, 'DCMGET-T', studyUid(s), seriesUid(s, 1)));
     }
   }
