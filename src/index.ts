@@ -8,6 +8,7 @@ export type { StorageProposal } from './retrieve/presentation-contexts.ts';
 export { proposalForClasses, defaultStorageProposal } from './retrieve/storage-proposal.ts';
 export { buildIdentifier, parseKey, key, encodeIdentifier, formatIdentifier } from './dicom/identifier.ts';
 export type { Key } from './dicom/identifier.ts';
+export type { DicomJsonDataset, DicomJsonElement } from './dicom/dicom-json.ts';
 export { describeStatus, statusCategory } from './dimse/status.ts';
 export type { StatusCategory } from './dimse/status.ts';
 export {

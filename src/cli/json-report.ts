@@ -48,6 +48,8 @@ export function resultJson(result: RetrieveResult, run: RunInfo, exitCode: numbe
     requests: result.requests,
     associations: result.associations,
     queries: result.queries,
+    waits: { getMs: Math.round(result.waits.getMs), waitedMs: Math.round(result.waits.waitedMs), instances: result.waits.instances },
+    hint: result.hint ?? null,
     contexts: result.contexts.map((c) => ({
       id: c.id, abstractSyntax: c.abstractSyntax, accepted: c.accepted, result: c.result,
       transferSyntax: c.accepted ? c.transferSyntax : null, scpRole: c.scpRole,

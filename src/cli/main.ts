@@ -246,6 +246,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const n of notes) warn(n);
     for (const u of unmet) line(chalk.red(`error: ${u}`));
     say(lines.at(-1)!);
+    if (result.hint) say(chalk.dim(`hint: ${result.hint}`));
     if (flags.json) stdoutJson(resultJson(result, run, code, [...notes, ...unmet], files));
     if (flags.ndjson) stdoutJson({ event: 'summary', ...resultJson(result, run, code, [...notes, ...unmet], undefined) });
     return code;

@@ -1,12 +1,12 @@
 // The live bar on a terminal (cli-progress): completed/total from the pending responses, the
 // SCP's failed and warning counters, bytes received, throughput and ETA.
-import { createRequire } from 'node:module';
 import type cliProgress from 'cli-progress';
 import { chalkStderr as chalk } from 'chalk';
 import type { SubOperationCounters } from '../retrieve/retrieve.ts';
+import { requireVendored } from '../dicom/vendored.ts';
 
 // Loaded when a bar is shown (a terminal), not at every start: scripts and CI never draw one.
-const load = (): typeof cliProgress => createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
+const load = (): typeof cliProgress => requireVendored('cli-progress') as typeof cliProgress;
 
 export class ProgressBar {
   private readonly bar: cliProgress.SingleBar;

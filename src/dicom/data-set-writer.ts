@@ -2,7 +2,7 @@
 // Little Endian, the shape of nearly every Identifier a retrieve sends. Written here, byte for
 // byte as dcmjs writes it (test/unit/identifier.test.ts compares the two on generated data
 // sets), so that a plain retrieve need not load dcmjs; anything else goes to dcmjs.
-import type { DenaturalizedDataset } from 'dcmjs';
+import type { DicomJsonDataset } from './dicom-json.ts';
 import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN } from './transfer-syntaxes.ts';
 import { padByte, paddedLength } from './value-padding.ts';
 
@@ -34,7 +34,7 @@ const PRINTABLE = /^[\x20-\x7e]*$/;
 interface Element { tag: number; vr: string; value: Buffer }
 
 /** The encoded data set, or undefined when it is not of that simple shape (the caller uses dcmjs). */
-export function encodeFlatDataSet(ds: DenaturalizedDataset, transferSyntaxUid: string): Buffer | undefined {
+export function encodeFlatDataSet(ds: DicomJsonDataset, transferSyntaxUid: string): Buffer | undefined {
   const explicit = transferSyntaxUid === EXPLICIT_VR_LITTLE_ENDIAN;
   if (!explicit && transferSyntaxUid !== IMPLICIT_VR_LITTLE_ENDIAN) return undefined;
   const elements: Element[] = [];

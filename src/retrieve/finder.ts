@@ -1,7 +1,8 @@
 // The retrieve's one C-FIND association (PS3.4 C.4.1): opened when the first query is asked,
 // kept for every later one (the inventory of each request, and recovery's look-ups), one query
 // at a time (no Asynchronous Operations Window is negotiated, PS3.7 D.3.3.3), released at the end.
-import type { DenaturalizedDataset } from 'dcmjs';
+import { ConnectionError, TimeoutError } from '../ul/errors.ts';
+import type { DicomJsonDataset } from '../dicom/dicom-json.ts';
 import { encodeIdentifier } from '../dicom/identifier.ts';
 import { readStrings } from '../dicom/data-set-reader.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
@@ -30,13 +31,18 @@ export class Finder {
   private busy = false;
   private turn: Promise<unknown> = Promise.resolve();
   private unavailable: string | undefined;
-  private openFailure: unknown;
+  private openFailure: Error | undefined;
   private readonly open: () => Promise<ScuSession>;
   private readonly model: RetrieveModel;
 
   constructor(model: RetrieveModel, open: () => Promise<ScuSession>) {
     this.model = model;
     this.open = open;
+  }
+
+  /** Whether an association is open for queries now. */
+  get connected(): boolean {
+    return this.session !== undefined && !this.session.ended;
   }
 
   /** Why no query can be asked, once that is known (no FIND class in the model, or the peer refused it). */
@@ -48,13 +54,13 @@ export class Finder {
    * One C-FIND: the wanted tags of each match. Undefined when the peer offers no C-FIND for the
    * model. Errors opening the association (refused, unreachable, timed out) are thrown.
    */
-  find(identifier: DenaturalizedDataset, tags: number[]): Promise<FindOutcome | undefined> {
+  find(identifier: DicomJsonDataset, tags: number[]): Promise<FindOutcome | undefined> {
     const run = this.turn.then(() => this.findNow(identifier, tags));
     this.turn = run.catch(() => undefined);
     return run;
   }
 
-  private async findNow(identifier: DenaturalizedDataset, tags: number[]): Promise<FindOutcome | undefined> {
+  private async findNow(identifier: DicomJsonDataset, tags: number[]): Promise<FindOutcome | undefined> {
     if (this.unavailableReason) return undefined;
     const session = await this.ready();
     const context = session.acceptedContext(this.model.find!);
@@ -79,8 +85,8 @@ export class Finder {
   }
 
   private async ready(): Promise<ScuSession> {
-    // The queries queued behind one whose association could not be opened (unreachable, refused,
-    // timed out) fail the same way at once: each would wait the whole timeout again.
+    // The queries queued behind one whose association could not be opened (unreachable, timed
+    // out) fail the same way at once: each would wait the whole timeout again.
     if (this.openFailure !== undefined) throw this.openFailure;
     // A peer may close an idle association between two requests: a new one then.
     if (this.session && !this.session.ended) return this.session;
@@ -88,7 +94,7 @@ export class Finder {
     try {
       this.session = await this.open();
     } catch (err) {
-      this.openFailure = err;
+      if (err instanceof ConnectionError || err instanceof TimeoutError) this.openFailure = err;
       throw err;
     }
     return this.session;

@@ -6,7 +6,7 @@
 // result limit after a partial listing, a listing that disagrees with the Number of Study/Series
 // Related Instances the peer itself gives (PS3.4 C.6.1.1.4, C.6.1.1.5). Later stages rely on an
 // instance listing only when it is `trusted`.
-import type { DenaturalizedDataset } from 'dcmjs';
+import type { DicomJsonDataset } from '../dicom/dicom-json.ts';
 import { buildIdentifier, key, type Key } from '../dicom/identifier.ts';
 import type { Finder, FindOutcome } from './finder.ts';
 import { TAG, type Request } from './requests.ts';
@@ -59,7 +59,7 @@ export async function takeInventory(request: Request, finder: Finder, depth: Dep
   if (depth === 'classes' && seriesCount > MAX_SERIES_FOR_CLASSES) return fail(inv, `${seriesCount} series: too many to list for the storage classes alone`, false);
   for (const study of studies) {
     for (const series of study.series?.values() ?? []) await q.instances(study, series);
-    settleClasses(study);
+    if (inv.trusted) settleClasses(study);
   }
   checkCounts(inv);
   return inv;
@@ -71,7 +71,10 @@ function fail(inv: Inventory, problem: string, untrusted = true): Inventory {
   return inv;
 }
 
-/** The classes of a study learnt from its instances, where SOP Classes in Study was not answered. */
+/**
+ * The classes of a study learnt from its instances, where SOP Classes in Study was not answered;
+ * only from a listing every query of which ended in Success (a cut listing may miss a class).
+ */
 function settleClasses(study: StudyEntry): void {
   if (study.sopClasses?.length) return;
   const all = [...study.series?.values() ?? []].flatMap((s) => [...s.instances?.values() ?? []]);
@@ -111,7 +114,7 @@ class Queries {
   }
 
   /** A query; undefined (and the inventory marked) when the peer has no C-FIND or refused it. */
-  private async ask(keys: Key[], tags: number[], base: DenaturalizedDataset = {}): Promise<FindOutcome | undefined> {
+  private async ask(keys: Key[], tags: number[], base: DicomJsonDataset = {}): Promise<FindOutcome | undefined> {
     // A shallow copy: the keys set here are all top-level (a query file's values may not be cloneable).
     const outcome = await this.finder.find(buildIdentifier(keys, { ...base }), tags);
     if (!outcome) {
@@ -128,7 +131,7 @@ class Queries {
     return [...(patientId ? [key('PatientID', patientId)] : []), ...(study ? [key('StudyInstanceUID', study.uid)] : [])];
   }
 
-  async studies(identifier: DenaturalizedDataset): Promise<void> {
+  async studies(identifier: DicomJsonDataset): Promise<void> {
     const r = await this.ask([key('QueryRetrieveLevel', 'STUDY'), ...missing(identifier, ['StudyInstanceUID', 'PatientID']),
       key('SOPClassesInStudy', ''), key('NumberOfStudyRelatedInstances', '')],
     [TAG.studyUid, TAG.patientId, TAG.sopClassesInStudy, TAG.studyInstances], identifier);
@@ -203,7 +206,7 @@ class Queries {
       study.series!.set(seriesUid, series);
       studies.set(studyUid, study);
     }
-    for (const s of studies.values()) settleClasses(s);
+    if (this.inv.trusted) for (const s of studies.values()) settleClasses(s);
     this.inv.studies = studies;
   }
 }
@@ -220,7 +223,7 @@ function count(row: Map<number, string[]>, tag: number): number | undefined {
 }
 
 /** Return keys the user's Identifier does not already give (its own values define the match). */
-function missing(identifier: DenaturalizedDataset, keywords: string[]): Key[] {
+function missing(identifier: DicomJsonDataset, keywords: string[]): Key[] {
   const hex: Record<string, number> = { StudyInstanceUID: TAG.studyUid, PatientID: TAG.patientId };
   return keywords.filter((k) => !identifier[hex[k]!.toString(16).padStart(8, '0').toUpperCase()]).map((k) => key(k, ''));
 }
@@ -249,9 +252,12 @@ export function inventoryClasses(inv: Inventory): string[] | undefined {
   return [...new Set(studies.flatMap((s) => s.sopClasses!))];
 }
 
-/** Stored transfer syntaxes per class, where the peer answered Available Transfer Syntax UID for every instance of it. */
+/** Stored transfer syntaxes per class, where the peer answered Available Transfer Syntax UID for every instance of it in a listing checked against its counts. */
 export function inventorySyntaxes(inv: Inventory): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
+  // A listing that could not be checked against the peer's own counts may miss the one instance
+  // of a class stored in another syntax: then every candidate syntax is proposed instead.
+  if (!inv.trusted || !inv.counted) return out;
   const unknown = new Set<string>();
   for (const l of listedInstances(inv) ?? []) {
     const cls = l.instance.sopClassUid;

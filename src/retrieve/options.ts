@@ -1,7 +1,7 @@
 // Stage 1 of a retrieve (ARCHITECTURE.md "The stages of a retrieve"): the options, resolved once.
 // Every default lives here; the library and the command line read the same values.
 import type tls from 'node:tls';
-import type { DenaturalizedDataset } from 'dcmjs';
+import type { DicomJsonDataset } from '../dicom/dicom-json.ts';
 import type { UserIdentityRq } from '../ul/pdu-types.ts';
 import type { UlLogger } from '../ul/association.ts';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../dicom/implementation.ts';
@@ -61,7 +61,7 @@ export interface RetrieveOptions extends PeerOptions {
   /** Query/Retrieve model: a name ('patient', 'study', 'patient-study-only', …) or a GET SOP Class UID. */
   model?: string | undefined;
   /** What to retrieve: one Identifier per request (build them with buildIdentifier()). */
-  identifiers: DenaturalizedDataset[];
+  identifiers: DicomJsonDataset[];
   outputDirectory: string;
   /** Storage contexts to propose, whole; default: sized per unit from the inventory. */
   storage?: StorageProposal[] | undefined;

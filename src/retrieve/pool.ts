@@ -5,7 +5,7 @@
 // proposes the unit's contexts and those of the units queued behind it that fit beside them.
 // Associations open concurrently: N queued units start N workers at once.
 import type { NegotiatedContext } from '../ul/association.ts';
-import { AssociationAbortedError } from '../ul/errors.ts';
+import { AssociationAbortedError, AssociationRejectedError, ConnectionError, TimeoutError } from '../ul/errors.ts';
 import type { ScuSession } from '../dimse/scu-session.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import { planContexts, type ContextPlan, type StorageProposal } from './presentation-contexts.ts';
@@ -18,6 +18,12 @@ export interface PoolOptions {
   /** Opens a C-GET association proposing `plan` (relational retrieve, if asked, is the opener's). */
   open(plan: ContextPlan): Promise<ScuSession>;
   runner: UnitRunner;
+  /**
+   * The peer refused an association for want of room (PS3.8 Table 9-21: transient, congestion or
+   * a local limit) while no association of the pool is open: free one elsewhere if possible (the
+   * C-FIND association) and say whether to try again.
+   */
+  onLimit(): Promise<boolean>;
   /** A new association is up: for the events. */
   onAssociated(id: number, session: ScuSession): void;
   onReleased(id: number): void;
@@ -33,6 +39,8 @@ interface Member {
 interface Queued { unit: Unit; resolve(o: UnitOutcome): void; reject(e: Error): void }
 
 const contextsKey = (contexts: string[][]) => JSON.stringify(contexts);
+/** Pauses before each new attempt once the C-FIND association was released to make room. */
+const ROOM_RETRIES_MS = [50, 250, 1000];
 
 export class Pool {
   associations = 0;
@@ -45,6 +53,11 @@ export class Pool {
 
   constructor(options: PoolOptions) {
     this.options = options;
+  }
+
+  /** Associations at once, at most (--parallel). */
+  get size(): number {
+    return this.options.size;
   }
 
   /** Runs a unit on some association of the pool; resolves with what came of it. */
@@ -71,8 +84,14 @@ export class Pool {
           this.busy.add(member);
           next.resolve(await runUnit(this.options.runner, member.session, member.id, next.unit));
         } catch (err) {
-          next.reject(err as Error);
           if (member?.session.ended) member = undefined;
+          if (!member && atLimit(err) && this.busy.size + this.idle.length > 0) {
+            // The peer takes fewer associations at once than asked: the others go on with the queue.
+            this.options.runner.verbose?.(`the peer refused a further association (${(err as Error).message}); going on with ${this.busy.size + this.idle.length}`);
+            this.queue.unshift(next);
+            return;
+          }
+          next.reject(err as Error);
         } finally {
           if (member) this.busy.delete(member);
         }
@@ -88,13 +107,14 @@ export class Pool {
     if (current && !current.session.ended && covers(current, unit.storage)) return current;
     if (current) await this.release(current);
     const storage = this.withQueued(unit.storage);
+    const plan = planContexts([this.options.model.get!], storage);
     let session: ScuSession;
     try {
-      session = await this.options.open(planContexts([this.options.model.get!], storage));
+      session = await this.openRoomy(plan);
     } catch (err) {
-      // The units queued behind are not tried on new associations: each would wait the whole
-      // connect or ACSE timeout again (a failure to open ends the run, request-job.ts isFatal).
-      this.stop(err as Error);
+      // Unreachable or silent: the units queued behind are not tried on new associations, each
+      // would wait the whole connect or ACSE timeout again (request-job.ts isFatal ends the run).
+      if (err instanceof ConnectionError || err instanceof TimeoutError) this.stop(err);
       throw err;
     }
     const member: Member = { id: ++this.associations, session, proposed: new Map(storage.map((s) => [s.sopClassUid, contextsKey(s.contexts)])) };
@@ -106,6 +126,22 @@ export class Pool {
       throw new AssociationAbortedError(`the peer did not accept the ${this.options.model.name} - GET presentation context; it may not support C-GET (try -S or -P)`);
     }
     return member;
+  }
+
+  /**
+   * Opens an association; at the peer's limit with none of ours open, frees the C-FIND one and
+   * tries again a few times (the peer may count an association until its own thread has ended).
+   */
+  private async openRoomy(plan: ContextPlan): Promise<ScuSession> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.options.open(plan);
+      } catch (err) {
+        const alone = this.busy.size + this.idle.length === 0;
+        if (!atLimit(err) || !alone || attempt >= ROOM_RETRIES_MS.length || (attempt === 0 && !await this.options.onLimit())) throw err;
+        await new Promise((r) => setTimeout(r, ROOM_RETRIES_MS[attempt]));
+      }
+    }
   }
 
   /** The unit's proposal, plus the classes of queued units that fit beside it without conflict. */
@@ -151,6 +187,13 @@ export class Pool {
   async close(): Promise<void> {
     await Promise.all(this.idle.splice(0).map((m) => this.release(m)));
   }
+}
+
+/** PS3.8 Table 9-21: rejected transiently, or for congestion or a local limit: room may come. */
+function atLimit(err: unknown): boolean {
+  if (!(err instanceof AssociationRejectedError)) return false;
+  const { result, source } = err.rejection;
+  return result === 2 || source === 3;
 }
 
 function covers(m: Member, storage: StorageProposal[]): boolean {

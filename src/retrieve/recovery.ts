@@ -18,6 +18,7 @@ import type { RequestState } from './request-state.ts';
 import { STORED_SYNTAXES } from './storage-proposal.ts';
 import { refusedOutright, type UnitOutcome } from './unit-get.ts';
 import { instanceUnits, proposalFor, sharedProposal, type ProposalInput, type Unit } from './units.ts';
+import type { StorageProposal } from './presentation-contexts.ts';
 
 export interface RecoveryReport {
   /** Instances found missing after the request's units. */
@@ -74,12 +75,14 @@ export async function recover(state: RequestState, inv: Inventory | undefined, d
   // An instance whose class the peer rejected outright cannot come over C-GET; asking for it again
   // would only make a peer such as Orthanc end the C-GET at it, before the others.
   const located = (listing ?? []).filter((l) => missing.has(l.instance.uid) && !rejected.has(l.instance.sopClassUid ?? ''));
+  const listed = new Set((listing ?? []).map((l) => l.instance.uid));
+  const unlocated = [...missing].filter((u) => !listed.has(u));
   if (located.length > 0) {
     const tried = await r.listPass(located);
-    if (tried) await r.syntaxPasses(located);
+    if (tried) await r.syntaxPasses(located.filter((l) => syntaxMayMatter(l, state.outcomes)));
   }
   const unexplained = trouble && missing.size === 0 && !inv?.trusted;
-  if (unexplained && !deps.cancelled()) await r.repeatQuery();
+  if ((unexplained || unlocated.length > 0) && !deps.cancelled()) await r.repeatQuery(unlocated, unexplained);
   report.recovered = report.missing.filter((u) => state.arrived.has(u));
   report.stillMissing = report.missing.filter((u) => !state.arrived.has(u));
   for (const uid of report.stillMissing) report.reasons.set(uid, r.reason(uid, listing ?? [], rejected));
@@ -118,14 +121,21 @@ class Rounds {
     return outcomes;
   }
 
-  /** Steps 1 and 2. Returns whether the peer tried to send and failed (worth other syntaxes). */
+  /**
+   * Steps 1 and 2, on the request's own proposal where it holds every class needed (the
+   * association it ran on can then serve again). Returns whether the peer tried to send and
+   * failed (worth other syntaxes).
+   */
   async listPass(located: Located[]): Promise<boolean> {
-    const outcomes = await this.run(this.unitsOf(located, Number.MAX_SAFE_INTEGER, 'asked again by UID'));
+    const own = this.deps.originalUnits[0]?.storage;
+    const classes = new Set(own?.map((p) => p.sopClassUid));
+    const storage = own && located.every((l) => l.instance.sopClassUid && classes.has(l.instance.sopClassUid)) ? own : undefined;
+    const outcomes = await this.run(this.unitsOf(located, Number.MAX_SAFE_INTEGER, 'asked again by UID', this.deps.proposal, storage));
     const refused = outcomes.filter((o) => refusedOutright(o) && (o.unit.instances?.length ?? 0) > 1);
     if (refused.length > 0) {
       const uids = new Set(refused.flatMap((o) => o.unit.instances!));
       this.deps.verbose?.(`recovery: the peer refused a list of UIDs (${formatStatus(refused[0]!.status)}); asking one UID per C-GET`);
-      outcomes.push(...await this.run(this.unitsOf(this.still(located).filter((l) => uids.has(l.instance.uid)), 1, 'asked alone')));
+      outcomes.push(...await this.run(this.unitsOf(this.still(located).filter((l) => uids.has(l.instance.uid)), 1, 'asked alone', this.deps.proposal, storage)));
     }
     return this.still(located).length > 0 && outcomes.some((o) => !refusedOutright(o));
   }
@@ -142,14 +152,29 @@ class Rounds {
     }
   }
 
-  /** Step 4: the request's own units again; what is here already is dropped as it comes. */
-  async repeatQuery(): Promise<void> {
+  /**
+   * Step 4: the request's own units again, what is here already dropped as it comes: as they
+   * were (only when nothing names what is missing: a transient fault), then one syntax per pass
+   * for instances the peer named as failed but no listing locates.
+   */
+  async repeatQuery(unlocated: string[], unexplained: boolean): Promise<void> {
     const before = this.state.arrived.size;
+    const variants: (string | undefined)[] = [...(unexplained ? [undefined] : []), ...PASS_SYNTAXES];
     this.state.redo = true;
     try {
-      this.deps.verbose?.('recovery: the peer\'s counters say something is missing that its C-FIND does not name; asking the whole query again');
-      const outcomes = await this.run(this.deps.originalUnits.map((u) => ({ ...u })));
-      this.report.unresolved = troubled({ outcomes });
+      this.deps.verbose?.(unexplained
+        ? 'recovery: the peer\'s counters say something is missing that its C-FIND does not name; asking the whole query again'
+        : `recovery: ${unlocated.length} instance(s) the peer counted failed are not in its C-FIND listing; asking the whole query again, one transfer syntax at a time`);
+      let clean = false;
+      for (const ts of variants) {
+        if (this.syntaxesTried >= MAX_SYNTAX_PASSES || this.deps.cancelled()) break;
+        if (ts) this.syntaxesTried++;
+        const outcomes = await this.run(this.deps.originalUnits.map((u) => ({ ...u, storage: ts ? u.storage.map((p) => ({ sopClassUid: p.sopClassUid, contexts: [[ts]] })) : u.storage })));
+        clean = !troubled({ outcomes });
+        if (unlocated.length > 0 ? unlocated.every((u) => this.state.arrived.has(u)) : clean) break;
+      }
+      // Named instances settle it by their own arrival; without names, only a clean round does.
+      this.report.unresolved = unlocated.length > 0 ? !unlocated.every((u) => this.state.arrived.has(u)) : !clean;
     } finally {
       this.state.redo = false;
     }
@@ -157,12 +182,13 @@ class Rounds {
   }
 
   /** IMAGE level units for these instances, each series' classes proposed (split when they do not fit). */
-  private unitsOf(located: Located[], perGet: number, why: string, input = this.deps.proposal): Unit[] {
+  private unitsOf(located: Located[], perGet: number, why: string, input = this.deps.proposal, storage?: StorageProposal[]): Unit[] {
     const bySeries = new Map<string, Located[]>();
     for (const l of located) bySeries.set(l.seriesUid, [...bySeries.get(l.seriesUid) ?? [], l]);
     const units: Unit[] = [];
     for (const group of bySeries.values()) {
-      for (const batch of classBatches(group, input)) units.push(...instanceUnits(this.state.request, batch.located, this.deps.model, batch.storage, perGet, why));
+      const batches = storage ? [{ located: group, storage }] : classBatches(group, input);
+      for (const batch of batches) units.push(...instanceUnits(this.state.request, batch.located, this.deps.model, batch.storage, perGet, why));
     }
     return units;
   }
@@ -175,6 +201,16 @@ class Rounds {
     const last = this.answers.get(uid) ?? 'the peer never sent it';
     return this.syntaxesTried > 0 ? `${last}; also asked with ${this.syntaxesTried} single transfer syntax(es) in turn` : last;
   }
+}
+
+/**
+ * Whether another transfer syntax could help: not when the peer's listing names the stored syntax
+ * and the peer had accepted a context of the instance's class in exactly that syntax.
+ */
+function syntaxMayMatter(l: Located, outcomes: UnitOutcome[]): boolean {
+  const stored = l.instance.syntaxes;
+  if (stored.length === 0 || !l.instance.sopClassUid) return true;
+  return !outcomes.some((o) => o.contexts.some((c) => c.accepted && c.abstractSyntax === l.instance.sopClassUid && stored.includes(c.transferSyntax)));
 }
 
 /** Classes proposed and refused on every association as "abstract syntax not supported" (PS3.8 Table 9-18). */

@@ -22,7 +22,7 @@ export class RequestState {
   tally(): UnitTally {
     const state = this;
     return {
-      received: 0, stored: 0, kept: 0, failed: 0, failedLocally: 0, dropped: 0,
+      received: 0, stored: 0, kept: 0, failed: 0, failedLocally: 0, dropped: 0, answeredAt: undefined, waitedMs: 0,
       admit(uid) {
         if (!state.arrived.has(uid)) return 'store';
         return state.redo ? 'drop' : 'duplicate';

@@ -1,7 +1,7 @@
 // A request is one thing the user asked for: one Identifier (a --study, a line of --uids-from, a
 // query file). Its key names it stably, for --shard and --ledger: the level and unique keys when
 // that is all it holds (`STUDY 1.2.3`), else the level and every key in tag order.
-import type { DenaturalizedDataset } from 'dcmjs';
+import type { DicomJsonDataset } from '../dicom/dicom-json.ts';
 import { getKeyValue } from '../dicom/identifier.ts';
 import type { QueryRetrieveLevel } from '../dicom/retrieve-sop-classes.ts';
 
@@ -17,7 +17,7 @@ const UNIQUE = [TAG.level, TAG.patientId, TAG.studyUid, TAG.seriesUid, TAG.sopIn
 export interface Request {
   /** Position in the user's list, from 0. */
   index: number;
-  identifier: DenaturalizedDataset;
+  identifier: DicomJsonDataset;
   /** undefined for the models without levels (PS3.4 U, HH, …). */
   level: QueryRetrieveLevel | undefined;
   key: string;
@@ -27,7 +27,7 @@ export interface Request {
   sopInstanceUids: string[];
 }
 
-export function toRequest(identifier: DenaturalizedDataset, index: number): Request {
+export function toRequest(identifier: DicomJsonDataset, index: number): Request {
   const level = getKeyValue(identifier, TAG.level)?.[0]?.trim().toUpperCase() as QueryRetrieveLevel | undefined;
   const values = (tag: number) => (getKeyValue(identifier, tag) ?? []).map((v) => v.trim()).filter(Boolean);
   return {
@@ -37,7 +37,7 @@ export function toRequest(identifier: DenaturalizedDataset, index: number): Requ
   };
 }
 
-function requestKey(identifier: DenaturalizedDataset, level: string | undefined): string {
+function requestKey(identifier: DicomJsonDataset, level: string | undefined): string {
   const tags = Object.keys(identifier).sort();
   const onlyUnique = tags.every((t) => UNIQUE.includes(t.toUpperCase()));
   const valuesOf = (t: string) => (identifier[t]!.Value ?? []).map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v)).trim()).join('\\');

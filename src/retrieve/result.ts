@@ -41,6 +41,13 @@ export interface RetrieveResult {
   queries: number;
   /** Where the SCP's counters and dcmget's ledger disagree, and other things a user should know. */
   notes: string[];
+  /**
+   * Time the C-GETs took (added over associations), and how much of it was spent waiting for the
+   * peer's next C-STORE-RQ after each of our answers (the peer's work and the network's round trip).
+   */
+  waits: { getMs: number; waitedMs: number; instances: number };
+  /** A line for a run that waited on the peer more than it worked: what --parallel would likely give. */
+  hint: string | undefined;
   /** Every request is complete by dcmget's own ledger (nothing missing that anything says exists). */
   complete: boolean;
   /** What ended the retrieve abnormally, if anything did. */
@@ -57,7 +64,8 @@ export function emptyResult(ledger: Ledger): RetrieveResult {
     counters: { remaining: undefined, completed: undefined, failed: undefined, warning: undefined },
     failedSopInstanceUids: [], ledger, cancelled: false, nothingMatched: false, recovery: undefined, failures: [],
     contexts: [], requests: { total: 0, skippedByLedger: 0, outOfShard: 0, complete: 0, incomplete: 0 },
-    associations: { find: 0, get: 0 }, queries: 0, notes: [], complete: true, error: undefined, elapsedMs: 0,
+    associations: { find: 0, get: 0 }, queries: 0, notes: [], waits: { getMs: 0, waitedMs: 0, instances: 0 }, hint: undefined,
+    complete: true, error: undefined, elapsedMs: 0,
   };
 }
 
@@ -75,6 +83,29 @@ export function mergeFinal(result: RetrieveResult, o: UnitOutcome): void {
     result.errorComment = o.errorComment;
     result.offendingElement = o.offendingElement;
   }
+}
+
+/** Adds a unit's time and waits (every unit, recovery's too: they all took the run's time). */
+export function mergeWaits(result: RetrieveResult, o: UnitOutcome): void {
+  result.waits.getMs += o.endedAt - o.startedAt;
+  result.waits.waitedMs += o.waitedMs;
+  result.waits.instances += o.received;
+}
+
+/** Associations the hint proposes: what a PACS commonly serves at once (Orthanc's DicomThreadsCount is 4). */
+const HINT_PARALLEL = 4;
+
+/**
+ * One line when a single association spent most of its time waiting for the peer's next
+ * instance: each sub-operation costs a round trip (PS3.7 9.1.1: no Asynchronous Operations
+ * Window), which only associations side by side overlap.
+ */
+export function latencyHint(result: RetrieveResult, parallel: number): string | undefined {
+  const { getMs, waitedMs, instances } = result.waits;
+  if (parallel > 1 || instances < 20 || waitedMs < 1000 || waitedMs < getMs / 2) return undefined;
+  const likely = getMs - waitedMs * (1 - 1 / HINT_PARALLEL);
+  const share = Math.round((100 * waitedMs) / getMs);
+  return `${(waitedMs / 1000).toFixed(1)} s of the ${(getMs / 1000).toFixed(1)} s of C-GET (${share}%) went to waiting for the PACS's next instance after each answer: --parallel ${HINT_PARALLEL} (a study split by series over ${HINT_PARALLEL} associations) would likely take about ${(likely / 1000).toFixed(1)} s, if the PACS serves ${HINT_PARALLEL} at once`;
 }
 
 /** Adds a request's recovery report. */

@@ -15,7 +15,7 @@ import { Pool } from './pool.ts';
 import { isFatal, runRequest, type JobContext } from './request-job.ts';
 import type { RequestState } from './request-state.ts';
 import { toRequest, type Request } from './requests.ts';
-import { emptyResult, mergeFinal, RunningCounters, unitNotes, type RetrieveResult } from './result.ts';
+import { emptyResult, latencyHint, mergeFinal, mergeWaits, RunningCounters, unitNotes, type RetrieveResult } from './result.ts';
 import { inShard } from './shard.ts';
 import { StoreScp } from './store-scp.ts';
 import type { RetrieveEvent } from './events.ts';
@@ -122,6 +122,12 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
       extendedNegotiations: o.relational ? [{ sopClassUid: o.modelInfo.get!, info: Buffer.from([1]) }] : undefined,
     }),
     runner: runner(o, store, states, result, emit),
+    // A peer that takes one association per caller: the idle C-FIND association makes room.
+    onLimit: async () => {
+      if (!finder?.connected) return false;
+      await finder.close();
+      return true;
+    },
     onAssociated: (id, s) => {
       store.setConcurrency(Math.min(o.parallel, id));
       emit({ type: 'associated', association: id, contexts: s.contexts, peerMaxLength: s.association.peerMaxLength });
@@ -167,6 +173,10 @@ function finish(result: RetrieveResult, pool: Pool, finder: Finder | undefined, 
   result.associations = { find: finder?.associations ?? 0, get: pool.associations };
   result.queries = finder?.queries ?? 0;
   result.complete = !result.error && !result.cancelled && result.requests.incomplete === 0;
+  // "Nothing matched" is a finding about every request, so only a run that settled them all makes it.
+  const r = result.requests;
+  if (result.error || r.complete + r.incomplete < r.total - r.skippedByLedger - r.outOfShard) result.nothingMatched = false;
+  result.hint = latencyHint(result, pool.size);
   result.elapsedMs = performance.now() - started;
   return result;
 }
@@ -198,6 +208,7 @@ function runner(o: Resolved, store: StoreScp, states: Map<number, RequestState>,
     getSopClassUid: o.modelInfo.get!,
     store,
     warn: o.warn,
+    verbose: o.logger?.verbose,
     tallyFor: (unit) => states.get(unit.request.index)!.tally(),
     onStart: (unit, association) => {
       o.logger?.verbose?.(`C-GET ${unit.label} on association ${association}`);
@@ -208,6 +219,7 @@ function runner(o: Resolved, store: StoreScp, states: Map<number, RequestState>,
     },
     onFinal: (outcome) => {
       running.final(outcome.unit.id, outcome.counters);
+      mergeWaits(result, outcome);
       // The request's first answer makes the status and counters; recovery's rounds report on their own.
       if (!outcome.unit.recovery) {
         mergeFinal(result, outcome);

@@ -47,6 +47,9 @@ export interface UnitTally {
   failedLocally: number;
   /** Answered Success without writing: a duplicate, or already here when recovery repeats a query. */
   dropped: number;
+  /** When our last C-STORE-RSP went out (performance.now()), and the time from each to the next C-STORE-RQ. */
+  answeredAt: number | undefined;
+  waitedMs: number;
   /**
    * Whether to write this instance: 'store'; 'duplicate' when this run already has it (reported);
    * 'drop' when a recovery re-asks a whole query and this one is already here (not reported).
@@ -108,6 +111,8 @@ export class StoreScp {
   private onStore(tally: UnitTally, ...[command, context, _flow, respond]: Parameters<StoreRequestHandler>): ReturnType<StoreRequestHandler> {
     this.ledger.received++;
     tally.received++;
+    // The peer's turn: from our answer to its next request it works, and the network carries both.
+    if (tally.answeredAt !== undefined) tally.waitedMs += performance.now() - tally.answeredAt;
     const sopClassUid = command.affectedSopClassUid ?? context.abstractSyntax;
     const sopInstanceUid = command.affectedSopInstanceUid ?? '';
     if (!context.scpRole && !this.warnedNoRole.has(context.id)) {
@@ -119,6 +124,7 @@ export class StoreScp {
     // the next instance, the next temporary file and the bookkeeping.
     const answer: typeof respond = (status, extra) => {
       respond(status, extra);
+      tally.answeredAt = performance.now();
       this.temp.refill();
     };
     const fail = (failure: Omit<StoreFailure, 'sopClassUid' | 'sopInstanceUid'>) => {

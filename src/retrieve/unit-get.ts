@@ -42,6 +42,8 @@ export interface UnitOutcome {
   failedLocally: number;
   /** Answered Success without writing (duplicates, or already here in a repeated query). */
   dropped: number;
+  /** Time from each of our C-STORE-RSPs to the peer's next C-STORE-RQ: the peer's turn and the network's. */
+  waitedMs: number;
   /** Storage contexts of the association it ran on (what the peer accepted). */
   contexts: NegotiatedContext[];
   startedAt: number;
@@ -58,6 +60,7 @@ export interface UnitRunner {
   onPending(unit: Unit, association: number, status: number, counters: SubOperationCounters): void;
   onFinal(outcome: UnitOutcome): void;
   warn?: ((message: string) => void) | undefined;
+  verbose?: ((message: string) => void) | undefined;
 }
 
 export async function runUnit(runner: UnitRunner, session: ScuSession, association: number, unit: Unit): Promise<UnitOutcome> {
@@ -80,7 +83,7 @@ export async function runUnit(runner: UnitRunner, session: ScuSession, associati
     unit, association, status, category: statusCategory(status), counters: countersOf(c), firstTotal,
     failedUids: [...new Set([...c.failedSopInstanceUidList ?? [], ...readFailedList(final.dataSet, context.transferSyntax, runner.warn)])],
     errorComment: c.errorComment, offendingElement: c.offendingElement,
-    received: tally.received, stored: tally.stored, kept: tally.kept, failedHere: tally.failed, failedLocally: tally.failedLocally, dropped: tally.dropped,
+    received: tally.received, stored: tally.stored, kept: tally.kept, failedHere: tally.failed, failedLocally: tally.failedLocally, dropped: tally.dropped, waitedMs: tally.waitedMs,
     contexts: session.contexts, startedAt, endedAt: performance.now(),
   };
   runner.onFinal(outcome);

@@ -3,7 +3,7 @@
 // Each class of a unit gets a context for every syntax it may be stored in, so that a peer that
 // picks the context by stored syntax sends every instance unchanged; a request whose classes do
 // not all fit that way is split by study, and a unit is split by series for --parallel.
-import type { DenaturalizedDataset } from 'dcmjs';
+import type { DicomJsonDataset } from '../dicom/dicom-json.ts';
 import { buildIdentifier, key } from '../dicom/identifier.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import { inventoryClasses, inventorySyntaxes, type Inventory, type Located } from './inventory.ts';
@@ -14,7 +14,7 @@ import type { Request } from './requests.ts';
 export interface Unit {
   id: number;
   request: Request;
-  identifier: DenaturalizedDataset;
+  identifier: DicomJsonDataset;
   storage: StorageProposal[];
   /** For messages and --ndjson: `study 1.2.3`, `series 1.2.3.4`, `3 instances of series 1.2.3.4`. */
   label: string;
@@ -66,7 +66,7 @@ export function sharedProposal(classes: string[], syntaxes: Map<string, Set<stri
 
 let nextUnitId = 1;
 
-function unit(request: Request, identifier: DenaturalizedDataset, storage: StorageProposal[], label: string, unitKey: string, expected?: number): Unit {
+function unit(request: Request, identifier: DicomJsonDataset, storage: StorageProposal[], label: string, unitKey: string, expected?: number): Unit {
   return { id: nextUnitId++, request, identifier, storage, label, key: unitKey, expected };
 }
 
