@@ -105,7 +105,7 @@ const RECIPES: Recipe[] = [
   { source: MR, sopClassUid: CLASS.pet, transferSyntaxUid: TS.implicit, patient: 2, study: 4, series: 2 },
   { source: 'p1-s2-sc-multiframe-rle.dcm', sopClassUid: CLASS.mfWordSc, transferSyntaxUid: TS.rle, patient: 2, study: 4, series: 3 },
   { source: 'p1-s2-sc-multiframe-rle.dcm', sopClassUid: CLASS.mfWordSc, transferSyntaxUid: TS.jpegLsLossless, patient: 2, study: 4, series: 3 },
-  // Study 5: ultrasound, angiography, and a CT of another patient in JPEG lossless.
+  // Study 5: ultrasound, angiography, and a CT of another patient in JPEG-LS near-lossless.
   { source: RGB, sopClassUid: CLASS.us, transferSyntaxUid: TS.rle, patient: 3, study: 5, series: 1 },
   { source: RGB, sopClassUid: CLASS.us, transferSyntaxUid: TS.explicit, patient: 3, study: 5, series: 1 },
   { source: MR, sopClassUid: CLASS.xa, transferSyntaxUid: TS.jpegLosslessSv1, patient: 3, study: 5, series: 2 },
