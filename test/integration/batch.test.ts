@@ -69,13 +69,15 @@ function instancesIn(dir: string): string[] {
 }
 
 describe('--shard K/N: three processes against one Orthanc', () => {
-  test('the union of the three shards is the whole list, no instance twice, each exits 0', async (t) => {
+  test('the union of the three shards is the whole list, no instance twice, each exits 0; their shared --ledger lists every request', async (t) => {
     const studies = studyUids(shardList);
     const list = listFile(studies);
     // Three folders, not one: an instance fetched by two shards would then be two files, not one overwritten.
     const folders = [out(), out(), out()];
+    // One ledger for the three, as a job array on shared storage would have: each line one write(2), O_APPEND.
+    const ledger = path.join(out(), 'ledger.ndjson');
     const started = performance.now();
-    const runs = await Promise.all(folders.map((od, k) => runDcmget(['-S', '--uids-from', list, '--shard', `${k}/3`, '--ndjson', ...peer(), '-od', od], { timeoutMs: 120_000 })));
+    const runs = await Promise.all(folders.map((od, k) => runDcmget(['-S', '--uids-from', list, '--shard', `${k}/3`, '--ledger', ledger, '--ndjson', ...peer(), '-od', od], { timeoutMs: 120_000 })));
     const wallMs = performance.now() - started;
     for (const r of runs) assert.equal(r.code, 0, describeRun(r));
     const perShard = folders.map(instancesIn);
@@ -90,6 +92,12 @@ describe('--shard K/N: three processes against one Orthanc', () => {
       assert.equal(summary.requests.total - summary.requests.outOfShard, keys[k]!.length);
       assert.equal(summary.requests.complete, keys[k]!.length);
     }
+    assert.deepEqual([...completeRequests(ledgerLines(ledger))].sort(), studies.map(keyOf).sort(), 'the shared ledger holds every request of the list, complete');
+    const again = await runDcmget(['-S', '--uids-from', list, '--shard', '1/3', '--ledger', ledger, '--json', ...peer(), '-od', folders[1]!], { timeoutMs: 60_000 });
+    assert.equal(again.code, 0, describeRun(again));
+    const j = JSON.parse(again.stdout) as { requests: { skippedByLedger: number }; associations: { find: number; get: number } };
+    assert.equal(j.requests.skippedByLedger, keys[1]!.length, 'a shard rerun with the shared ledger skips all of its requests');
+    assert.deepEqual(j.associations, { find: 0, get: 0 });
     t.diagnostic(`three shards of ${studies.length} studies (${shardList.length} instances) as three concurrent processes: ${wallMs.toFixed(0)} ms wall clock; shard sizes ${keys.map((k) => k.length).join('/')} studies, ${perShard.map((p) => p.length).join('/')} instances`);
   });
 
