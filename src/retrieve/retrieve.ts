@@ -5,6 +5,7 @@
 import { AssociationAbortedError, TimeoutError } from '../ul/errors.ts';
 import { ScuSession } from '../dimse/scu-session.ts';
 import { makeDirectory, probeWritable } from '../output/make-directory.ts';
+import { removeStaleTempFiles } from '../output/temp-files.ts';
 import type { StorageProposal } from './presentation-contexts.ts';
 import { planContexts } from './presentation-contexts.ts';
 import { buildProposal } from './storage-proposal.ts';
@@ -98,6 +99,7 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   if (!o.ignore) {
     makeDirectory(o.outputDirectory);
     probeWritable(o.outputDirectory);
+    for (const stale of removeStaleTempFiles(o.outputDirectory)) o.logger?.verbose?.(`removed ${stale}, a temporary file left by an earlier run`);
   }
   const ledger = o.ledgerFile ? new LedgerFile(o.ledgerFile, o.fsync) : undefined;
   const store = new StoreScp({

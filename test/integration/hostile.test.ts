@@ -372,6 +372,18 @@ describe('protocol misbehaviour', () => {
     }
   });
 
+  test('compressed (encapsulated) data sent on an Explicit VR LE context (issue 12): reported, never stored as a broken file → 4', async () => {
+    // The fake picks the context by SOP class only: the RLE CT goes on the CT context accepted as Explicit VR LE.
+    const c = await run({
+      instances: [s1[0]!, s1[2]!],
+      get: { ignoreTransferSyntax: true },
+      association: { transferSyntax: (_a, p) => (p.includes(EXPLICIT_VR_LE) ? EXPLICIT_VR_LE : undefined) },
+    }, { args: ['--no-retry'] });
+    check(c, 4, new RegExp(`not stored: ${s1[2]!.sopInstanceUid.replace(/\./g, '\\.')}: 0xC210 encapsulated \\(compressed\\) Pixel Data on a context accepted with Explicit VR Little Endian`), [s1[0]!]);
+    assert.equal(listFiles(c.out).length, 1);
+    assert.equal(c.scp.eventsOf('c-store-rsp').find((e) => e.sopInstanceUid === s1[2]!.sopInstanceUid)?.status, 0xc210, summarizeEvents(c.scp.events));
+  });
+
   test('a P-DATA-TF longer than the Maximum Length dcmget announced → 8, A-ABORT', async () => {
     const c = await run({ get: { oversizePdu: 1 } }, { args: ['-pdu', '16384'] });
     check(c, 8, /Maximum Length/, [s1[0]!]);

@@ -57,6 +57,8 @@ export interface RunOptions {
   /** Written to the child's standard input (which is closed otherwise). */
   input?: string;
   onSpawn?: (child: ChildProcess) => void;
+  /** A command that runs node for us, e.g. ['unshare', '--pid', '--fork', '--kill-child']. */
+  wrapper?: string[];
 }
 
 /** `node bin/dcmget.js ...args`, never rejects. NO_COLOR so that stderr can be matched. */
@@ -64,7 +66,8 @@ export function runDcmget(args: string[], opts: RunOptions = {}): Promise<RunRes
   const started = performance.now();
   const timeoutMs = opts.timeoutMs ?? 20_000;
   return new Promise((resolve) => {
-    const child = spawn(NODE, [...(opts.nodeArgs ?? []), CLI, ...args], {
+    const command = [...(opts.wrapper ?? []), NODE, ...(opts.nodeArgs ?? []), CLI, ...args];
+    const child = spawn(command[0]!, command.slice(1), {
       cwd: opts.cwd ?? REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
