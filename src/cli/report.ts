@@ -1,4 +1,4 @@
-// What a person reads on stderr: one line per pending C-GET-RSP, then the final status and a summary.
+// What a person reads on stderr: pending C-GET-RSP lines, then the final status and a summary.
 import { chalkStderr as chalk } from 'chalk';
 import path from 'node:path';
 import { describeStatus, formatStatus, statusCategory, type StatusCategory } from '../dimse/status.ts';
@@ -7,6 +7,7 @@ import { storageSopClassByUid } from '../dicom/storage-sop-classes.ts';
 import { retrieveSopClassByUid } from '../dicom/retrieve-sop-classes.ts';
 import { transferSyntaxByUid } from '../dicom/transfer-syntaxes.ts';
 import type { RetrieveResult, SubOperationCounters } from '../retrieve/retrieve.ts';
+import { formatBytes } from './units.ts';
 
 export type Verbosity = 'quiet' | 'normal' | 'verbose' | 'debug';
 
@@ -57,10 +58,6 @@ export function contextTable(contexts: NegotiatedContext[]): string {
   }).join('\n');
 }
 
-function megabytes(bytes: number): string {
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
-}
-
 export function summaryLines(result: RetrieveResult, outputDirectory: string, ignore: boolean): string[] {
   const lines: string[] = [];
   const r = result.requests;
@@ -90,12 +87,12 @@ export function summaryLines(result: RetrieveResult, outputDirectory: string, ig
     lines.push(paint('failure', `  not stored: ${f.sopInstanceUid || '(no UID)'}: ${formatStatus(f.status)} ${f.message}`));
   }
   const seconds = result.elapsedMs / 1000;
-  const rate = seconds > 0 ? ` (${megabytes(result.ledger.bytes / seconds)}/s)` : '';
+  const rate = seconds > 0 ? ` (${formatBytes(result.ledger.bytes / seconds)}/s)` : '';
   const where = ignore ? 'discarded (--ignore)' : `in ${path.resolve(outputDirectory)}`;
   const skipped = [
     result.ledger.skipped ? `${result.ledger.skipped} already there, kept` : '',
     result.ledger.duplicates ? `${result.ledger.duplicates} duplicate C-STORE(s) dropped` : '',
   ].filter(Boolean).map((t) => ` (${t})`).join('');
-  lines.push(`${result.ledger.stored} instance${result.ledger.stored === 1 ? '' : 's'}, ${megabytes(result.ledger.bytes)} received in ${seconds.toFixed(2)} s${rate}, ${where}${skipped}`);
+  lines.push(`${result.ledger.stored} instance${result.ledger.stored === 1 ? '' : 's'}, ${formatBytes(result.ledger.bytes)} received in ${seconds.toFixed(2)} s${rate}, ${where}${skipped}`);
   return lines;
 }

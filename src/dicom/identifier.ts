@@ -1,7 +1,7 @@
 // PS3.4 C.4.3.1.3 (C-GET) / C.4.1.1.3 (C-FIND): the Identifier, a data set of keys, encoded
-// in the transfer syntax of the presentation context it travels on: a flat one of short values by
-// data-set-writer.ts, any other (sequences, other character sets, binary values) by dcmjs.
-import { encodeFlatDataSet } from './data-set-writer.ts';
+// in the transfer syntax of the presentation context it travels on by data-set-writer.ts, or by
+// dcmjs for what that writer leaves (other transfer syntaxes, values of unexpected types).
+import { encodeDataSet, textValues } from './data-set-writer.ts';
 import { dcmjs } from './dcmjs-module.ts';
 import type { DicomJsonDataset, DicomJsonElement } from './dicom-json.ts';
 import { attributeByTag, formatTag, lookupAttribute, tagHex, type AttributeInfo } from './dictionary.ts';
@@ -92,7 +92,7 @@ export function buildIdentifier(keys: Key[], into: DicomJsonDataset = {}): Dicom
 }
 
 export function encodeIdentifier(ds: DicomJsonDataset, transferSyntaxUid: string): Buffer {
-  return encodeFlatDataSet(ds, transferSyntaxUid) ?? encodeWithDcmjs(ds, transferSyntaxUid);
+  return encodeDataSet(ds, transferSyntaxUid) ?? encodeWithDcmjs(ds, transferSyntaxUid);
 }
 
 export function encodeWithDcmjs(ds: DicomJsonDataset, transferSyntaxUid: string): Buffer {
@@ -119,7 +119,7 @@ export function formatIdentifier(ds: DicomJsonDataset, depth = 0): string {
       const head = `${indent}${formatTag(tag)} SQ ${`(Sequence with ${items.length} item${items.length === 1 ? '' : 's'})`.padEnd(40)} # ${info.keyword ?? 'Unknown'}`;
       return [head, ...items.map((item, i) => `${indent}  (fffe,e000) item ${i}\n${formatIdentifier(item, depth + 2)}`)].join('\n');
     }
-    const values = (el.Value ?? []).map((v) => (typeof v === 'object' && v !== null && 'Alphabetic' in v ? String((v as { Alphabetic: unknown }).Alphabetic) : String(v)));
+    const values = textValues(el) ?? (el.Value ?? []).map(String);
     const shown = values.length ? `[${values.join('\\')}]` : '(no value available)';
     return `${indent}${formatTag(tag)} ${el.vr} ${shown.padEnd(40)} # ${info.keyword ?? 'Unknown'}`;
   }).join('\n');

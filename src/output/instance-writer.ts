@@ -38,8 +38,11 @@ export interface InstanceWriterOptions {
   root: string;
   /** The temporary file in root that the data set streams to; taken when the first byte is written. */
   openTemp(): TempFile;
-  /** The final path relative to root; called once the data set is complete, with its head. */
-  finalName(head: Buffer | undefined): string;
+  /**
+   * The final path relative to root; called once the data set is complete, with its head, and a
+   * way to read up to `length` bytes of the data set back from the file (--layout beyond the head).
+   */
+  finalName(head: Buffer | undefined, readDataSet: (length: number) => Buffer): string;
   /** How many bytes of the data set's head finalName needs (0: none). */
   headBytes: number;
   onExists: OnExists;
@@ -233,7 +236,7 @@ export class InstanceWriter {
   /** Moves the complete temporary file to its final name, as --on-exists says. */
   private place(head: Buffer | undefined): { path: string; skipped: boolean } {
     const temp = this.tempPath!;
-    const finalPath = resolveInside(this.options.root, this.options.finalName(head));
+    const finalPath = resolveInside(this.options.root, this.options.finalName(head, (length) => this.readBack(temp, length)));
     const dir = path.dirname(finalPath);
     if (dir !== absoluteRoot(this.options.root)) makeDirectory(dir);
     if (this.options.onExists === 'overwrite') {
@@ -262,6 +265,23 @@ export class InstanceWriter {
         }
         if (n > 10_000) throw err;
       }
+    }
+  }
+
+  /** The first `length` bytes of the data set, from the complete temporary file. */
+  private readBack(temp: string, length: number): Buffer {
+    const out = Buffer.alloc(Math.min(length, this.dataSetBytes));
+    const fd = fs.openSync(temp, 'r');
+    try {
+      let done = 0;
+      while (done < out.length) {
+        const n = fs.readSync(fd, out, done, out.length - done, this.headerBytes + done);
+        if (n === 0) break;
+        done += n;
+      }
+      return out.subarray(0, done);
+    } finally {
+      fs.closeSync(fd);
     }
   }
 

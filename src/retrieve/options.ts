@@ -71,6 +71,8 @@ export interface RetrieveOptions extends PeerOptions {
   extraStorageClasses?: string[] | undefined;
   /** The contexts each storage class gets, as lists of transfer syntaxes (--transfer-syntax). */
   contextSyntaxes?: string[][] | undefined;
+  /** The transfer syntaxes of the C-GET context (getscu -xi, -xb); default explicit, then implicit VR LE. */
+  getTransferSyntaxes?: string[] | undefined;
   /** Associations at once (--parallel); a study or patient is then split by series. Default 1. */
   parallel?: number | undefined;
   /** Ask again for what did not arrive (default true; --no-retry). */

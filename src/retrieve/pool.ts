@@ -81,6 +81,8 @@ export class Pool {
       for (let next = this.queue.shift(); next; next = this.queue.shift()) {
         try {
           member = await this.memberFor(next.unit, member);
+          // Stopped (a cancel) while the association was being opened: the unit never starts.
+          if (this.stopped) throw this.stopped;
           this.busy.add(member);
           next.resolve(await runUnit(this.options.runner, member.session, member.id, next.unit));
         } catch (err) {

@@ -27,6 +27,8 @@ export interface JobContext {
   proposal: ProposalInput;
   /** The state of each request running, by request index (the Storage SCP reports into it). */
   states: Map<number, RequestState>;
+  /** A request is done: failures of instances that arrived after all are no longer failures. */
+  settled(arrived: ReadonlySet<string>): void;
   emit(e: RetrieveEvent): void;
   cancelled(): boolean;
 }
@@ -136,5 +138,6 @@ function settle(state: RequestState, inv: Inventory | undefined, report: Recover
   const stored = state.outcomes.reduce((n, o) => n + o.stored, 0);
   const kept = state.outcomes.reduce((n, o) => n + o.kept, 0) + state.keptBeforehand;
   ctx.ledger?.record({ type: 'request', request: state.request.key, complete, stored, kept });
+  ctx.settled(state.arrived);
   ctx.emit({ type: 'request', request: { index: state.request.index, key: state.request.key }, complete, skipped: undefined });
 }

@@ -119,7 +119,8 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   const pool = new Pool({
     size: o.parallel, model: o.modelInfo,
     open: (plan) => ScuSession.open({
-      ...basics, presentationContexts: plan.contexts, roleSelections: plan.roleSelections,
+      ...basics, roleSelections: plan.roleSelections,
+      presentationContexts: plan.contexts.map((c) => (c.abstractSyntax === o.modelInfo.get && o.getTransferSyntaxes ? { ...c, transferSyntaxes: o.getTransferSyntaxes } : c)),
       // PS3.4 C.5.3 Table C.5-1: one byte, 1 = relational-retrieval supported.
       extendedNegotiations: o.relational ? [{ sopClassUid: o.modelInfo.get!, info: Buffer.from([1]) }] : undefined,
     }),
@@ -150,6 +151,7 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
   });
   const ctx: JobContext = {
     o, finder, pool, result, ledger, states, emit, cancelled: () => control.cancelled,
+    settled: (arrived) => store.forgetFailures(arrived),
     proposal: { storage: o.storage, extraStorageClasses: o.extraStorageClasses, contextSyntaxes: o.contextSyntaxes },
   };
   try {
@@ -233,10 +235,10 @@ function runner(o: Resolved, store: StoreScp, states: Map<number, RequestState>,
 }
 
 /** What --dry-run shows: the contexts a retrieve would propose when no inventory can be taken. */
-export function previewContexts(options: Pick<RetrieveOptions, 'model' | 'extraStorageClasses' | 'contextSyntaxes'>) {
+export function previewContexts(options: Pick<RetrieveOptions, 'model' | 'extraStorageClasses' | 'contextSyntaxes' | 'getTransferSyntaxes'>) {
   const model = resolveModel(options.model);
   const storage: StorageProposal[] = buildProposal({ extra: options.extraStorageClasses, contexts: options.contextSyntaxes });
-  return planContexts([model.get!], storage);
+  return planContexts([model.get!], storage, options.getTransferSyntaxes);
 }
 
 export interface EchoResult {

@@ -89,8 +89,14 @@ export class StoreScp {
 
   constructor(options: StoreScpOptions) {
     this.options = options;
-    this.layout = compileLayout(options.layout ?? DEFAULT_LAYOUT);
+    this.layout = compileLayout(options.layout ?? DEFAULT_LAYOUT, options.warn);
     this.temp = new TempFiles(options.outputDirectory);
+  }
+
+  /** Drops the failures of instances that arrived after all (recovery asked again): the summary lists what is missing. */
+  forgetFailures(arrived: ReadonlySet<string>): void {
+    const kept = this.failures.filter((f) => !arrived.has(f.sopInstanceUid));
+    this.failures.splice(0, this.failures.length, ...kept);
   }
 
   /** How many associations deliver C-STOREs at once (--parallel): one file ready for each. */
@@ -153,7 +159,7 @@ export class StoreScp {
     return new InstanceWriter({
       root: this.options.outputDirectory,
       openTemp: () => this.temp.take(),
-      finalName: (head) => this.layout.render(naming, head),
+      finalName: (head, readDataSet) => this.layout.render(naming, head, readDataSet),
       headBytes: this.layout.needsDataSet ? LAYOUT_HEAD_BYTES : 0,
       onExists: this.options.onExists ?? 'overwrite',
       meta: {

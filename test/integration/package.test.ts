@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startOrthanc, type OrthancServer } from '../support/orthanc.ts';
-import { checkReceived, INSTANCES, listFiles, ROOT } from '../support/fixtures.ts';
+import { INSTANCES, listFiles, ROOT } from '../support/fixtures.ts';
+import { assertFromOrthanc } from '../support/received.ts';
 import { tempDir } from '../support/cli.ts';
 
 const BIN = path.join(ROOT, 'node_modules', '.bin');
@@ -80,7 +81,7 @@ after(async () => {
 async function assertStudyReceived(dir: string): Promise<void> {
   const files = listFiles(dir);
   assert.deepEqual(files.map((f) => path.basename(f)).sort(), study.map((i) => `${i.sopInstanceUID}.dcm`).sort());
-  for (const f of files) assert.ok((await checkReceived(f, { requireIdentical: true })).identical, f);
+  for (const f of files) await assertFromOrthanc(f);
 }
 
 describe('the package, packed and installed', () => {

@@ -137,3 +137,14 @@ describe('second pass against dcmqrscp accepting compressed syntaxes', () => {
     assert.ok(listFiles(od).length < s2.length - 1);
   });
 });
+
+describe('a study the PACS does not hold: one exit code whichever PACS', () => {
+  test('dcmqrscp answers Success with no sub-operation: exit 5, and "exitCode": 5 in --json', async () => {
+    const r = await runDcmget(['--json', '--study', '1.2.826.0.1.3680043.10.1338.404', ...peer(servable), '-od', out()]);
+    assert.equal(r.code, 5, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.exitCode, 5);
+    assert.equal(j.status, 0);
+    assert.deepEqual([j.ledger.received, j.counters.completed ?? 0], [0, 0]);
+  });
+});

@@ -72,7 +72,11 @@ export function runDcmget(args: string[], opts: RunOptions = {}): Promise<RunRes
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-    if (opts.input !== undefined) child.stdin!.end(opts.input);
+    if (opts.input !== undefined) {
+      // dcmget may exit (a usage error) before reading its input: that is no error of the test's.
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(opts.input);
+    }
     let stdout = '';
     let stderr = '';
     let timedOut = false;

@@ -201,7 +201,8 @@ export type FakeEvent = { association: number; at: number } & (
   | { type: 'associate-rj'; result: number; source: number; reason: number }
   /** Every DIMSE message received, complete. */
   | { type: 'dimse'; name: string; contextId: number; command: CommandSet; dataSetLength: number | undefined }
-  | { type: 'c-get-rq'; messageId: number; keys: Record<string, string[]> }
+  /** `identifier`: the data set's bytes as received, in `transferSyntax` (byte-level tests). */
+  | { type: 'c-get-rq'; messageId: number; keys: Record<string, string[]>; identifier: Buffer | undefined; transferSyntax: string | undefined }
   | { type: 'c-store-rq'; index: number; contextId: number; sopClassUid: string; sopInstanceUid: string; messageId: number; bytes: number }
   | { type: 'c-store-sent'; index: number; sopInstanceUid: string }
   | { type: 'c-store-rsp'; messageId: number; sopInstanceUid: string | undefined; status: number }
@@ -828,7 +829,7 @@ class FakeConnection implements PduHandler {
   private async serveGet(m: Message): Promise<void> {
     const g = this.script.get ?? {};
     const keys = this.identifierKeys(m);
-    this.record({ type: 'c-get-rq', messageId: m.command.messageId ?? -1, keys });
+    this.record({ type: 'c-get-rq', messageId: m.command.messageId ?? -1, keys, identifier: m.dataSet, transferSyntax: this.contexts.get(m.contextId)?.transferSyntax });
     if (g.fault?.at === 'after-get-rq') return this.fault(g.fault, 'after C-GET-RQ');
     const fin = g.final ?? {};
     const withCounters = fin.counters !== false;
