@@ -39,16 +39,20 @@ export interface Inventory {
 /** Beyond this many series, a listing for classes alone is not worth its queries: the default proposal does. */
 const MAX_SERIES_FOR_CLASSES = 200;
 
-export async function takeInventory(request: Request, finder: Finder, depth: Depth): Promise<Inventory> {
-  const inv: Inventory = { request, studies: undefined, trusted: true, counted: false, problems: [] };
+/**
+ * The inventory of a request, as deep as `depth`; `from`, an earlier shallower inventory of the
+ * same request, is deepened rather than asked again.
+ */
+export async function takeInventory(request: Request, finder: Finder, depth: Depth, from?: Inventory): Promise<Inventory> {
+  const inv: Inventory = from?.studies ? { ...from, problems: [...from.problems] } : { request, studies: undefined, trusted: true, counted: false, problems: [] };
   const q = new Queries(finder, inv, request.patientId);
   if (!request.level || request.level === 'FRAME') return fail(inv, 'the request has no level a C-FIND can list');
   if (request.level === 'IMAGE') {
-    await q.instancesByKeys(request);
+    if (!inv.studies) await q.instancesByKeys(request);
     return inv;
   }
-  if (request.level === 'SERIES') await q.seriesGiven(request);
-  else await q.studies(request.identifier);
+  if (!inv.studies && request.level === 'SERIES') await q.seriesGiven(request);
+  else if (!inv.studies) await q.studies(request.identifier);
   if (!inv.studies) return inv;
   const studies = [...inv.studies.values()];
   const classesKnown = () => studies.every((s) => s.sopClasses?.length);

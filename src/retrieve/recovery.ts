@@ -63,7 +63,7 @@ export async function recover(state: RequestState, inv: Inventory | undefined, d
   const trouble = troubled(state);
   if (!trouble && (!listing || listing.every((l) => state.arrived.has(l.instance.uid)))) return undefined;
   if (!listing && deps.finder && state.request.level) {
-    const fresh = await takeInventory(state.request, deps.finder, 'instances');
+    const fresh = await takeInventory(state.request, deps.finder, 'instances', inv);
     listing = listedInstances(fresh);
     inv = fresh;
   }
@@ -128,8 +128,7 @@ class Rounds {
    */
   async listPass(located: Located[]): Promise<boolean> {
     const own = this.deps.originalUnits[0]?.storage;
-    const classes = new Set(own?.map((p) => p.sopClassUid));
-    const storage = own && located.every((l) => l.instance.sopClassUid && classes.has(l.instance.sopClassUid)) ? own : undefined;
+    const storage = own && located.every((l) => ownCarries(own, l)) ? own : undefined;
     const outcomes = await this.run(this.unitsOf(located, Number.MAX_SAFE_INTEGER, 'asked again by UID', this.deps.proposal, storage));
     const refused = outcomes.filter((o) => refusedOutright(o) && (o.unit.instances?.length ?? 0) > 1);
     if (refused.length > 0) {
@@ -201,6 +200,18 @@ class Rounds {
     const last = this.answers.get(uid) ?? 'the peer never sent it';
     return this.syntaxesTried > 0 ? `${last}; also asked with ${this.syntaxesTried} single transfer syntax(es) in turn` : last;
   }
+}
+
+/**
+ * Whether the request's own proposal has a context for the instance's class, in its stored
+ * syntax where the listing names it (a Deflated instance needs a Deflated context, which the
+ * first proposal leaves out unless the inventory saw one).
+ */
+function ownCarries(own: StorageProposal[], l: Located): boolean {
+  const cls = l.instance.sopClassUid;
+  const p = cls ? own.find((x) => x.sopClassUid === cls) : undefined;
+  if (!p) return false;
+  return l.instance.syntaxes.length === 0 || p.contexts.some((ctx) => ctx.some((ts) => l.instance.syntaxes.includes(ts)));
 }
 
 /**

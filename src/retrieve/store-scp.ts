@@ -111,10 +111,10 @@ export class StoreScp {
 
   /** The C-STORE-RQ handler for one unit's C-GET. */
   handlerFor(tally: UnitTally): StoreRequestHandler {
-    return (command, context, flow, respond) => this.onStore(tally, command, context, flow, respond);
+    return (command, context, respond) => this.onStore(tally, command, context, respond);
   }
 
-  private onStore(tally: UnitTally, ...[command, context, _flow, respond]: Parameters<StoreRequestHandler>): ReturnType<StoreRequestHandler> {
+  private onStore(tally: UnitTally, ...[command, context, respond]: Parameters<StoreRequestHandler>): ReturnType<StoreRequestHandler> {
     this.ledger.received++;
     tally.received++;
     // The peer's turn: from our answer to its next request it works, and the network carries both.

@@ -32,7 +32,7 @@ import {
   type PresentationContextRq, type UserInformation,
 } from '../../src/ul/pdu-types.ts';
 import { ProtocolError } from '../../src/ul/protocol-error.ts';
-import { DimseChannel, type DatasetSink, type DimseHandler, type Flow } from '../../src/dimse/channel.ts';
+import { DimseChannel, type DatasetSink, type DimseHandler } from '../../src/dimse/channel.ts';
 import { COMMAND_FIELD } from '../../src/dimse/command-field.ts';
 import { NO_DATA_SET, decodeCommandSet, encodeCommandSet, type CommandSet } from '../../src/dimse/command-set.ts';
 import { TruncatedDataSet, readStrings, walkDataSet } from '../../src/dicom/data-set-reader.ts';
@@ -696,7 +696,7 @@ type ChannelEvent =
   | { kind: 'message'; command: CommandSet; contextId: number; dataSet: Buffer | undefined }
   | { kind: 'store'; command: CommandSet; contextId: number; data: Buffer; ended: boolean; aborted: boolean };
 
-interface ChannelRun { events: ChannelEvent[]; error: Error | undefined; pauses: number; resumes: number }
+interface ChannelRun { events: ChannelEvent[]; error: Error | undefined }
 
 const CONTEXTS = new Map([1, 3, 5].map((id) => [id, {
   id, abstractSyntax: '1.2.840.10008.5.1.4.1.1.2', proposedTransferSyntaxes: [EXPLICIT_VR_LITTLE_ENDIAN], result: id === 5 ? 4 : 0,
@@ -704,28 +704,21 @@ const CONTEXTS = new Map([1, 3, 5].map((id) => [id, {
 }]));
 
 /** The whole receive path over a stub Association: bytes in, DIMSE messages and sink writes out. */
-function runChannel(chunks: Buffer[], writeResults: boolean[], maxPDataLength: number): ChannelRun {
+function runChannel(chunks: Buffer[], maxPDataLength: number): ChannelRun {
   const events: ChannelEvent[] = [];
-  const flows: Flow[] = [];
-  let pauses = 0;
-  let resumes = 0;
-  let w = 0;
   const association = {
     contexts: CONTEXTS,
     setDataListener: () => {},
-    pause: () => { pauses++; },
-    resume: () => { resumes++; },
     abort: () => {},
     send: () => {},
   };
   const handler: DimseHandler = {
-    onStoreRequest(command, context, flow): DatasetSink {
-      flows.push(flow);
+    onStoreRequest(command, context): DatasetSink {
       const event: ChannelEvent = { kind: 'store', command, contextId: context.id, data: Buffer.alloc(0), ended: false, aborted: false };
       const parts: Buffer[] = [];
       events.push(event);
       return {
-        write: (chunk) => { parts.push(Buffer.from(chunk)); event.data = Buffer.concat(parts); return writeResults.length ? writeResults[w++ % writeResults.length]! : true; },
+        write: (chunk) => { parts.push(Buffer.from(chunk)); event.data = Buffer.concat(parts); },
         end: () => { event.ended = true; },
         abort: () => { event.aborted = true; },
       };
@@ -737,9 +730,8 @@ function runChannel(chunks: Buffer[], writeResults: boolean[], maxPDataLength: n
   const parser = new PduParser({ onControlPdu: () => {}, onPdv: (c, ctl, d, e) => channel.onPdv(c, ctl, d, e) }, { maxPDataLength });
   const input = chunks.reduce((n, c) => n + c.length, 0);
   const error = onlyTyped(() => { for (const c of chunks) parser.push(c); }, isProtocolError, Math.max(1024 * 1024, input + 64), 'DimseChannel');
-  for (const f of flows) f.resume(); // every sink drains
   channel.onClose(error ?? null);
-  return { events, error, pauses, resumes };
+  return { events, error };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1111,10 +1103,10 @@ define('resolveInside: any relative path lands strictly inside the root or is re
 // --- dimse/channel.ts: the whole receive path ---
 
 define('Receive path: valid DIMSE messages in any fragmentation and chunking reach the handler intact', 4,
-  fc.tuple(messagesCaseArb, chunkingArb, fc.array(fc.boolean(), { maxLength: 5 }), fc.oneof(fc.constant(0), fc.constant(16384))),
-  ([c, cuts, writeResults, maxPDataLength]) => {
+  fc.tuple(messagesCaseArb, chunkingArb, fc.oneof(fc.constant(0), fc.constant(16384))),
+  ([c, cuts, maxPDataLength]) => {
     const stream = encodeMessages(c.messages, c.fragmentSizes, c.pdvsPerPdu).bytes;
-    const run = runChannel(chunk(stream, cuts), writeResults, maxPDataLength === 0 ? 0 : Math.max(maxPDataLength, stream.length));
+    const run = runChannel(chunk(stream, cuts), maxPDataLength === 0 ? 0 : Math.max(maxPDataLength, stream.length));
     assert.equal(run.error, undefined, run.error?.message);
     const expected: ChannelEvent[] = c.messages.map((m) => {
       const command = withoutUndefined(m.command);
@@ -1124,17 +1116,15 @@ define('Receive path: valid DIMSE messages in any fragmentation and chunking rea
       return { kind: 'message', command, contextId: m.contextId, dataSet: m.dataSet };
     });
     assert.deepStrictEqual(run.events, expected);
-    assert.equal(run.pauses, run.resumes, 'backpressure left the socket paused after every sink drained');
   });
 
 define('Receive path: random and mutated streams give only ProtocolError, bounded allocations', 10,
   fc.tuple(
     fc.oneof(pduLikeArb, mutated(messagesCaseArb.map((c) => encodeMessages(c.messages, c.fragmentSizes, c.pdvsPerPdu)))),
-    chunkingArb, fc.array(fc.boolean(), { maxLength: 3 }), fc.constantFrom(0, 64, 16384),
+    chunkingArb, fc.constantFrom(0, 64, 16384),
   ),
-  ([bytes, cuts, writeResults, maxPDataLength]) => {
-    const run = runChannel(chunk(bytes, cuts), writeResults, maxPDataLength);
-    assert.equal(run.pauses, run.resumes, 'backpressure left the socket paused after every sink drained');
+  ([bytes, cuts, maxPDataLength]) => {
+    const run = runChannel(chunk(bytes, cuts), maxPDataLength);
     for (const e of run.events) if (e.kind === 'store') assert.ok(!(e.ended && e.aborted));
   });
 
