@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../dicom/usage-error.ts';
 import { AssociationAbortedError, AssociationRejectedError, ConnectionError, TimeoutError } from '../ul/errors.ts';
-import { CancelledError, type RetrieveResult } from '../retrieve/retrieve.ts';
+import { AbortError, CancelledError, type RetrieveResult } from '../retrieve/retrieve.ts';
 import { EXIT } from './exit-codes.ts';
 
 export interface Expectations {
@@ -43,7 +43,7 @@ export function exitCodeFor(result: RetrieveResult, e: Expectations = {}): numbe
 
 export function exitCodeForError(err: unknown): number {
   if (err instanceof UsageError || err instanceof InvalidArgumentError) return EXIT.USAGE;
-  if (err instanceof CancelledError) return EXIT.CANCELLED;
+  if (err instanceof CancelledError || err instanceof AbortError) return EXIT.CANCELLED;
   if (err instanceof ConnectionError || err instanceof TimeoutError || err instanceof AssociationRejectedError || err instanceof AssociationAbortedError) return EXIT.ASSOCIATION;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return EXIT.LOCAL_IO;

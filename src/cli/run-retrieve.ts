@@ -4,7 +4,7 @@
 import { chalkStderr as chalk } from 'chalk';
 import { formatStatus } from '../dimse/status.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
-import { CancelledError, retrieve, type RetrieveEvent, type RetrieveOptions, type RetrieveResult } from '../retrieve/retrieve.ts';
+import { AbortError, retrieve, type RetrieveEvent, type RetrieveOptions, type RetrieveResult } from '../retrieve/retrieve.ts';
 import type { Console } from './console.ts';
 import { EXIT } from './exit-codes.ts';
 import { exitCodeFor, unmetExpectations } from './exit-status.ts';
@@ -23,7 +23,7 @@ export interface RetrieveRun {
   model: RetrieveModel;
   run: RunInfo;
   /** Everything retrieve() takes but the signals and the event handler. */
-  options: Omit<RetrieveOptions, 'cancelSignal' | 'abortSignal' | 'onEvent' | 'warn'>;
+  options: Omit<RetrieveOptions, 'signal' | 'abortNowSignal' | 'onEvent' | 'warn'>;
   /** getscu +v: the negotiated presentation contexts at the default level. */
   verbosePc: boolean;
 }
@@ -46,7 +46,8 @@ export async function runRetrieve(r: RetrieveRun): Promise<number> {
     if (!cancel.signal.aborted) {
       ui.line(chalk.magenta(`${signal}: cancelling (C-CANCEL); files already received stay. ${signal === 'SIGINT' ? 'Ctrl-C' : signal} again aborts at once.`));
       cancel.abort();
-    } else {
+    } else if (!abort.signal.aborted) {
+      ui.line(chalk.magenta(`${signal} again: aborting at once (A-ABORT); the file being received is removed.`));
       abort.abort();
     }
   };
@@ -65,15 +66,15 @@ export async function runRetrieve(r: RetrieveRun): Promise<number> {
   try {
     result = await retrieve({
       ...r.options,
-      cancelSignal: cancel.signal,
-      abortSignal: abort.signal,
+      signal: cancel.signal,
+      abortNowSignal: abort.signal,
       warn: ui.warn,
       onEvent: events.onEvent,
+    }).catch((err: unknown) => {
+      // Ctrl-C, or a reader of --ndjson gone: the library rejects with what arrived, which the summary and exit code tell.
+      if (err instanceof AbortError) return err.result;
+      throw err;
     });
-  } catch (err) {
-    // Cancelled before the C-GET began because stdout failed: that failure is the error to report.
-    if (err instanceof CancelledError && stdoutLost && stdoutLost.code !== 'EPIPE') throw stdoutLost;
-    throw err;
   } finally {
     ui.bar?.stop();
     ui.bar = undefined;

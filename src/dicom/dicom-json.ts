@@ -25,10 +25,12 @@ export interface DicomJsonElement {
  * element, e.g. '0020000D' for StudyInstanceUID).
  *
  * @example
+ * ```ts
  * const identifier: DicomJsonDataset = {
  *   '00080052': { vr: 'CS', Value: ['STUDY'] },
  *   '0020000D': { vr: 'UI', Value: ['1.2.840.113619.2.55.3.604688119.969.1268071029.320'] },
  * };
+ * ```
  */
 export interface DicomJsonDataset {
   [tag: string]: DicomJsonElement;

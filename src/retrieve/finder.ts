@@ -32,6 +32,7 @@ export class Finder {
   private turn: Promise<unknown> = Promise.resolve();
   private unavailable: string | undefined;
   private openFailure: Error | undefined;
+  private stopped: Error | undefined;
   private readonly open: () => Promise<ScuSession>;
   private readonly model: RetrieveModel;
 
@@ -62,7 +63,9 @@ export class Finder {
 
   private async findNow(identifier: DicomJsonDataset, tags: number[]): Promise<FindOutcome | undefined> {
     if (this.unavailableReason) return undefined;
+    if (this.stopped) throw this.stopped;
     const session = await this.ready();
+    if (this.stopped) throw this.stopped;
     const context = session.acceptedContext(this.model.find!);
     if (!context) {
       this.unavailable = `the peer did not accept ${this.model.name} - FIND`;
@@ -105,6 +108,12 @@ export class Finder {
     const s = this.session;
     this.session = undefined;
     if (s) await s.release().catch(() => s.abort());
+  }
+
+  /** PS3.7 9.3.2.3: C-CANCEL the running C-FIND (its final response follows); no query is asked after it. */
+  cancel(error: Error): void {
+    this.stopped ??= error;
+    if (this.busy) this.session?.cancel();
   }
 
   /** Ends the association at once if a query is running on it; an idle one is released (close). */

@@ -88,13 +88,25 @@ export interface RetrieveOptions extends PeerOptions {
   ledgerFile?: string | undefined;
   /** Only the requests of this shard (a hash of each request's key): see shard.ts. */
   shard?: Shard | undefined;
+  /** Called with every event (the same events startRetrieve's job emits by name). */
   onEvent?: ((event: RetrieveEvent) => void) | undefined;
   warn?: ((message: string) => void) | undefined;
-  /** PS3.7 9.3.2.3: when it fires, C-CANCEL what is running, keep receiving until the final responses, release. */
-  cancelSignal?: AbortSignal | undefined;
-  /** When it fires, A-ABORT at once; the file being written is removed. */
-  abortSignal?: AbortSignal | undefined;
-  /** Cancel (as cancelSignal) once this many instances have been stored. */
+  /**
+   * Stops the retrieve when it fires (PS3.7 9.3.2.3): C-CANCEL on every running C-GET (and C-FIND),
+   * the final responses awaited for at most `cancelGraceMs`, then the associations released (or
+   * aborted if the peer did not answer). The retrieve then rejects with an AbortError (`name`
+   * 'AbortError', `cause` the signal's reason, `result` what arrived), whenever the signal fired.
+   */
+  signal?: AbortSignal | undefined;
+  /**
+   * Stops the retrieve at once when it fires: every association is aborted (A-ABORT), the file
+   * being received is removed, and the retrieve rejects with an AbortError as for `signal`. Give
+   * both to escalate, as a second Ctrl-C does on the command line.
+   */
+  abortNowSignal?: AbortSignal | undefined;
+  /** How long the peer may take to end a C-GET after a C-CANCEL before its association is aborted (default 30 000). */
+  cancelGraceMs?: number | undefined;
+  /** C-CANCEL (as `signal`, but the retrieve resolves, with `result.cancelled`) once this many instances have been stored. */
   cancelAfter?: number | undefined;
   /** A deadline for the whole retrieve; past it the associations are aborted (TimeoutError 'total'). */
   totalTimeoutMs?: number | undefined;
@@ -113,6 +125,7 @@ export interface Resolved extends RetrieveOptions {
   plan: boolean;
   ignore: boolean;
   fsync: boolean;
+  cancelGraceMs: number;
 }
 
 export function resolveModel(model: string | undefined): RetrieveModel {
@@ -137,6 +150,7 @@ export function resolveOptions(options: RetrieveOptions): Resolved {
     plan: options.plan !== false,
     ignore: options.ignore ?? false,
     fsync: options.fsync ?? false,
+    cancelGraceMs: Math.max(0, options.cancelGraceMs ?? DEFAULTS.cancelGraceMs),
   };
 }
 

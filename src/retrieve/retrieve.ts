@@ -2,7 +2,7 @@
 // request, its inventory (one C-FIND association for the whole run) → units sized to an
 // association → a pool of C-GET associations → recovery → the result. The same path serves one
 // instance and a list of ten thousand studies.
-import { AssociationAbortedError, TimeoutError } from '../ul/errors.ts';
+import { AssociationAbortedError } from '../ul/errors.ts';
 import { ScuSession } from '../dimse/scu-session.ts';
 import { makeDirectory, probeWritable } from '../output/make-directory.ts';
 import { removeStaleTempFiles } from '../output/temp-files.ts';
@@ -21,20 +21,15 @@ import { inShard } from './shard.ts';
 import { StoreScp } from './store-scp.ts';
 import type { RetrieveEvent } from './events.ts';
 import type { UnitRunner } from './unit-get.ts';
+import { abortedBeforeStart, AbortError, CancelledError, Control, firedSignal, GuardedListener } from './control.ts';
 
-export { resolveModel, DEFAULTS };
+export { resolveModel, DEFAULTS, AbortError, CancelledError };
 export type { RetrieveOptions, PeerOptions, RetrieveResult, RetrieveEvent };
 export type { SubOperationCounters } from './unit-get.ts';
+/** The default of `maxPduLength`: the Maximum Length dcmget announces (PS3.8 D.1), 1 MiB. */
 export const DEFAULT_MAX_PDU = DEFAULTS.maxPduLength;
+/** The default of `cancelGraceMs`: how long a peer may take to end a C-GET after a C-CANCEL, 30 s. */
 export const CANCEL_GRACE_MS = DEFAULTS.cancelGraceMs;
-
-/** The retrieve was stopped on request: by a second Ctrl-C, or an abortSignal. */
-export class CancelledError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CancelledError';
-  }
-}
 
 /** The requests of a run, less those of other shards and those a --ledger file lists as complete. */
 function selectRequests(o: Resolved, result: RetrieveResult, ledger: LedgerFile | undefined): Request[] {
@@ -48,54 +43,24 @@ function selectRequests(o: Resolved, result: RetrieveResult, ledger: LedgerFile 
   return todo;
 }
 
-/** The run's control: cancel (C-CANCEL, then a grace period), abort, and the total deadline. */
-class Control {
-  cancelled = false;
-  private grace: NodeJS.Timeout | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly onCancel = () => this.cancel();
-  private readonly onAbort = () => this.abort(new CancelledError('aborted at once on a second interrupt; the file being received was removed'));
-  private readonly o: Resolved;
-  private readonly hooks: { cancel(): void; abort(e: Error): void };
-
-  constructor(o: Resolved, started: number, hooks: { cancel(): void; abort(e: Error): void }) {
-    this.o = o;
-    this.hooks = hooks;
-    o.cancelSignal?.addEventListener('abort', this.onCancel, { once: true });
-    o.abortSignal?.addEventListener('abort', this.onAbort, { once: true });
-    if (o.totalTimeoutMs && o.totalTimeoutMs > 0) {
-      const left = Math.max(0, o.totalTimeoutMs - (performance.now() - started));
-      this.timer = setTimeout(() => this.abort(new TimeoutError('total', `the retrieve did not finish within the total timeout of ${o.totalTimeoutMs! / 1000} s; association aborted`)), left);
-    }
-  }
-
-  cancel(): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    this.hooks.cancel();
-    // PS3.7 lets the SCP finish the sub-operation in progress; one that ignores C-CANCEL
-    // altogether is aborted after a grace period, so that a single SIGTERM always ends dcmget.
-    this.grace = setTimeout(() => this.abort(new CancelledError(`the peer did not end the C-GET within ${DEFAULTS.cancelGraceMs / 1000} s of the C-CANCEL; association aborted`)), DEFAULTS.cancelGraceMs);
-    this.grace.unref();
-  }
-
-  abort(error: Error): void {
-    this.hooks.abort(error);
-  }
-
-  dispose(): void {
-    this.o.cancelSignal?.removeEventListener('abort', this.onCancel);
-    this.o.abortSignal?.removeEventListener('abort', this.onAbort);
-    if (this.grace) clearTimeout(this.grace);
-    if (this.timer) clearTimeout(this.timer);
-  }
+/**
+ * Retrieves what `options.identifiers` name into `options.outputDirectory`; events go to
+ * `options.onEvent`. Resolves with the result, also when the peer or the network failed
+ * (`result.error`); rejects with a UsageError for options that cannot be used, an AbortError
+ * when `signal` or `abortNowSignal` fired, or what an event listener threw.
+ */
+export function retrieve(options: RetrieveOptions): Promise<RetrieveResult> {
+  return runRetrieve(options, options.onEvent);
 }
 
-export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult> {
+/** The retrieve, every event to `listener` (onEvent, or a RetrieveJob's emitter). */
+export async function runRetrieve(options: RetrieveOptions, listener: ((event: RetrieveEvent) => void) | undefined): Promise<RetrieveResult> {
   const started = performance.now();
   const o = resolveOptions(options);
-  const emit = o.onEvent ?? (() => {});
-  if (o.cancelSignal?.aborted || o.abortSignal?.aborted) throw new CancelledError('cancelled before the C-GET started');
+  const fired = firedSignal(o);
+  if (fired) throw abortedBeforeStart(fired);
+  const listening = new GuardedListener(listener, (err) => control.fail(err));
+  const emit = listening.emit;
   if (!o.ignore) {
     makeDirectory(o.outputDirectory);
     probeWritable(o.outputDirectory);
@@ -143,8 +108,11 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
       emit({ type: 'cancelling' });
       pool.cancel();
       pool.stop(new CancelledError('cancelled'));
+      finder?.cancel(new CancelledError('cancelled'));
     },
     abort: (e) => {
+      // After a C-CANCEL the units end quietly; what cut the wait short is the run's error.
+      if (control.cancelled) result.error ??= e;
       pool.abort(e);
       finder?.abort(e);
     },
@@ -168,7 +136,7 @@ export async function retrieve(options: RetrieveOptions): Promise<RetrieveResult
     store.close();
     ledger?.close();
   }
-  return finish(result, pool, finder, store, started);
+  return control.settle(finish(result, pool, finder, store, started), listening.thrown);
 }
 
 function finish(result: RetrieveResult, pool: Pool, finder: Finder | undefined, store: StoreScp, started: number): RetrieveResult {

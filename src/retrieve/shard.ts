@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../dicom/usage-error.ts';
 
 export interface Shard {
-  /** 0 ≤ index < count, as JOB_COMPLETION_INDEX and SLURM_ARRAY_TASK_ID (with --array=0-N) count. */
+  /** From 0 to count - 1, as JOB_COMPLETION_INDEX and SLURM_ARRAY_TASK_ID (with --array=0-N) count. */
   index: number;
   count: number;
 }

@@ -5,6 +5,7 @@ import { ABORT_REASON } from './pdu-types.ts';
  * The association is aborted with `abortReason` (PS3.8 Table 9-26) when one is raised.
  */
 export class ProtocolError extends Error {
+  readonly code = 'ERR_DCMGET_PROTOCOL';
   readonly abortReason: number;
   constructor(message: string, abortReason: number = ABORT_REASON.UNEXPECTED_PDU) {
     super(message);

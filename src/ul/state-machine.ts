@@ -434,7 +434,7 @@ export class StateMachine implements UlMachine, PduHandler {
   }
 
   describe(input: EventInput): Error {
-    if (input.rejection) return new AssociationRejectedError({ type: PDU_TYPE.A_ASSOCIATE_RJ, ...input.rejection });
+    if (input.rejection) return new AssociationRejectedError(input.rejection);
     switch (input.event) {
       case 'Evt15': return input.error ?? new AssociationAbortedError('association aborted by dcmget');
       case 'Evt16': return new AssociationAbortedError(`association ${describeAbort(input.pdu as Abort)}`, (input.pdu as Abort).source, (input.pdu as Abort).reason);
@@ -442,7 +442,7 @@ export class StateMachine implements UlMachine, PduHandler {
       case 'Evt18': return input.error ?? new TimeoutError('acse', `the peer did not close the connection (ARTIM) in ${input.from}`);
       case 'Evt19': {
         const reason = input.error instanceof ProtocolError ? input.error.abortReason : ABORT_REASON.NOT_SPECIFIED;
-        return new AssociationAbortedError(`protocol error from the peer: ${input.error?.message}; association aborted (A-ABORT: ${nameAbort({ source: ABORT_SOURCE.SERVICE_PROVIDER, reason })})`);
+        return new AssociationAbortedError(`protocol error from the peer: ${input.error?.message}; association aborted (A-ABORT: ${nameAbort({ source: ABORT_SOURCE.SERVICE_PROVIDER, reason })})`, undefined, undefined, { cause: input.error });
       }
       default: {
         const type = input.event === 'Evt10' ? PDU_TYPE.P_DATA_TF : input.pdu?.type ?? 0;

@@ -141,28 +141,35 @@ describe('the package, packed and installed', () => {
   });
 
   describe('the library, installed into a project', () => {
-    test('from plain ESM: import { retrieve } from \'dcmget\', a retrieve from Orthanc, and an Identifier only dcmjs encodes', async () => {
+    test('from plain ESM: startRetrieve\'s events from Orthanc, an aborted signal, an error code, an Identifier only dcmjs encodes', async () => {
       const od = path.join(work, 'library-study');
       fs.writeFileSync(path.join(consumer, 'get.mjs'), `
-import { retrieve, echo, buildIdentifier, key, parseKey, encodeIdentifier } from 'dcmget';
+import { startRetrieve, retrieve, echo, buildIdentifier, key, parseKey, encodeIdentifier, AbortError, ConnectionError } from 'dcmget';
 const [host, port, aet, study, outputDirectory] = process.argv.slice(2);
 const peer = { host, port: Number(port), calledAeTitle: aet };
 const { status } = await echo(peer);
 const withSequence = encodeIdentifier(buildIdentifier([key('QueryRetrieveLevel', 'STUDY'), parseKey('ReferencedSeriesSequence[0].SeriesInstanceUID=1.2.3.4')]), '1.2.840.10008.1.2.1');
+const options = { ...peer, model: 'study', identifiers: [buildIdentifier([key('QueryRetrieveLevel', 'STUDY'), key('StudyInstanceUID', study)])], outputDirectory };
 let stored = 0;
-const result = await retrieve({
-  ...peer,
-  model: 'study',
-  identifiers: [buildIdentifier([key('QueryRetrieveLevel', 'STUDY'), key('StudyInstanceUID', study)])],
-  outputDirectory,
-  onEvent: (e) => { if (e.type === 'stored') stored++; },
-});
-console.log(JSON.stringify({ echo: status, sequenceBytes: withSequence.length, category: result.category, complete: result.complete, files: result.ledger.stored, stored }));
+const job = startRetrieve(options);
+job.on('stored', ({ file }) => { if (file.path.startsWith(outputDirectory)) stored++; });
+const result = await job.result;
+const aborted = await retrieve({ ...options, signal: AbortSignal.abort('not now') }).catch((err) => err);
+const refused = (await retrieve({ ...options, port: 1 })).error;
+console.log(JSON.stringify({
+  echo: status, sequenceBytes: withSequence.length, category: result.category, complete: result.complete, files: result.ledger.stored, stored,
+  aborted: [aborted instanceof AbortError, aborted.name, aborted.code, aborted.cause, aborted.result.ledger.stored],
+  refused: [refused instanceof ConnectionError, refused.code, refused.socketCode],
+}));
 `);
       const r = await run(path.join(BIN, 'node'), ['get.mjs', '127.0.0.1', String(orthanc.dicomPort), orthanc.aet, study[0]!.studyInstanceUID, od], consumer);
       assert.equal(r.code, 0, explain(r));
-      const out = JSON.parse(r.stdout) as { echo: number; sequenceBytes: number; category: string; complete: boolean; files: number; stored: number };
-      assert.deepEqual(out, { echo: 0, sequenceBytes: out.sequenceBytes, category: 'success', complete: true, files: study.length, stored: study.length });
+      const out = JSON.parse(r.stdout) as { sequenceBytes: number };
+      assert.deepEqual(out, {
+        echo: 0, sequenceBytes: out.sequenceBytes, category: 'success', complete: true, files: study.length, stored: study.length,
+        aborted: [true, 'AbortError', 'ABORT_ERR', 'not now', 0],
+        refused: [true, 'ERR_DCMGET_CONNECTION', 'ECONNREFUSED'],
+      });
       assert.ok(out.sequenceBytes > 40, `an encoded Identifier with a sequence (${out.sequenceBytes} bytes)`);
       await assertStudyReceived(od);
     });
@@ -178,9 +185,10 @@ console.log(JSON.stringify({ echo: status, sequenceBytes: withSequence.length, c
       }, null, 2)}\n`);
       fs.writeFileSync(path.join(consumer, 'consumer.ts'), `
 import {
-  retrieve, echo, buildIdentifier, key, parseKey, formatIdentifier, proposalForClasses, describeStatus, statusCategory,
-  AssociationRejectedError, CancelledError, ConnectionError, TimeoutError, UsageError,
+  retrieve, startRetrieve, echo, buildIdentifier, key, parseKey, formatIdentifier, proposalForClasses, describeStatus, statusCategory,
+  AbortError, AssociationRejectedError, CancelledError, ConnectionError, TimeoutError, UsageError,
   type DicomJsonDataset, type DicomJsonElement, type RetrieveOptions, type RetrieveResult, type RetrieveEvent, type StoredFile, type Key,
+  type RetrieveJob, type RetrieveEventOf,
 } from 'dcmget';
 
 const keys: Key[] = [key('QueryRetrieveLevel', 'STUDY'), parseKey('StudyInstanceUID=1.2.3')];
@@ -194,10 +202,35 @@ const options: RetrieveOptions = {
 };
 export async function main(): Promise<string> {
   const { status } = await echo(options);
-  const result: RetrieveResult = await retrieve(options);
-  const problem = result.error instanceof AssociationRejectedError || result.error instanceof ConnectionError || result.error instanceof TimeoutError;
-  return [describeStatus(status, 'C-ECHO'), statusCategory(result.status ?? 0), formatIdentifier(written), String(problem), new CancelledError('x').name, new UsageError('y').message].join();
+  const controller = new AbortController();
+  const job: RetrieveJob = startRetrieve({ ...options, signal: controller.signal, abortNowSignal: AbortSignal.timeout(60_000), cancelGraceMs: 5000 });
+  job.on('stored', (e) => { const f: StoredFile = e.file; console.log(f.path); });
+  job.on('pending', ({ counters }) => { const done: number | undefined = counters.completed; if (done === 10) controller.abort(); });
+  const final: (e: RetrieveEventOf<'final'>) => void = (e) => console.log(e.status.toString(16));
+  job.on('final', final);
+  let result: RetrieveResult;
+  try {
+    result = await job.result;
+  } catch (err) {
+    if (!(err instanceof AbortError)) throw err;
+    const cause: unknown = err.cause;
+    const code: 'ABORT_ERR' = err.code;
+    result = err.result;
+    console.log(cause, code);
+  }
+  const codes: string[] = [new CancelledError('x').code, new UsageError('y').code];
+  if (result.error instanceof ConnectionError) codes.push(result.error.code, result.error.socketCode ?? '');
+  if (result.error instanceof TimeoutError) codes.push(result.error.code, result.error.timer);
+  if (result.error instanceof AssociationRejectedError) codes.push(result.error.code, String(result.error.rejection.reason));
+  return [describeStatus(status, 'C-ECHO'), statusCategory(result.status ?? 0), formatIdentifier(written), ...codes].join();
 }
+// @ts-expect-error a 'stored' event carries a file, not counters
+job0().on('stored', (e) => e.counters);
+// @ts-expect-error no event of that name
+job0().on('stord', () => undefined);
+// @ts-expect-error a code is one string, not any
+export const wrongCode: 'ERR_DCMGET_TIMEOUT' = new ConnectionError('x').code;
+function job0(): RetrieveJob { return startRetrieve(options); }
 // @ts-expect-error an element has a vr (PS3.18 F.2.2)
 export const noVr: DicomJsonDataset = { '0020000D': { Value: ['1.2.3'] } };
 // @ts-expect-error identifiers are required

@@ -551,7 +551,7 @@ describe('timers', () => {
       host: LOOPBACK, port, callingAeTitle: 'DCMGET', calledAeTitle: 'NOBODY', presentationContexts: PROPOSED,
       maxReceiveLength: 0, implementationClassUid: '1.2.3.4', trace: rec.trace,
     });
-    await assert.rejects(connecting, (e: unknown) => e instanceof ConnectionError && e.code === 'ECONNREFUSED' && e.message.includes(`${port}`));
+    await assert.rejects(connecting, (e: unknown) => e instanceof ConnectionError && e.socketCode === 'ECONNREFUSED' && e.message.includes(`${port}`));
     assert.deepEqual(sequence(rec), ['Sta1 Evt1 AE-1 Sta4', 'Sta4 Evt17 AA-4 Sta1']);
     tested.add('requestor Sta4 Evt17');
   });

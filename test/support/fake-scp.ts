@@ -74,7 +74,8 @@
 //                               at every level), noSopClassesInStudy, refuseLevels {LEVEL: status},
 //                               hide [SOP Instance UIDs] (a partial listing answered Success), counts
 //                               (Number of Study/Series Related Instances, hidden ones included),
-//                               limit {rows, status} (a result limit).
+//                               limit {rows, status} (a result limit), delayMs (a pause before each
+//                               match: a slow archive, for a C-CANCEL during the C-FIND).
 // Sub-operation indexes count the C-STORE sub-operations of one C-GET from 0, duplicates included.
 import fs from 'node:fs';
 import net from 'node:net';
@@ -190,6 +191,8 @@ export interface FindScript {
   counts?: boolean;
   /** After this many rows, stop with `status` (0xA700 out of resources, 0xFE00…): a result limit. */
   limit?: { rows: number; status: number };
+  /** A pause before each match, as a slow archive's C-FIND (a C-CANCEL-RQ is honoured between matches). */
+  delayMs?: number;
 }
 
 export interface Counters { remaining?: number; completed?: number; failed?: number; warning?: number }
@@ -649,6 +652,7 @@ class FakeConnection implements PduHandler {
     const matches = refused !== undefined ? [] : f.matches ?? this.autoFind(m);
     let sent = 0;
     for (const match of matches) {
+      if (f.delayMs) await sleep(f.delayMs);
       if (this.cancelRequested || !this.alive) break;
       if (f.limit && sent++ >= f.limit.rows) break;
       const ds = buildIdentifier(Object.entries(match).map(([k, v]) => key(k, v)));
