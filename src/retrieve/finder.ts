@@ -1,6 +1,7 @@
 // The retrieve's one C-FIND association (PS3.4 C.4.1): opened when the first query is asked,
 // kept for every later one (the inventory of each request, and recovery's look-ups), one query
 // at a time (no Asynchronous Operations Window is negotiated, PS3.7 D.3.3.3), released at the end.
+import { ConnectionError, TimeoutError } from '../ul/errors.ts';
 import type { DicomJsonDataset } from '../dicom/dicom-json.ts';
 import { encodeIdentifier } from '../dicom/identifier.ts';
 import { readStrings } from '../dicom/data-set-reader.ts';
@@ -32,6 +33,7 @@ export class Finder {
   private closing: Promise<void> | undefined;
   private turn: Promise<unknown> = Promise.resolve();
   private unavailable: string | undefined;
+  private openFailure: Error | undefined;
   private stopped: Error | undefined;
   private readonly open: () => Promise<ScuSession>;
   private readonly model: RetrieveModel;
@@ -88,11 +90,19 @@ export class Finder {
   }
 
   private async ready(): Promise<ScuSession> {
+    // The queries queued behind one whose association could not be opened (unreachable, timed
+    // out) fail the same way at once: each would wait the whole timeout again.
+    if (this.openFailure !== undefined) throw this.openFailure;
     // A peer may close an idle association between two requests: a new one then.
     if (this.session && !this.session.ended) return this.session;
     this.associations++;
-    // A PACS that takes one association per caller: an idle C-GET association makes room.
-    this.session = await openWithRoom(this.open, async () => this.makeRoom?.(), () => this.makeRoom !== undefined);
+    try {
+      // A PACS that takes one association per caller: an idle C-GET association makes room.
+      this.session = await openWithRoom(this.open, async () => this.makeRoom?.(), () => this.makeRoom !== undefined);
+    } catch (err) {
+      if (err instanceof ConnectionError || err instanceof TimeoutError) this.openFailure = err;
+      throw err;
+    }
     return this.session;
   }
 

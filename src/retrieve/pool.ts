@@ -5,7 +5,7 @@
 // proposes the unit's contexts and those of the units queued behind it that fit beside them.
 // Associations open concurrently: N queued units start N workers at once.
 import type { NegotiatedContext } from '../ul/association.ts';
-import { AssociationAbortedError } from '../ul/errors.ts';
+import { AssociationAbortedError, ConnectionError, TimeoutError } from '../ul/errors.ts';
 import { atLimit, openWithRoom } from './room.ts';
 import type { ScuSession } from '../dimse/scu-session.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
@@ -109,8 +109,16 @@ export class Pool {
     if (current) await this.release(current);
     const storage = this.withQueued(unit.storage);
     const plan = planContexts([this.options.model.get!], storage);
-    // At the peer's limit with none of ours open, the C-FIND association makes room.
-    const session = await openWithRoom(() => this.options.open(plan), () => this.options.onLimit(), () => this.busy.size + this.idle.length === 0);
+    let session: ScuSession;
+    try {
+      // At the peer's limit with none of ours open, the C-FIND association makes room.
+      session = await openWithRoom(() => this.options.open(plan), () => this.options.onLimit(), () => this.busy.size + this.idle.length === 0);
+    } catch (err) {
+      // Unreachable or silent: the units queued behind are not tried on new associations, each
+      // would wait the whole connect or ACSE timeout again (request-job.ts isFatal ends the run).
+      if (err instanceof ConnectionError || err instanceof TimeoutError) this.stop(err);
+      throw err;
+    }
     const member: Member = { id: ++this.associations, session, proposed: new Map(storage.map((s) => [s.sopClassUid, contextsKey(s.contexts)])) };
     if (member.id === 1) this.firstContexts = session.contexts;
     this.options.onAssociated(member.id, session);
