@@ -186,15 +186,14 @@ class Rounds {
   }
 
   /** IMAGE level units for these instances, each series' classes proposed (split when they do not fit). */
+  /**
+   * IMAGE level units for these instances (instanceUnits splits them by series). The classes are
+   * batched over all of them, not per series, so that every unit of a round shares one proposal
+   * and the pool reuses one association for them.
+   */
   private unitsOf(located: Located[], perGet: number, why: string, input = this.deps.proposal, storage?: StorageProposal[]): Unit[] {
-    const bySeries = new Map<string, Located[]>();
-    for (const l of located) bySeries.set(l.seriesUid, [...bySeries.get(l.seriesUid) ?? [], l]);
-    const units: Unit[] = [];
-    for (const group of bySeries.values()) {
-      const batches = storage ? [{ located: group, storage }] : classBatches(group, input);
-      for (const batch of batches) units.push(...instanceUnits(this.state.request, batch.located, this.deps.model, batch.storage, perGet, why));
-    }
-    return units;
+    const batches = storage ? [{ located, storage }] : classBatches(located, input);
+    return batches.flatMap((batch) => instanceUnits(this.state.request, batch.located, this.deps.model, batch.storage, perGet, why));
   }
 
   reason(uid: string, listing: Located[], rejected: Set<string>): string {
