@@ -1,0 +1,204 @@
+// Per-association figures from one `dcmget --ndjson` run (untimed: a JSON line per instance
+// costs CPU): when each association and each C-GET (series) was busy, how many ran at once,
+// and the gaps between instances.
+//
+// What dcmget's events carry today (src/cli/json-report.ts eventJson): `time` (ISO, whole ms),
+// one `associated` for the first association only, `stored` with the SOP Instance UID, `final`
+// per C-GET, one `released` for all. No event says which association it belongs to, so the
+// figures below are per series (the bench knows each instance's series from the workload; with
+// --parallel a series is one C-GET on one association): its span from first to last instance,
+// and how many series were in flight at once.
+//
+// For true per-association busy/idle time the events need (NEEDED_FIELDS, also in README):
+export const NEEDED_FIELDS = [
+  '`t` on every event: ms since the retrieve started (performance.now(), 0.01 ms), beside `time` (whole ms is coarser than one instance at 2 ms RTT)',
+  '`association` on every event emitted for one association: 1-based, in the order they were opened, kept through the run (a second pass continues the numbering)',
+  '`associated` for every association (not only the first), with `association` and `requestedT`: `t` when its TCP connect began (negotiation time = t - requestedT)',
+  'a `get` event when a C-GET-RQ is sent: `association`, `unit` (index of the C-GET in the job), `t`; `final` with the same `association` and `unit`',
+  '`stored` and `failed` with `association` and `requestT`: `t` when the C-STORE-RQ command set arrived (our time on the instance = t - requestT; the wait for it = requestT - the previous answer on that association)',
+  '`released` for every association, with `association`',
+] as const;
+//
+// observeRun() uses those fields as soon as they appear (perAssociation below); until then
+// perAssociation is null and `missing` lists what was absent.
+
+import type { Workload } from './workloads.ts';
+
+interface Event {
+  event: string;
+  time: string;
+  t?: number;
+  association?: number;
+  unit?: number;
+  requestT?: number;
+  requestedT?: number;
+  sopInstanceUid?: string;
+}
+
+export interface SeriesFigures {
+  series: number;
+  instances: number;
+  /** ms from the first event of the run */
+  firstMs: number;
+  lastMs: number;
+  /** median gap between consecutive instances of the series, ms */
+  gapMs: number;
+}
+
+export interface AssociationFigures {
+  association: number;
+  /** ms from the first event: negotiated (associated), released */
+  associatedMs: number | null;
+  releasedMs: number | null;
+  /** A-ASSOCIATE-RQ to -AC, ms */
+  negotiationMs: number | null;
+  instances: number;
+  /** time with a C-GET outstanding (get -> final); without `get` events, first -> last instance */
+  busyMs: number;
+  /** associated -> released, less busy */
+  idleMs: number | null;
+  /** sum over instances of C-STORE-RQ -> answer (our own time), ms */
+  storingMs: number | null;
+}
+
+export interface Observation {
+  workload: string;
+  server: string;
+  tool: string;
+  rttMs: number | undefined;
+  wallMs: number;
+  /** ms from the first event of the run */
+  associatedMs: number | null;
+  firstStoredMs: number | null;
+  lastStoredMs: number | null;
+  releasedMs: number | null;
+  stored: number;
+  series: SeriesFigures[];
+  /** ms during which exactly k series were in flight (index k), between the first and the last instance */
+  concurrencyMs: number[];
+  /** gaps between consecutive instances of one series, all series: median and p90, ms */
+  gapMs: { median: number; p90: number } | null;
+  perAssociation: AssociationFigures[] | null;
+  missing: string[];
+}
+
+const quantile = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN;
+};
+const r1 = (x: number): number => Math.round(x * 10) / 10;
+
+export function observeRun(log: string, w: Workload, meta: { workload: string; server: string; tool: string; rttMs: number | undefined; wallMs: number }): Observation {
+  const events: Event[] = [];
+  for (const line of log.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      events.push(JSON.parse(line) as Event);
+    } catch { /* a line cut short: skip */ }
+  }
+  const hasT = events.length > 0 && events.every((e) => typeof e.t === 'number');
+  const t0 = hasT ? 0 : Date.parse(events[0]?.time ?? '');
+  const at = (e: Event): number => (hasT ? e.t! : Date.parse(e.time) - t0);
+  const first = (name: string): number | null => {
+    const e = events.find((x) => x.event === name);
+    return e ? at(e) : null;
+  };
+  const stored = events.filter((e) => e.event === 'stored');
+  const seriesOf = new Map(w.files.map((f) => [f.sopInstanceUid, f.seriesInstanceUid]));
+  const seriesNumber = new Map([...new Set(w.files.map((f) => f.seriesInstanceUid))].map((u, i) => [u, i + 1]));
+  const bySeries = new Map<number, number[]>();
+  for (const e of stored) {
+    const n = seriesNumber.get(seriesOf.get(e.sopInstanceUid ?? '') ?? '') ?? 0;
+    const list = bySeries.get(n) ?? [];
+    list.push(at(e));
+    bySeries.set(n, list);
+  }
+  const allGaps: number[] = [];
+  const series: SeriesFigures[] = [...bySeries.entries()].sort((a, b) => a[0] - b[0]).map(([n, times]) => {
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    allGaps.push(...gaps);
+    return { series: n, instances: times.length, firstMs: r1(times[0]!), lastMs: r1(times.at(-1)!), gapMs: gaps.length ? r1(quantile(gaps, 0.5)) : 0 };
+  });
+  const missing: string[] = [];
+  if (!hasT) missing.push('t');
+  if (!stored.some((e) => e.association !== undefined)) missing.push('association');
+  if (!events.some((e) => e.event === 'get')) missing.push('get');
+  if (!stored.some((e) => e.requestT !== undefined)) missing.push('requestT');
+  return {
+    ...meta,
+    associatedMs: first('associated'),
+    firstStoredMs: stored.length ? r1(at(stored[0]!)) : null,
+    lastStoredMs: stored.length ? r1(at(stored.at(-1)!)) : null,
+    releasedMs: first('released'),
+    stored: stored.length,
+    series,
+    concurrencyMs: concurrency(series),
+    gapMs: allGaps.length ? { median: r1(quantile(allGaps, 0.5)), p90: r1(quantile(allGaps, 0.9)) } : null,
+    perAssociation: stored.some((e) => e.association !== undefined) ? perAssociation(events, at) : null,
+    missing,
+  };
+}
+
+/**
+ * Time with k series in flight. A series is in flight from one gap before its first instance
+ * (the first instance took about as long as the others to arrive) to its last instance.
+ */
+function concurrency(series: SeriesFigures[]): number[] {
+  const edges: [number, number][] = [];
+  for (const s of series) {
+    edges.push([s.firstMs - s.gapMs, +1], [s.lastMs, -1]);
+  }
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out: number[] = [];
+  let k = 0;
+  let last = edges[0]?.[0] ?? 0;
+  for (const [t, d] of edges) {
+    out[k] = (out[k] ?? 0) + (t - last);
+    k += d;
+    last = t;
+  }
+  return Array.from(out, (x) => r1(x ?? 0));
+}
+
+function perAssociation(events: Event[], at: (e: Event) => number): AssociationFigures[] {
+  const ids = [...new Set(events.map((e) => e.association).filter((a): a is number => a !== undefined))].sort((a, b) => a - b);
+  return ids.map((id) => {
+    const mine = events.filter((e) => e.association === id);
+    const one = (name: string): Event | undefined => mine.find((e) => e.event === name);
+    const associated = one('associated');
+    const released = one('released');
+    const stored = mine.filter((e) => e.event === 'stored' || e.event === 'failed');
+    const gets = mine.filter((e) => e.event === 'get');
+    let busy = 0;
+    if (gets.length) {
+      for (const g of gets) {
+        const f = mine.find((e) => e.event === 'final' && e.unit === g.unit);
+        if (f) busy += at(f) - at(g);
+      }
+    } else if (stored.length) {
+      busy = at(stored.at(-1)!) - at(stored[0]!);
+    }
+    const life = associated && released ? at(released) - at(associated) : null;
+    const storing = stored.every((e) => e.requestT !== undefined) && stored.length ? stored.reduce((sum, e) => sum + (at(e) - e.requestT!), 0) : null;
+    return {
+      association: id,
+      associatedMs: associated ? r1(at(associated)) : null,
+      releasedMs: released ? r1(at(released)) : null,
+      negotiationMs: associated?.requestedT !== undefined ? r1(at(associated) - associated.requestedT) : null,
+      instances: stored.length,
+      busyMs: r1(busy),
+      idleMs: life === null ? null : r1(life - busy),
+      storingMs: storing === null ? null : r1(storing),
+    };
+  });
+}
+
+export function printObservation(o: Observation): void {
+  const conc = o.concurrencyMs.map((ms, k) => `${k}: ${ms}`).slice(1).join(', ');
+  console.log(`  observed ${o.tool} (--ndjson, untimed, ${(o.wallMs / 1000).toFixed(2)} s): associated at ${o.associatedMs ?? '-'} ms, instances ${o.firstStoredMs ?? '-'}-${o.lastStoredMs ?? '-'} ms, released ${o.releasedMs ?? '-'} ms; gap between instances of a series median ${o.gapMs?.median ?? '-'} ms (p90 ${o.gapMs?.p90 ?? '-'}); ms with k series in flight: ${conc}`);
+  if (o.perAssociation) {
+    for (const a of o.perAssociation) console.log(`    association ${a.association}: ${a.instances} instances, busy ${a.busyMs} ms, idle ${a.idleMs ?? '-'} ms, storing ${a.storingMs ?? '-'} ms, negotiation ${a.negotiationMs ?? '-'} ms`);
+  } else {
+    console.log(`    per association: not in dcmget's events yet (missing: ${o.missing.join(', ')}; see bench/observe.ts NEEDED_FIELDS)`);
+  }
+}
