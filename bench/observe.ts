@@ -38,7 +38,7 @@ interface Event {
 export interface SeriesFigures {
   series: number;
   instances: number;
-  /** ms from the first event of the run */
+  /** ms from spawn */
   firstMs: number;
   lastMs: number;
   /** median gap between consecutive instances of the series, ms */
@@ -47,7 +47,7 @@ export interface SeriesFigures {
 
 export interface AssociationFigures {
   association: number;
-  /** ms from the first event: negotiated (associated), released */
+  /** ms from spawn: negotiated (associated), released */
   associatedMs: number | null;
   releasedMs: number | null;
   /** A-ASSOCIATE-RQ to -AC, ms */
@@ -66,8 +66,10 @@ export interface Observation {
   server: string;
   tool: string;
   rttMs: number | undefined;
+  /** ms from spawn to exit, as the bench saw it */
   wallMs: number;
-  /** ms from the first event of the run */
+  /** All times below: ms from the process's spawn (the events' whole-ms clock against the bench's). */
+  planMs: number | null;
   associatedMs: number | null;
   firstStoredMs: number | null;
   lastStoredMs: number | null;
@@ -88,7 +90,8 @@ const quantile = (xs: number[], p: number): number => {
 };
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 
-export function observeRun(log: string, w: Workload, meta: { workload: string; server: string; tool: string; rttMs: number | undefined; wallMs: number }): Observation {
+export function observeRun(log: string, w: Workload, run: { workload: string; server: string; tool: string; rttMs: number | undefined; wallMs: number; spawnedAt: number }): Observation {
+  const { spawnedAt, ...meta } = run;
   const events: Event[] = [];
   for (const line of log.split('\n')) {
     if (!line.startsWith('{')) continue;
@@ -96,9 +99,10 @@ export function observeRun(log: string, w: Workload, meta: { workload: string; s
       events.push(JSON.parse(line) as Event);
     } catch { /* a line cut short: skip */ }
   }
+  // With `t` (ms since the retrieve began) the first event's wall clock places t = 0 after spawn.
   const hasT = events.length > 0 && events.every((e) => typeof e.t === 'number');
-  const t0 = hasT ? 0 : Date.parse(events[0]?.time ?? '');
-  const at = (e: Event): number => (hasT ? e.t! : Date.parse(e.time) - t0);
+  const origin = hasT ? Date.parse(events[0]!.time) - spawnedAt - events[0]!.t! : 0;
+  const at = (e: Event): number => (hasT ? origin + e.t! : Date.parse(e.time) - spawnedAt);
   const first = (name: string): number | null => {
     const e = events.find((x) => x.event === name);
     return e ? at(e) : null;
@@ -126,6 +130,7 @@ export function observeRun(log: string, w: Workload, meta: { workload: string; s
   if (!stored.some((e) => e.requestT !== undefined)) missing.push('requestT');
   return {
     ...meta,
+    planMs: first('plan'),
     associatedMs: first('associated'),
     firstStoredMs: stored.length ? r1(at(stored[0]!)) : null,
     lastStoredMs: stored.length ? r1(at(stored.at(-1)!)) : null,
@@ -195,7 +200,7 @@ function perAssociation(events: Event[], at: (e: Event) => number): AssociationF
 
 export function printObservation(o: Observation): void {
   const conc = o.concurrencyMs.map((ms, k) => `${k}: ${ms}`).slice(1).join(', ');
-  console.log(`  observed ${o.tool} (--ndjson, untimed, ${(o.wallMs / 1000).toFixed(2)} s): associated at ${o.associatedMs ?? '-'} ms, instances ${o.firstStoredMs ?? '-'}-${o.lastStoredMs ?? '-'} ms, released ${o.releasedMs ?? '-'} ms; gap between instances of a series median ${o.gapMs?.median ?? '-'} ms (p90 ${o.gapMs?.p90 ?? '-'}); ms with k series in flight: ${conc}`);
+  console.log(`  observed ${o.tool} (--ndjson, untimed; ms after spawn): plan done ${o.planMs ?? '-'}, associated ${o.associatedMs ?? '-'}, instances ${o.firstStoredMs ?? '-'}-${o.lastStoredMs ?? '-'} ms, released ${o.releasedMs ?? '-'}, exit ${Math.round(o.wallMs)}; gap between instances of a series median ${o.gapMs?.median ?? '-'} ms (p90 ${o.gapMs?.p90 ?? '-'}); ms with k series in flight: ${conc}`);
   if (o.perAssociation) {
     for (const a of o.perAssociation) console.log(`    association ${a.association}: ${a.instances} instances, busy ${a.busyMs} ms, idle ${a.idleMs ?? '-'} ms, storing ${a.storingMs ?? '-'} ms, negotiation ${a.negotiationMs ?? '-'} ms`);
   } else {

@@ -1,15 +1,16 @@
 // The bench's delay relay: a TCP relay on loopback that holds each chunk it reads for half the
 // round-trip time before writing it on, in each direction, in order, with TCP_NODELAY on both
 // legs. Put in front of a server it gives every request/answer exchange the round trip of a
-// network (this kernel has no netem, and tc needs privileges a test machine may lack).
+// network (this kernel has no netem, and tc needs privileges a test machine may lack). The
+// client's first bytes on a connection wait one round trip more: the TCP handshake.
 //
 // Timing: Node's timers tick in whole milliseconds (a setTimeout(1) armed at a random moment
 // fires 0-1 ms late), which at 1 ms each way is a 50 % error. So the relay's clock is a worker
 // thread that sleeps in Atomics.wait (sub-millisecond, no CPU spent) until the oldest chunk is
-// due and then wakes the relay's event loop with a message; the alarm is set early by the wake-up
-// latency it measures (~0.1 ms here), so that chunks leave on time on average. With `rttMs` 0 there is no
-// queue and no worker: each chunk is written as it is read (the relay's own cost, measured
-// against a direct connection by `npm run bench -- --rtt 0`).
+// due and then wakes the relay's event loop with a message; the alarm is set early by the
+// wake-up latency it measures (~0.1 ms here), so that chunks leave on time on average. With
+// `rttMs` 0 there is no queue and no worker: each chunk is written as it is read (the relay's
+// own cost, measured against a direct connection by `npm run bench -- --rtt MS`).
 //
 //   node bench/relay.ts --target 127.0.0.1:4242 --rtt 2 [--port 0]   (standalone; prints its port)
 //   node bench/relay.ts --probe --rtt 2        (the round trip it actually adds, by ping-pong)
@@ -132,24 +133,27 @@ class DelayedPipe {
   private head = 0;
   private held = 0;
   private ended = false;
+  /** No chunk leaves before this time (ms, Clock.now()); see startRelay's handshake note. */
+  private readonly notBefore: number;
   private readonly from: net.Socket;
   private readonly to: net.Socket;
   private readonly clock: Clock;
 
-  constructor(from: net.Socket, to: net.Socket, delayMs: number, clock: Clock, stats: RelayStats) {
+  constructor(from: net.Socket, to: net.Socket, delayMs: number, clock: Clock, stats: RelayStats, notBefore = 0) {
+    this.notBefore = notBefore;
     this.from = from;
     this.to = to;
     this.clock = clock;
     clock.add(this);
     from.on('data', (chunk: Buffer) => {
       const first = this.head === this.queue.length;
-      this.queue.push({ due: Clock.now() + delayMs, chunk });
+      this.queue.push({ due: Math.max(Clock.now(), this.notBefore) + delayMs, chunk });
       this.held += chunk.length;
       stats.chunks++;
       stats.bytes += chunk.length;
       if (this.held + to.writableLength > HIGH_WATER) from.pause();
-      // Every chunk is due delayMs after it was read, so a later one is never due first: only
-      // the first of an empty queue moves the alarm.
+      // Every chunk is due delayMs after it was read (or after notBefore), so a later one is never
+      // due first: only the first of an empty queue moves the alarm.
       if (first) clock.rearm();
     });
     from.on('end', () => {
@@ -212,7 +216,11 @@ export function startRelay(o: RelayOptions): Promise<Relay> {
       s.on('close', () => sockets.delete(s));
     }
     const pipes: DelayedPipe[] = [];
-    if (clock) pipes.push(new DelayedPipe(client, upstream, o.rttMs / 2, clock, stats), new DelayedPipe(upstream, client, o.rttMs / 2, clock, stats));
+    // TCP's handshake: on a network connect() returns one round trip after it was called; here it
+    // returns at once, so the client's first bytes are held one round trip more (they reach the
+    // server 1.5 round trips after the connect, as they would).
+    const handshake = Clock.now() + o.rttMs;
+    if (clock) pipes.push(new DelayedPipe(client, upstream, o.rttMs / 2, clock, stats, handshake), new DelayedPipe(upstream, client, o.rttMs / 2, clock, stats));
     else {
       directPipe(client, upstream, stats);
       directPipe(upstream, client, stats);

@@ -219,6 +219,8 @@ interface Measured {
   userS: number | undefined;
   sysS: number | undefined;
   logFile: string;
+  /** Date.now() at spawn: to place the run's own timestamps (--ndjson) after its start. */
+  spawnedAt: number;
 }
 
 /** Spawns cmd under /usr/bin/time (peak RSS in KB, user and system CPU s to a file), output to logFile; wall time from spawn to exit. */
@@ -229,6 +231,7 @@ function measure(cmd: string, args: string[], p: { cwd: string; logFile: string;
   const fd = fs.openSync(p.logFile, 'w');
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    const spawnedAt = Date.now();
     const child = spawn(exe, argv, { cwd: p.cwd, env: { ...process.env, TCP_NODELAY: '1', NO_COLOR: '1', ...p.env }, stdio: ['ignore', fd, fd] });
     fs.closeSync(fd);
     const timer = setTimeout(() => {
@@ -252,7 +255,7 @@ function measure(cmd: string, args: string[], p: { cwd: string; logFile: string;
         sysS = sys !== undefined && Number.isFinite(sys) ? sys : undefined;
         // time exits with the child's status; a signal shows as 128+N in GNU time's own exit
       }
-      resolve({ code, signal, wallMs, rssKB, userS, sysS, logFile: p.logFile });
+      resolve({ code, signal, wallMs, rssKB, userS, sysS, logFile: p.logFile, spawnedAt });
     });
   });
 }
@@ -345,8 +348,9 @@ interface RunRecord {
   bytes: number;
   ok: boolean;
   error?: string;
-  /** The run's log (stdout and stderr). */
+  /** The run's log (stdout and stderr) and Date.now() at its spawn; not in the JSON. */
   logFile?: string;
+  spawnedAt?: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -444,6 +448,7 @@ async function runTool(tool: Tool, w: Workload, peer: Peer, ports: Ports, work: 
     bytes: got.bytes,
     ok: problems.length === 0,
     logFile: m.logFile,
+    spawnedAt: m.spawnedAt,
   };
   if (problems.length > 0) {
     rec.error = problems.join('; ');
@@ -758,7 +763,7 @@ async function main(): Promise<void> {
       skipped,
       tools: [...tools, ...relayCostTools].map((t) => ({ id: t.id, title: t.title, args: t.extra, route: t.route })),
       summaries,
-      runs: records.map(({ logFile: _log, ...r }) => r),
+      runs: records.map(({ logFile: _log, spawnedAt: _at, ...r }) => r),
       observations,
       profile,
     };
@@ -833,7 +838,7 @@ async function main(): Promise<void> {
               broken = true;
               throw new Error(`stopping: the --ndjson run of ${tool.id} was broken`);
             }
-            const o = observeRun(fs.readFileSync(r.logFile!, 'utf8'), w, { workload: w.name, server: peer.name, tool: tool.id, rttMs: tool.route === 'relay' ? rttMs : undefined, wallMs: r.wallMs });
+            const o = observeRun(fs.readFileSync(r.logFile!, 'utf8'), w, { workload: w.name, server: peer.name, tool: tool.id, rttMs: tool.route === 'relay' ? rttMs : undefined, wallMs: r.wallMs, spawnedAt: r.spawnedAt! });
             observations.push(o);
             printObservation(o);
           }
