@@ -1,0 +1,145 @@
+// Start-up experiments, outside src/ and the build: what brings `dcmget --version` near
+// `node -e 0`? From a built dist/ (default bench/.dist/dist, as npm run bench builds it), into a
+// temp dir, it makes
+//   bundle     the command line bundled as scripts/bundle.mjs bundles it (esbuild, ESM), run
+//              through a copy of bin/dcmget.js (V8's code cache on): what users run today;
+//   lazy       the same bundle, but the Node built-ins that a start does not need (child_process,
+//              which commander imports for subcommands dcmget has none of; zlib; crypto) are
+//              loaded at their first use through process.getBuiltinModule (an esbuild plugin);
+//   snapshot   the lazy bundle as one CommonJS script, its module-level code run at build time
+//              into a V8 start-up snapshot (node --build-snapshot), started with
+//              `node --snapshot-blob dcmget.blob -- ARGS`;
+//   snapshot+  the same, with the command line also built (and its code compiled) at build time.
+// and times them alternating with `node -e 0` (Node's floor) and `node -e "console.log(1)"` (the
+// floor of a process that prints, as --version does), median of --runs, with peak RSS.
+//
+//   node bench/startup.ts [distDir] [--runs 21] [--keep]
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values, positionals } = parseArgs({ options: { runs: { type: 'string', default: '21' }, keep: { type: 'boolean', default: false } }, allowPositionals: true });
+const dist = path.resolve(positionals[0] ?? path.join(ROOT, 'bench', '.dist', 'dist'));
+const runs = Number(values.runs);
+if (!fs.existsSync(path.join(dist, 'cli', 'run.js'))) throw new Error(`${dist}/cli/run.js missing: run npm run bench once (or pass a dist/ folder)`);
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dcmget-startup-'));
+const NODE = process.execPath;
+const LAUNCHER = path.join(ROOT, 'bin', 'dcmget.js');
+
+/** Built-ins a start does not need, made lazy: each becomes a proxy that loads it at first use. */
+const LAZY_BUILTINS = ['node:child_process', 'node:zlib', 'node:crypto'];
+const lazyBuiltins: Plugin = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^node:(child_process|zlib|crypto)$/ }, (args) => (args.namespace === 'lazy' ? undefined : { path: args.path, namespace: 'lazy' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      // a Proxy for the default export and the named ones the code uses (createHash from crypto)
+      contents: `const load = () => process.getBuiltinModule(${JSON.stringify(args.path)});
+        export default new Proxy({}, { get: (_, k) => load()[k] });
+        export const createHash = (...a) => load().createHash(...a);`,
+      loader: 'js',
+    }));
+  },
+};
+
+// The bundle exactly as scripts/bundle.mjs makes it (its options repeated here: this script may
+// not change the build), with or without the plugin.
+const BANNER = "import { createRequire as dcmgetCreateRequire } from 'node:module'; const require = dcmgetCreateRequire(import.meta.url);";
+async function esm(name: string, plugins: Plugin[]): Promise<string> {
+  const dir = path.join(work, name);
+  fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'dist'), { recursive: true });
+  await build({
+    entryPoints: [path.join(dist, 'cli', 'run.js')], outfile: path.join(dir, 'dist', 'dcmget.mjs'), bundle: true, platform: 'node', format: 'esm',
+    target: 'node22', logLevel: 'warning', banner: { js: BANNER }, plugins,
+  });
+  fs.copyFileSync(LAUNCHER, path.join(dir, 'bin', 'dcmget.js'));
+  // node_modules beside it, so that the lazy require()s (cli-progress, dcmjs) resolve
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  return path.join(dir, 'bin', 'dcmget.js');
+}
+
+/** A snapshot of the command line: main() is what the snapshot starts; `warm` builds the program at build time too. */
+async function snapshot(name: string, warm: boolean): Promise<string> {
+  const dir = path.join(work, name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  const entry = path.join(dir, 'entry.mjs');
+  fs.writeFileSync(entry, `
+import v8 from 'node:v8';
+import { main } from ${JSON.stringify(path.join(dist, 'cli', 'main.js'))};
+import { buildProgram } from ${JSON.stringify(path.join(dist, 'cli', 'program.js'))};
+${warm ? 'buildProgram(); // compiles commander and our option table into the snapshot\'s heap' : ''}
+v8.startupSnapshot.setDeserializeMainFunction(() => {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err) => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw err; });
+  }
+  // A snapshot's process.argv is [node, ...the arguments after --]: no script name at [1].
+  main(process.argv.slice(1)).then((code) => { process.exitCode = code; }, (err) => {
+    process.stderr.write('dcmget: internal error: ' + (err?.message ?? String(err)) + '\\n');
+    process.exitCode = 1;
+  });
+});
+`);
+  const bundle = path.join(dir, 'dcmget.cjs');
+  // A snapshot's entry must be one script that requires built-ins only. import.meta.url names a
+  // file beside node_modules, for the lazy createRequire() calls (cli-progress, dcmjs, node:tls).
+  await build({
+    entryPoints: [entry], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'error',
+    plugins: [lazyBuiltins], define: { 'import.meta.url': 'DCMGET_MODULE_URL' },
+    banner: { js: `var DCMGET_MODULE_URL = ${JSON.stringify(`file://${path.join(dir, 'dcmget.cjs')}`)};` },
+  });
+  const blob = path.join(dir, 'dcmget.blob');
+  execFileSync(NODE, ['--snapshot-blob', blob, '--build-snapshot', bundle], { stdio: ['ignore', 'ignore', 'ignore'] });
+  return blob;
+}
+
+const bundled = await esm('bundle', []);
+const lazy = await esm('lazy', [lazyBuiltins]);
+const t0 = performance.now();
+const blob = await snapshot('snapshot', false);
+const buildMs = performance.now() - t0;
+const blobWarm = await snapshot('snapshot-warm', true);
+
+const commands: Record<string, string[]> = {
+  'node -e 0': ['-e', '0'],
+  'node -e "console.log(1)"': ['-e', 'console.log(1)'],
+  'bundle (today)': [bundled, '--version'],
+  'lazy built-ins': [lazy, '--version'],
+  snapshot: ['--snapshot-blob', blob, '--', '--version'],
+  'snapshot, program built': ['--snapshot-blob', blobWarm, '--', '--version'],
+};
+for (const [name, args] of Object.entries(commands)) {
+  const r = spawnSync(NODE, args, { encoding: 'utf8' });
+  if (r.status !== 0 || (name.includes('node') ? false : r.stdout.trim() !== '0.1.0' && !/^\d+\.\d+\.\d+/.test(r.stdout.trim()))) throw new Error(`${name} does not run: ${r.stderr}`);
+  if (!name.startsWith('node') && r.stderr.trim()) console.log(`  (${name} wrote on stderr: ${r.stderr.trim().split('\n')[0]})`);
+}
+const times: Record<string, number[]> = {};
+const rss: Record<string, number[]> = {};
+const rssFile = path.join(work, 'rss');
+for (let i = 0; i <= runs; i++) {
+  const names = Object.keys(commands).sort(() => Math.random() - 0.5); // alternating, in a new order each round
+  for (const name of names) {
+    const s = performance.now();
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, NODE, ...commands[name]!], { encoding: 'utf8' });
+    const ms = performance.now() - s;
+    if (r.status !== 0) throw new Error(`${name}: ${r.stderr}`);
+    if (i === 0) continue; // the first round fills the code cache
+    (times[name] ??= []).push(ms);
+    (rss[name] ??= []).push(Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)));
+  }
+}
+const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const floor = med(times['node -e 0']!);
+console.log(`start-up, median of ${runs} alternating runs (min-max), wall ms from spawn to exit; snapshot blob ${(fs.statSync(blob).size / 2 ** 20).toFixed(1)} MB, built in ${(buildMs / 1000).toFixed(1)} s`);
+for (const [name, xs] of Object.entries(times)) {
+  console.log(`  ${name.padEnd(26)} ${med(xs).toFixed(1).padStart(6)} ms  (${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)})  +${(med(xs) - floor).toFixed(1).padStart(5)} ms over node -e 0   peak RSS ${(med(rss[name]!) / 1024).toFixed(1)} MB`);
+}
+if (values.keep) console.log(`kept ${work}`);
+else fs.rmSync(work, { recursive: true, force: true });
