@@ -1,6 +1,9 @@
-// Per-association figures from one `dcmget --ndjson` run (untimed: a JSON line per instance
-// costs CPU): when each association and each C-GET (series) was busy, how many ran at once,
-// and the gaps between instances.
+// One more, untimed run of a tool, observed two ways:
+// - from the wire, for any tool: the relay in front of the server records each association's
+//   PDUs (bench/pdu-tap.ts): negotiation, busy and idle time, and per C-STORE sub-operation the
+//   transfer, the client's turnaround and the server's;
+// - from dcmget's own `--ndjson` events (a JSON line per instance costs CPU, hence untimed):
+//   when each series was served, how many at once, the gaps between instances.
 //
 // What dcmget's events carry today (src/cli/json-report.ts eventJson): `time` (ISO, whole ms),
 // one `associated` for the first association only, `stored` with the SOP Instance UID, `final`
@@ -9,7 +12,9 @@
 // --parallel a series is one C-GET on one association): its span from first to last instance,
 // and how many series were in flight at once.
 //
-// For true per-association busy/idle time the events need (NEEDED_FIELDS, also in README):
+// For per-association figures from dcmget's own events (which also see what the wire does not:
+// its own time on each instance, the time between C-FINDs and associations), they need
+// (NEEDED_FIELDS, also in README):
 export const NEEDED_FIELDS = [
   '`t` on every event: ms since the retrieve started (performance.now(), 0.01 ms), beside `time` (whole ms is coarser than one instance at 2 ms RTT)',
   '`association` on every event emitted for one association: 1-based, in the order they were opened, kept through the run (a second pass continues the numbering)',
@@ -23,6 +28,7 @@ export const NEEDED_FIELDS = [
 // perAssociation is null and `missing` lists what was absent.
 
 import type { Workload } from './workloads.ts';
+import { associationFigures, type AssociationFigures as WireFigures, type ConnectionTap } from './pdu-tap.ts';
 
 interface Event {
   event: string;
@@ -82,6 +88,8 @@ export interface Observation {
   gapMs: { median: number; p90: number } | null;
   perAssociation: AssociationFigures[] | null;
   missing: string[];
+  /** From the wire (pdu-tap.ts): every association the run made, in order. */
+  wire: WireFigures[];
 }
 
 const quantile = (xs: number[], p: number): number => {
@@ -90,8 +98,9 @@ const quantile = (xs: number[], p: number): number => {
 };
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 
-export function observeRun(log: string, w: Workload, run: { workload: string; server: string; tool: string; rttMs: number | undefined; wallMs: number; spawnedAt: number }): Observation {
+export function observeRun(log: string, w: Workload, taps: ConnectionTap[], run: { workload: string; server: string; tool: string; rttMs: number | undefined; wallMs: number; spawnedAt: number }): Observation {
   const { spawnedAt, ...meta } = run;
+  const wire = associationFigures(taps, run.rttMs ?? 0);
   const events: Event[] = [];
   for (const line of log.split('\n')) {
     if (!line.startsWith('{')) continue;
@@ -124,6 +133,7 @@ export function observeRun(log: string, w: Workload, run: { workload: string; se
     return { series: n, instances: times.length, firstMs: r1(times[0]!), lastMs: r1(times.at(-1)!), gapMs: gaps.length ? r1(quantile(gaps, 0.5)) : 0 };
   });
   const missing: string[] = [];
+  if (events.length === 0) missing.push('--ndjson events');
   if (!hasT) missing.push('t');
   if (!stored.some((e) => e.association !== undefined)) missing.push('association');
   if (!events.some((e) => e.event === 'get')) missing.push('get');
@@ -141,6 +151,7 @@ export function observeRun(log: string, w: Workload, run: { workload: string; se
     gapMs: allGaps.length ? { median: r1(quantile(allGaps, 0.5)), p90: r1(quantile(allGaps, 0.9)) } : null,
     perAssociation: stored.some((e) => e.association !== undefined) ? perAssociation(events, at) : null,
     missing,
+    wire,
   };
 }
 
@@ -199,11 +210,17 @@ function perAssociation(events: Event[], at: (e: Event) => number): AssociationF
 }
 
 export function printObservation(o: Observation): void {
+  const f = (x: number | null): string => (x === null ? '-' : x.toFixed(2));
+  console.log(`  observed ${o.tool} (untimed, ${(o.wallMs / 1000).toFixed(2)} s), per association from the wire (ms; turnarounds: medians per instance, less half the relay's round trip):`);
+  for (const a of o.wire) {
+    console.log(`    #${a.association} ${a.operations.padEnd(6)} opened at ${a.openedMs.toFixed(1)}, negotiated in ${f(a.negotiationMs)}, life ${a.lifeMs.toFixed(1)}: busy ${a.busyMs.toFixed(1)}, idle ${a.idleMs.toFixed(1)}${a.instances ? `; ${a.instances} instances: transfer ${f(a.transferMs)}, client ${f(a.clientMs)}, server ${f(a.serverMs)} (sums: client ${a.clientTotalMs.toFixed(0)}, server ${a.serverTotalMs.toFixed(0)})` : ''}`);
+  }
+  if (o.missing.includes('--ndjson events')) return;
   const conc = o.concurrencyMs.map((ms, k) => `${k}: ${ms}`).slice(1).join(', ');
-  console.log(`  observed ${o.tool} (--ndjson, untimed; ms after spawn): plan done ${o.planMs ?? '-'}, associated ${o.associatedMs ?? '-'}, instances ${o.firstStoredMs ?? '-'}-${o.lastStoredMs ?? '-'} ms, released ${o.releasedMs ?? '-'}, exit ${Math.round(o.wallMs)}; gap between instances of a series median ${o.gapMs?.median ?? '-'} ms (p90 ${o.gapMs?.p90 ?? '-'}); ms with k series in flight: ${conc}`);
+  console.log(`    --ndjson (ms after spawn): plan done ${o.planMs ?? '-'}, associated ${o.associatedMs ?? '-'}, instances ${o.firstStoredMs ?? '-'}-${o.lastStoredMs ?? '-'} ms, released ${o.releasedMs ?? '-'}, exit ${Math.round(o.wallMs)}; gap between instances of a series median ${o.gapMs?.median ?? '-'} ms (p90 ${o.gapMs?.p90 ?? '-'}); ms with k series in flight: ${conc}`);
   if (o.perAssociation) {
-    for (const a of o.perAssociation) console.log(`    association ${a.association}: ${a.instances} instances, busy ${a.busyMs} ms, idle ${a.idleMs ?? '-'} ms, storing ${a.storingMs ?? '-'} ms, negotiation ${a.negotiationMs ?? '-'} ms`);
+    for (const a of o.perAssociation) console.log(`      association ${a.association}: ${a.instances} instances, busy ${a.busyMs} ms, idle ${a.idleMs ?? '-'} ms, storing ${a.storingMs ?? '-'} ms, negotiation ${a.negotiationMs ?? '-'} ms`);
   } else {
-    console.log(`    per association: not in dcmget's events yet (missing: ${o.missing.join(', ')}; see bench/observe.ts NEEDED_FIELDS)`);
+    console.log(`      per association from dcmget's events: not there yet (missing: ${o.missing.join(', ')}; see bench/observe.ts NEEDED_FIELDS)`);
   }
 }

@@ -19,6 +19,7 @@ import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { ConnectionTap } from './pdu-tap.ts';
 
 export interface RelayOptions {
   targetHost: string;
@@ -38,8 +39,15 @@ export interface RelayStats {
 export interface Relay {
   readonly port: number;
   readonly stats: RelayStats;
+  /** Starts recording what each new connection carries (bench/pdu-tap.ts): for an untimed run. */
+  record(): void;
+  /** Stops recording; the connections made since record(), in order. */
+  recorded(): ConnectionTap[];
   close(): Promise<void>;
 }
+
+/** Sees each chunk as it is read, before it is held: the time the bytes reached the relay. */
+type Observer = ((chunk: Buffer) => void) | undefined;
 
 /** Over this many bytes held in one direction (queue + socket buffer) the reading side pauses. */
 const HIGH_WATER = 8 * 2 ** 20;
@@ -139,13 +147,14 @@ class DelayedPipe {
   private readonly to: net.Socket;
   private readonly clock: Clock;
 
-  constructor(from: net.Socket, to: net.Socket, delayMs: number, clock: Clock, stats: RelayStats, notBefore = 0) {
+  constructor(from: net.Socket, to: net.Socket, delayMs: number, clock: Clock, stats: RelayStats, notBefore = 0, observe: Observer = undefined) {
     this.notBefore = notBefore;
     this.from = from;
     this.to = to;
     this.clock = clock;
     clock.add(this);
     from.on('data', (chunk: Buffer) => {
+      observe?.(chunk);
       const first = this.head === this.queue.length;
       this.queue.push({ due: Math.max(Clock.now(), this.notBefore) + delayMs, chunk });
       this.held += chunk.length;
@@ -192,8 +201,9 @@ class DelayedPipe {
 }
 
 /** One direction with no delay: written as read, paused while the other side's buffer is full. */
-function directPipe(from: net.Socket, to: net.Socket, stats: RelayStats): void {
+function directPipe(from: net.Socket, to: net.Socket, stats: RelayStats, observe: Observer): void {
   from.on('data', (chunk: Buffer) => {
+    observe?.(chunk);
     stats.chunks++;
     stats.bytes += chunk.length;
     if (!to.write(chunk)) from.pause();
@@ -206,8 +216,13 @@ export function startRelay(o: RelayOptions): Promise<Relay> {
   const stats: RelayStats = { connections: 0, chunks: 0, bytes: 0 };
   const clock = o.rttMs > 0 ? new Clock() : undefined;
   const sockets = new Set<net.Socket>();
+  let recording: ConnectionTap[] | undefined;
   const server = net.createServer({ noDelay: true }, (client) => {
     stats.connections++;
+    const tap = recording ? new ConnectionTap(recording.length + 1, performance.now()) : undefined;
+    if (tap) recording!.push(tap);
+    const up: Observer = tap ? (chunk) => tap.feed(false, chunk, performance.now()) : undefined;
+    const down: Observer = tap ? (chunk) => tap.feed(true, chunk, performance.now()) : undefined;
     client.pause();
     const upstream = net.connect({ host: o.targetHost, port: o.targetPort, noDelay: true });
     for (const s of [client, upstream]) {
@@ -220,11 +235,12 @@ export function startRelay(o: RelayOptions): Promise<Relay> {
     // returns at once, so the client's first bytes are held one round trip more (they reach the
     // server 1.5 round trips after the connect, as they would).
     const handshake = Clock.now() + o.rttMs;
-    if (clock) pipes.push(new DelayedPipe(client, upstream, o.rttMs / 2, clock, stats, handshake), new DelayedPipe(upstream, client, o.rttMs / 2, clock, stats));
+    if (clock) pipes.push(new DelayedPipe(client, upstream, o.rttMs / 2, clock, stats, handshake, up), new DelayedPipe(upstream, client, o.rttMs / 2, clock, stats, 0, down));
     else {
-      directPipe(client, upstream, stats);
-      directPipe(upstream, client, stats);
+      directPipe(client, upstream, stats, up);
+      directPipe(upstream, client, stats, down);
     }
+    if (tap) client.once('close', () => { tap.closedAt = performance.now(); });
     upstream.once('connect', () => client.resume());
     // An error or a reset on one leg resets the other (a peer's A-ABORT by RST stays one).
     const stop = (): void => {
@@ -244,6 +260,12 @@ export function startRelay(o: RelayOptions): Promise<Relay> {
       resolve({
         port,
         stats,
+        record: () => { recording = []; },
+        recorded: () => {
+          const taps = recording ?? [];
+          recording = undefined;
+          return taps;
+        },
         close: async () => {
           for (const s of sockets) s.destroy();
           await new Promise<void>((r) => server.close(() => r()));

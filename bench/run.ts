@@ -11,8 +11,10 @@
 //                        the relay's own cost (at 0 ms against a direct connection) and one
 //                        --ndjson run of each dcmget tool for the per-association figures
 //   --no-relay-cost      with --rtt: skip the relay's own cost
-//   --observe            one untimed --ndjson run of each dcmget tool per workload x server
-//                        (default with --rtt): per C-GET busy time, concurrency, gaps
+//   --observe            one more, untimed run of each tool per workload x server through a
+//                        relay that records each association (bench/pdu-tap.ts; default with
+//                        --rtt): busy/idle per association, the client's and the server's
+//                        turnaround per instance; dcmget with --ndjson (per series figures)
 //   --server orthanc,dcmqrscp
 //   --tools dcmget,getscu,ignore,disk   only these tools (default all)
 //   --runs N             measured rounds (default 5)   --warmup N (default 1)
@@ -776,16 +778,20 @@ async function main(): Promise<void> {
     const peer = await startPeer(sname);
     servers.push({ name: peer.name, config: peer.config });
     console.log(`\nstarted ${peer.name} (${peer.config}) on port ${peer.port}`);
+    /** relays[0]: the one observed runs go through (at --rtt, else at 0 ms) */
     const relays: Relay[] = [];
     try {
       const ports: Ports = { direct: peer.port, relay: peer.port, relay0: peer.port };
-      if (rttMs !== undefined) {
-        const relay = await startRelay({ targetHost: '127.0.0.1', targetPort: peer.port, rttMs });
+      if (rttMs !== undefined || observe) {
         const relay0 = await startRelay({ targetHost: '127.0.0.1', targetPort: peer.port, rttMs: 0 });
-        relays.push(relay, relay0);
-        ports.relay = relay.port;
         ports.relay0 = relay0.port;
-        console.log(`relay: port ${relay.port} adds ${rttMs} ms of round trip to ${peer.name}; port ${relay0.port} relays with no delay (its own cost)`);
+        if (rttMs !== undefined) {
+          const relay = await startRelay({ targetHost: '127.0.0.1', targetPort: peer.port, rttMs });
+          relays.push(relay);
+          ports.relay = relay.port;
+          console.log(`relay: port ${relay.port} adds ${rttMs} ms of round trip to ${peer.name}; port ${relay0.port} relays with no delay (its own cost)`);
+        }
+        relays.push(relay0);
       }
       for (const w of workloads) {
         if (w.name === 'C' && peer.name === 'dcmqrscp') {
@@ -830,15 +836,20 @@ async function main(): Promise<void> {
           await rounds(tools, 'main');
         }
         if (observe && !opt['profile-only']) {
-          // One more run of each dcmget tool with --ndjson, untimed (a JSON line per instance
-          // costs CPU): when each series was served, how many at once, the gaps between them.
-          for (const tool of tools.filter((t) => t.kind === 'dcmget')) {
-            const r = await runTool(tool, w, peer, ports, work, -2, { ndjson: true });
+          // One more run of each network tool, untimed, through a relay that records what each
+          // association carries (pdu-tap.ts; at 0 ms without --rtt); dcmget with --ndjson too
+          // (a JSON line per instance costs CPU): per association busy/idle and turnarounds.
+          const tapped = relays[0]!;
+          for (const tool of tools.filter((t) => t.kind !== 'disk')) {
+            const via: Tool = { ...tool, route: rttMs === undefined ? 'relay0' : 'relay' };
+            tapped.record();
+            const r = await runTool(via, w, peer, ports, work, -2, { ndjson: tool.kind === 'dcmget' });
+            const taps = tapped.recorded();
             if (!r.ok) {
               broken = true;
-              throw new Error(`stopping: the --ndjson run of ${tool.id} was broken`);
+              throw new Error(`stopping: the observed run of ${tool.id} was broken`);
             }
-            const o = observeRun(fs.readFileSync(r.logFile!, 'utf8'), w, { workload: w.name, server: peer.name, tool: tool.id, rttMs: tool.route === 'relay' ? rttMs : undefined, wallMs: r.wallMs, spawnedAt: r.spawnedAt! });
+            const o = observeRun(tool.kind === 'dcmget' ? fs.readFileSync(r.logFile!, 'utf8') : '', w, taps, { workload: w.name, server: peer.name, tool: tool.id, rttMs, wallMs: r.wallMs, spawnedAt: r.spawnedAt! });
             observations.push(o);
             printObservation(o);
           }
