@@ -19,7 +19,9 @@
 //   --tools dcmget,getscu,ignore,disk   only these tools (default all)
 //   --runs N             measured rounds (default 5)   --warmup N (default 1)
 //   --dcmget-args "..."  extra flags for every dcmget run (e.g. "--max-pdu 131072")
-//   --variant L=ARGS     an extra tool "dcmget[L]" run with ARGS (repeatable)
+//   --variant L=ARGS     an extra tool "dcmget[L]" run with ARGS (repeatable); ARGS that
+//                        start with @PATH run PATH (a prototype's bin/dcmget.js) instead,
+//                        and node flags may come first: L="--max-opt=2 @/tmp/p/bin/dcmget.js -x"
 //   --json FILE          all raw runs and the summary as JSON
 //   --profile            one extra dcmget run on A against Orthanc under
 //                        node --cpu-prof; prints the top self-time functions
@@ -138,6 +140,8 @@ interface Tool {
   title: string;
   extra: string[];
   route: Route;
+  /** dcmget only: node flags and the launcher to run instead of the snapshot's (--variant @PATH) */
+  entry?: string[];
 }
 
 const mainRoute: Route = rttMs === undefined ? 'direct' : 'relay';
@@ -157,7 +161,10 @@ const variants = opt.variant ?? (rttMs === undefined ? [] : ['p2=--parallel 2', 
 for (const v of variants) {
   const eq = v.indexOf('=');
   if (eq <= 0) usage(`--variant wants LABEL=ARGS, got ${JSON.stringify(v)}`);
-  tools.push({ id: `dcmget[${v.slice(0, eq)}]`, kind: 'dcmget', title: `dcmget ${v.slice(eq + 1)}`, extra: [...dcmgetExtra, ...splitArgs(v.slice(eq + 1))], route: mainRoute });
+  const args = splitArgs(v.slice(eq + 1));
+  const at = args.findIndex((a) => a.startsWith('@'));
+  const entry = at < 0 ? undefined : [...args.slice(0, at), path.resolve(args[at]!.slice(1))];
+  tools.push({ id: `dcmget[${v.slice(0, eq)}]`, kind: 'dcmget', title: `dcmget ${v.slice(eq + 1)}`, extra: [...dcmgetExtra, ...args.slice(at + 1)], route: mainRoute, ...(entry ? { entry } : {}) });
 }
 // The relay's own cost: getscu and dcmget straight to the server and through the relay at 0 ms, alternating.
 const relayCostTools: Tool[] = rttMs === undefined || opt['no-relay-cost'] ? [] : ALL_TOOLS.filter((t) => t.kind === 'dcmget' || t.kind === 'getscu').flatMap((t) => [
@@ -405,7 +412,7 @@ async function runTool(tool: Tool, w: Workload, peer: Peer, ports: Ports, work: 
   switch (tool.kind) {
     case 'dcmget': {
       // The profile runs the unbundled modules, so that its time is told file by file.
-      const entry = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, UNBUNDLED] : [DCMGET];
+      const entry = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, UNBUNDLED] : tool.entry ?? [DCMGET];
       const events = extra.ndjson ? ['--ndjson'] : [];
       m = await measure(NODE, [...entry, '-q', ...events, ...tool.extra, '-aet', 'DCMGET', '-aec', peer.aet, ...query, '-od', out, '127.0.0.1', port], { cwd: work, logFile });
       break;

@@ -6,10 +6,15 @@
 //   lazy       the same bundle, but the Node built-ins that a start does not need (child_process,
 //              which commander imports for subcommands dcmget has none of; zlib; crypto) are
 //              loaded at their first use through process.getBuiltinModule (an esbuild plugin);
+//   direct     lazy, and every other built-in taken with process.getBuiltinModule, not imported
+//              (an ES module's import of a built-in reads all its exports: node:fs's lazy
+//              ReadStream getter loads the streams stack);
+//   cjs        lazy, bundled as CommonJS (require() of a built-in builds no ESM facade);
 //   snapshot   the lazy bundle as one CommonJS script, its module-level code run at build time
 //              into a V8 start-up snapshot (node --build-snapshot), started with
 //              `node --snapshot-blob dcmget.blob -- ARGS`;
-//   snapshot+  the same, with the command line also built (and its code compiled) at build time.
+//   snapshot+  the same, with the command line also built (and its code compiled) at build time;
+//   prebuilt   the same, and the commander program built at build time is the one main() uses.
 // and times them alternating with `node -e 0` (Node's floor) and `node -e "console.log(1)"` (the
 // floor of a process that prints, as --version does), median of --runs, with peak RSS.
 //
@@ -48,25 +53,68 @@ const lazyBuiltins: Plugin = {
   },
 };
 
+/**
+ * Every `node:*` import through process.getBuiltinModule() instead of Node's ESM loader: an ES
+ * module that imports a built-in gets a facade of all its exports, and building it reads every
+ * export, lazy getters included (node:fs's ReadStream getter loads the whole streams stack).
+ */
+const builtinsDirect: Plugin = {
+  name: 'builtins-direct',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) => (args.namespace === 'builtin' ? undefined : { path: args.path, namespace: 'builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
+      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 // The bundle exactly as scripts/bundle.mjs makes it (its options repeated here: this script may
 // not change the build), with or without the plugin.
 const BANNER = "import { createRequire as dcmgetCreateRequire } from 'node:module'; const require = dcmgetCreateRequire(import.meta.url);";
-async function esm(name: string, plugins: Plugin[]): Promise<string> {
+async function esm(name: string, plugins: Plugin[], format: 'esm' | 'cjs' = 'esm'): Promise<string> {
   const dir = path.join(work, name);
   fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'dist'), { recursive: true });
+  const out = path.join(dir, 'dist', format === 'esm' ? 'dcmget.mjs' : 'dcmget.cjs');
   await build({
-    entryPoints: [path.join(dist, 'cli', 'run.js')], outfile: path.join(dir, 'dist', 'dcmget.mjs'), bundle: true, platform: 'node', format: 'esm',
-    target: 'node22', logLevel: 'warning', banner: { js: BANNER }, plugins,
+    entryPoints: [path.join(dist, 'cli', 'run.js')], outfile: out, bundle: true, platform: 'node', format,
+    target: 'node22', logLevel: 'error', plugins,
+    ...(format === 'esm' ? { banner: { js: BANNER } } : {
+      // CommonJS: import.meta.url for the lazy createRequire() calls is this file's URL
+      define: { 'import.meta.url': 'DCMGET_MODULE_URL' }, banner: { js: 'var DCMGET_MODULE_URL = require("node:url").pathToFileURL(__filename).href;' },
+    }),
   });
-  fs.copyFileSync(LAUNCHER, path.join(dir, 'bin', 'dcmget.js'));
+  fs.writeFileSync(path.join(dir, 'bin', 'dcmget.js'), fs.readFileSync(LAUNCHER, 'utf8').replace('../dist/dcmget.mjs', `../dist/${path.basename(out)}`));
   // node_modules beside it, so that the lazy require()s (cli-progress, dcmjs) resolve
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   return path.join(dir, 'bin', 'dcmget.js');
 }
 
-/** A snapshot of the command line: main() is what the snapshot starts; `warm` builds the program at build time too. */
-async function snapshot(name: string, warm: boolean): Promise<string> {
+/**
+ * For the snapshot only: buildProgram() hands out a program built at snapshot time (each process
+ * starts from its own copy of the heap, so it is used once), else builds one. A prototype of
+ * "build the commander program once, at build time", which src/ would do by letting main() take it.
+ */
+const prebuiltProgram: Plugin = {
+  name: 'prebuilt-program',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]cli[\\/]program\.js$/ }, (args) => ({
+      contents: `${fs.readFileSync(args.path, 'utf8').replace('export function buildProgram(', 'function buildProgramFresh(')}
+let prebuilt;
+export function prebuildProgram() { prebuilt = buildProgramFresh(); }
+export function buildProgram() { const p = prebuilt ?? buildProgramFresh(); prebuilt = undefined; return p; }`,
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
+/**
+ * A snapshot of the command line: main() is what the snapshot starts. `warm`: a program built
+ * and compiled at build time too; `prebuilt`: the program built at build time is the one used.
+ */
+async function snapshot(name: string, warm: boolean, prebuilt = false): Promise<string> {
   const dir = path.join(work, name);
   fs.mkdirSync(dir, { recursive: true });
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
@@ -74,8 +122,9 @@ async function snapshot(name: string, warm: boolean): Promise<string> {
   fs.writeFileSync(entry, `
 import v8 from 'node:v8';
 import { main } from ${JSON.stringify(path.join(dist, 'cli', 'main.js'))};
-import { buildProgram } from ${JSON.stringify(path.join(dist, 'cli', 'program.js'))};
-${warm ? 'buildProgram(); // compiles commander and our option table into the snapshot\'s heap' : ''}
+import * as program from ${JSON.stringify(path.join(dist, 'cli', 'program.js'))};
+${warm ? 'program.buildProgram(); // compiles commander and our option table into the snapshot\'s heap' : ''}
+${prebuilt ? 'program.prebuildProgram(); // the program main() will use' : ''}
 v8.startupSnapshot.setDeserializeMainFunction(() => {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err) => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw err; });
@@ -92,7 +141,7 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
   // file beside node_modules, for the lazy createRequire() calls (cli-progress, dcmjs, node:tls).
   await build({
     entryPoints: [entry], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'error',
-    plugins: [lazyBuiltins], define: { 'import.meta.url': 'DCMGET_MODULE_URL' },
+    plugins: prebuilt ? [lazyBuiltins, prebuiltProgram] : [lazyBuiltins], define: { 'import.meta.url': 'DCMGET_MODULE_URL' },
     banner: { js: `var DCMGET_MODULE_URL = ${JSON.stringify(`file://${path.join(dir, 'dcmget.cjs')}`)};` },
   });
   const blob = path.join(dir, 'dcmget.blob');
@@ -102,18 +151,24 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
 
 const bundled = await esm('bundle', []);
 const lazy = await esm('lazy', [lazyBuiltins]);
+const direct = await esm('direct', [lazyBuiltins, builtinsDirect]);
+const cjs = await esm('cjs', [lazyBuiltins], 'cjs');
 const t0 = performance.now();
 const blob = await snapshot('snapshot', false);
 const buildMs = performance.now() - t0;
 const blobWarm = await snapshot('snapshot-warm', true);
+const blobPrebuilt = await snapshot('snapshot-prebuilt', true, true);
 
 const commands: Record<string, string[]> = {
   'node -e 0': ['-e', '0'],
   'node -e "console.log(1)"': ['-e', 'console.log(1)'],
   'bundle (today)': [bundled, '--version'],
   'lazy built-ins': [lazy, '--version'],
+  'lazy, getBuiltinModule': [direct, '--version'],
+  'lazy, CommonJS bundle': [cjs, '--version'],
   snapshot: ['--snapshot-blob', blob, '--', '--version'],
   'snapshot, program built': ['--snapshot-blob', blobWarm, '--', '--version'],
+  'snapshot, program prebuilt': ['--snapshot-blob', blobPrebuilt, '--', '--version'],
 };
 for (const [name, args] of Object.entries(commands)) {
   const r = spawnSync(NODE, args, { encoding: 'utf8' });
