@@ -1,15 +1,17 @@
 // npm run bench [-- options]: dcmget against DCMTK getscu and the server and
-// disk limits, on Orthanc 1.10 and DCMTK dcmqrscp over loopback (issue 5).
+// disk limits, on Orthanc 1.10 and DCMTK dcmqrscp over loopback (issue 5), or
+// across a simulated round trip (--rtt, issue 16).
 // See bench/README.md for what each tool and limit means.
 //
-//   --quick              A = 200 x 512 KiB, B = 3 x 100 MiB (default 2000 and 10)
+//   --quick              A = 200 x 512 KiB, B = 3 x 100 MiB, D = 8 x 10 x 64 KiB
+//                        (default 2000, 10 and 8 x 50)
 //   --big                also workload C, one 2 GiB instance (or DCMGET_BENCH_BIG=1)
 //   --workload A,B,C,D   only these workloads (repeatable; C needs no --big then)
 //   --rtt MS             every retrieve through the bench's delay relay (bench/relay.ts),
 //                        which adds MS of round trip; default workload D (8 series x 50 x
 //                        64 KiB), tools getscu, dcmget and dcmget --parallel 2, 4, 8; also
-//                        the relay's own cost (at 0 ms against a direct connection) and one
-//                        --ndjson run of each dcmget tool for the per-association figures
+//                        the relay's own cost (at 0 ms against a direct connection) and
+//                        --observe
 //   --no-relay-cost      with --rtt: skip the relay's own cost
 //   --observe            one more, untimed run of each tool per workload x server through a
 //                        relay that records each association (bench/pdu-tap.ts; default with
