@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Everything dcmget's demo and tests need on a fresh Debian machine: the real DICOM peers
-# (Debian packages dcmtk and orthanc), the project's own Node.js >= 22 and dependencies
-# (npm ci; Node comes from the pinned `node` devDependency), and the build.
+# (Debian packages dcmtk, orthanc, and pixelmed-apps with libpixelmed-java, which bring a Java
+# runtime), the project's own Node.js >= 22 and dependencies (npm ci; Node comes from the pinned
+# `node` devDependency, the dcmjs-dimse peer from its devDependency), and the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v getscu >/dev/null 2>&1 && command -v dcmqrscp >/dev/null 2>&1 || missing+=(dcmtk)
 [ -x /usr/sbin/Orthanc ] || missing+=(orthanc)
+# PixelMed's DicomAndWebStorageServer (test/support/pixelmed.ts); pixelmed-apps depends on a Java runtime.
+{ [ -f /usr/share/java/pixelmed.jar ] && command -v java >/dev/null 2>&1; } || missing+=(pixelmed-apps libpixelmed-java)
 # The tests also use openssl (TLS certificates), strace (--fsync order) and script (a pty).
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v strace >/dev/null 2>&1 || missing+=(strace)

@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../dicom/usage-error.ts';
 import { AssociationAbortedError, AssociationRejectedError, ConnectionError, TimeoutError } from '../ul/errors.ts';
-import { CancelledError, type RetrieveResult } from '../retrieve/retrieve.ts';
+import { AbortError, CancelledError, type RetrieveResult } from '../retrieve/retrieve.ts';
 import { EXIT } from './exit-codes.ts';
 
 export interface Expectations {
@@ -25,33 +25,25 @@ export function exitCodeFor(result: RetrieveResult, e: Expectations = {}): numbe
   if (result.error) return exitCodeForError(result.error);
   if (result.failures.some((f) => f.errorCode !== undefined)) return EXIT.LOCAL_IO;
   if (result.category === 'cancel' || result.cancelled) return EXIT.CANCELLED;
-  const sp = result.secondPass;
-  if (sp && sp.stillMissing.length === 0 && result.failures.length === 0) {
-    // The second pass brought home everything the first one missed.
-    return unmetExpectations(result, e).length ? EXIT.SUBOPERATIONS_FAILED : (result.counters.warning ?? 0) > 0 ? EXIT.WARNING : EXIT.SUCCESS;
-  }
-  const failedAny = result.failures.length > 0 || (result.counters.failed ?? 0) > 0 || result.failedSopInstanceUids.length > 0;
   const unmet = unmetExpectations(result, e).length > 0;
-  switch (result.category) {
-    case 'success': {
-      const any = result.ledger.received > 0 || (result.counters.completed ?? 0) > 0 || result.ledger.skipped > 0;
-      if (!any) return EXIT.NOTHING_MATCHED;
-      return failedAny || unmet ? EXIT.SUBOPERATIONS_FAILED : EXIT.SUCCESS;
-    }
-    case 'warning':
-      if (failedAny || unmet) return EXIT.SUBOPERATIONS_FAILED;
-      return EXIT.WARNING;
-    case 'failure':
-      if (result.planFoundNothing && result.ledger.received === 0 && !(result.counters.completed ?? 0)) return EXIT.NOTHING_MATCHED;
-      return result.ledger.stored > 0 || (result.counters.completed ?? 0) > 0 ? EXIT.SUBOPERATIONS_FAILED : EXIT.REFUSED;
-    default:
-      return EXIT.ASSOCIATION;
+  const r = result.requests;
+  // Every request of this shard was complete in the --ledger file already: nothing to do is success.
+  if (r.total > 0 && r.total === r.skippedByLedger + r.outOfShard) return unmet ? EXIT.SUBOPERATIONS_FAILED : EXIT.SUCCESS;
+  const arrived = result.ledger.received > 0 || result.ledger.skipped > 0;
+  if (!arrived && !(result.counters.completed ?? 0) && (result.nothingMatched || result.category === 'success')) return EXIT.NOTHING_MATCHED;
+  if (result.complete) {
+    if (unmet) return EXIT.SUBOPERATIONS_FAILED;
+    const warned = (result.counters.warning ?? 0) > 0 || (result.category === 'warning' && !result.recovery);
+    return warned ? EXIT.WARNING : EXIT.SUCCESS;
   }
+  // dcmget's own ledger says something is missing, whatever the SCP's final status claims.
+  if (result.category === 'failure' && !arrived && !(result.counters.completed ?? 0)) return EXIT.REFUSED;
+  return EXIT.SUBOPERATIONS_FAILED;
 }
 
 export function exitCodeForError(err: unknown): number {
   if (err instanceof UsageError || err instanceof InvalidArgumentError) return EXIT.USAGE;
-  if (err instanceof CancelledError) return EXIT.CANCELLED;
+  if (err instanceof CancelledError || err instanceof AbortError) return EXIT.CANCELLED;
   if (err instanceof ConnectionError || err instanceof TimeoutError || err instanceof AssociationRejectedError || err instanceof AssociationAbortedError) return EXIT.ASSOCIATION;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return EXIT.LOCAL_IO;

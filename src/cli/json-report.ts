@@ -3,6 +3,7 @@
 import { formatStatus, statusCategory } from '../dimse/status.ts';
 import { VERSION } from '../dicom/implementation.ts';
 import type { RetrieveEvent, RetrieveResult } from '../retrieve/retrieve.ts';
+import type { StoredFile } from '../retrieve/store-scp.ts';
 
 export interface RunInfo {
   host: string;
@@ -16,7 +17,8 @@ export interface RunInfo {
 
 export const JSON_SCHEMA_VERSION = 1;
 
-export function resultJson(result: RetrieveResult, run: RunInfo, exitCode: number, notes: string[]) {
+/** `files`: the stored files, gathered from the events by the caller (only --json keeps them all). */
+export function resultJson(result: RetrieveResult, run: RunInfo, exitCode: number, notes: string[], files: StoredFile[] | undefined) {
   return {
     dcmget: VERSION,
     schema: JSON_SCHEMA_VERSION,
@@ -33,7 +35,7 @@ export function resultJson(result: RetrieveResult, run: RunInfo, exitCode: numbe
     cancelled: result.cancelled,
     counters: nullable(result.counters),
     ledger: result.ledger,
-    files: result.files.map((f) => ({
+    files: (files ?? []).map((f) => ({
       path: f.path, size: f.fileBytes, dataSetBytes: f.dataSetBytes, sopClassUid: f.sopClassUid,
       sopInstanceUid: f.sopInstanceUid, transferSyntaxUid: f.transferSyntaxUid, status: 'stored',
     })),
@@ -41,10 +43,13 @@ export function resultJson(result: RetrieveResult, run: RunInfo, exitCode: numbe
       sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid, status: f.status, statusHex: formatStatus(f.status), message: f.message,
     })),
     failedSopInstanceUids: result.failedSopInstanceUids,
-    secondPass: result.secondPass ? {
-      missing: result.secondPass.missing, recovered: result.secondPass.recovered, stillMissing: result.secondPass.stillMissing,
-      passes: result.secondPass.passes, reasons: Object.fromEntries(result.secondPass.reasons),
-    } : null,
+    recovery: result.recovery ?? null,
+    complete: result.complete,
+    requests: result.requests,
+    associations: result.associations,
+    queries: result.queries,
+    waits: { getMs: Math.round(result.waits.getMs), waitedMs: Math.round(result.waits.waitedMs), instances: result.waits.instances },
+    hint: result.hint ?? null,
     contexts: result.contexts.map((c) => ({
       id: c.id, abstractSyntax: c.abstractSyntax, accepted: c.accepted, result: c.result,
       transferSyntax: c.accepted ? c.transferSyntax : null, scpRole: c.scpRole,
@@ -63,12 +68,14 @@ function nullable<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undef
 export function eventJson(e: RetrieveEvent): Record<string, unknown> | undefined {
   const time = new Date().toISOString();
   switch (e.type) {
-    case 'plan':
-      return { event: 'plan', time, proposal: e.proposal, contexts: e.contexts, sopClasses: e.inventory?.sopClasses ?? null, method: e.inventory?.method ?? null };
+    case 'inventory':
+      return { event: 'inventory', time, request: e.request, studies: e.studies ?? null, series: e.series ?? null, instances: e.instances ?? null, sopClasses: e.sopClasses ?? null, trusted: e.trusted, problems: e.problems };
     case 'associated':
-      return { event: 'associated', time, contexts: e.contexts.length, accepted: e.contexts.filter((c) => c.accepted).length, peerMaxLength: e.peerMaxLength };
+      return { event: 'associated', time, association: e.association, contexts: e.contexts.length, accepted: e.contexts.filter((c) => c.accepted).length, peerMaxLength: e.peerMaxLength };
+    case 'unit':
+      return { event: 'unit', time, association: e.association, unit: e.unit.id, label: e.unit.label, request: e.unit.request, expected: e.unit.expected ?? null };
     case 'pending':
-      return { event: 'pending', time, status: e.status, statusHex: formatStatus(e.status), ...nullable(e.counters) };
+      return { event: 'pending', time, status: e.status, statusHex: formatStatus(e.status), association: e.association, unit: e.unit, ...nullable(e.counters) };
     case 'stored':
       return { event: 'stored', time, path: e.file.path, size: e.file.fileBytes, sopClassUid: e.file.sopClassUid, sopInstanceUid: e.file.sopInstanceUid, transferSyntaxUid: e.file.transferSyntaxUid };
     case 'failed':
@@ -76,10 +83,12 @@ export function eventJson(e: RetrieveEvent): Record<string, unknown> | undefined
     case 'cancelling':
       return { event: 'cancelling', time };
     case 'final':
-      return { event: 'final', time, status: e.status, statusHex: formatStatus(e.status), category: statusCategory(e.status), ...nullable(e.counters) };
+      return { event: 'final', time, status: e.status, statusHex: formatStatus(e.status), category: statusCategory(e.status), association: e.association, unit: e.unit.id, busyMs: Math.round(e.busyMs), ...nullable(e.counters) };
     case 'released':
-      return { event: 'released', time };
-    case 'second-pass':
-      return { event: 'second-pass', time, missing: e.report.missing.length, recovered: e.report.recovered, stillMissing: e.report.stillMissing, passes: e.report.passes };
+      return { event: 'released', time, association: e.association };
+    case 'recovery':
+      return { event: 'recovery', time, request: e.request, missing: e.report.missing.length, recovered: e.report.recovered, stillMissing: e.report.stillMissing, passes: e.report.passes, reasons: Object.fromEntries(e.report.reasons) };
+    case 'request':
+      return { event: 'request', time, request: e.request, complete: e.complete };
   }
 }

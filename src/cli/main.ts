@@ -1,49 +1,129 @@
 // dcmget [options] peer port [query-file...]: the getscu-style command line.
-import { CommanderError } from 'commander';
+import dns from 'node:dns';
+import net from 'node:net';
 import { chalkStderr as chalk } from 'chalk';
 import { UsageError } from '../dicom/usage-error.ts';
 import { describeStatus, formatStatus, statusCategory } from '../dimse/status.ts';
-import type { UlLogger } from '../ul/association.ts';
-import { echo, previewContexts, resolveModel, retrieve, type RetrieveEvent, type RetrieveResult } from '../retrieve/retrieve.ts';
+import { ConnectionError } from '../ul/errors.ts';
+import { echo, previewContexts, resolveModel, type PeerOptions } from '../retrieve/retrieve.ts';
+import { planContexts } from '../retrieve/presentation-contexts.ts';
+import { compileLayout } from '../output/output-layout.ts';
+import type { Command } from 'commander';
+import { errorEvent, parseCommandLine, type CommandLine } from './command-line.ts';
+import { makeConsole, type Console } from './console.ts';
 import { EXIT } from './exit-codes.ts';
-import { exitCodeFor, exitCodeForError, unmetExpectations } from './exit-status.ts';
-import { expandGetscuFlags } from './getscu-flags.ts';
-import { eventJson, resultJson, type RunInfo } from './json-report.ts';
-import { ProgressBar } from './progress-bar.ts';
-import { buildProgram, type Flags, type LogLevel } from './program.ts';
+import { exitCodeForError } from './exit-status.ts';
+import type { GetscuSettings } from './getscu-options.ts';
+import { processOutputs } from './output-streams.ts';
+import type { Flags, LogLevel } from './program.ts';
 import { buildIdentifiers, shortcutsWantStudyRoot, type QueryInput } from './query.ts';
 import { readStorageConfig, resolveStorageClass, syntaxContexts } from './storage-flags.ts';
 import { dryRunText } from './dry-run.ts';
 import { DICOM_TLS_PORT, tlsOptions, userIdentity } from './security-flags.ts';
 import { defaultConfigPath, loadConfig, namedPeer, type NamedPeer } from './peer-config.ts';
-import type { Command } from 'commander';
-import { compileLayout } from '../output/output-layout.ts';
-import { planContexts } from '../retrieve/presentation-contexts.ts';
-import { contextTable, paintStatus, pendingLine, summaryLines } from './report.ts';
+import { paintStatus } from './report.ts';
+import { runRetrieve } from './run-retrieve.ts';
 
-const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, verbose: 3, debug: 4 };
+export { ledgerNotes } from './run-retrieve.ts';
 
 function logLevelOf(flags: Flags): LogLevel {
   return flags.logLevel ?? (flags.debug ? 'debug' : flags.verbose ? 'verbose' : flags.quiet ? 'error' : 'info');
 }
 
-/** Notes where the SCP's counters and dcmget's own ledger disagree (counters are only the SCP's word). */
-export function ledgerNotes(result: RetrieveResult, firstTotal: number | undefined, ignore: boolean): string[] {
-  const notes: string[] = [];
-  const c = result.counters;
-  if (result.planFoundNothing && result.ledger.received === 0) notes.push('nothing matched: the C-FIND before the C-GET found no match either');
-  if (result.status !== undefined && statusCategory(result.status) === 'success' && result.ledger.failed > 0) {
-    notes.push(`the SCP reported Success although ${result.ledger.failed} sub-operation(s) failed here`);
+export async function main(argv: string[]): Promise<number> {
+  const outputs = processOutputs();
+  const parsed = parseCommandLine(argv, outputs);
+  if ('code' in parsed) return parsed.code;
+  const { flags } = parsed.cmd;
+  // no-color.org: NO_COLOR set and not empty turns colour off (chalk alone honours FORCE_COLOR only).
+  if (!flags.color || (process.env.NO_COLOR ?? '') !== '') chalk.level = 0;
+  const ui = makeConsole(logLevelOf(flags), outputs.stdout, outputs.stderr);
+  try {
+    return await runCommand(parsed.cmd, ui);
+  } catch (err) {
+    const code = exitCodeForError(err);
+    const message = (err as Error).message ?? String(err);
+    ui.line(`dcmget: ${chalk.red(code === EXIT.USAGE ? message : `error: ${message}`)}`);
+    if (ui.at('debug') && err instanceof Error && err.stack) ui.line(err.stack);
+    if (flags.json || flags.ndjson) ui.json(errorEvent(code, err));
+    return code;
   }
-  const firstPassStored = result.ledger.stored - (result.secondPass?.recovered.length ?? 0);
-  if (c.completed !== undefined && c.completed !== firstPassStored && !ignore && !result.error) {
-    notes.push(`the SCP counted ${c.completed} completed sub-operation(s); dcmget stored ${firstPassStored}`);
+}
+
+async function runCommand(cmd: CommandLine, ui: Console): Promise<number> {
+  const { flags, translation } = cmd;
+  const settings = translation.settings;
+  // getscu --arguments prints at any log level.
+  if (settings.printArguments) ui.line(`calling 'dcmget' with ${translation.expanded.length} arguments: ${translation.expanded.map((a) => `'${a}'`).join(' ')}`);
+  for (const note of translation.notes) ui.logger.verbose?.(note);
+  const peer = resolvePeer(cmd);
+  if (flags.maxPdu !== 0 && flags.maxPdu < 4096) throw new UsageError(`--max-pdu must be 0 (no limit) or at least 4096, not ${flags.maxPdu}`);
+  if (flags.json && flags.ndjson) throw new UsageError('choose one of --json (one report at the end) and --ndjson (a line per event)');
+  const models = [flags.patientRoot && 'patient', flags.studyRoot && 'study', flags.psonly && 'patient-study-only', flags.model].filter(Boolean) as string[];
+  if (models.length > 1) throw new UsageError('choose one information model: -P (patient root), -S (study root), -O (patient/study only) or --model');
+  const peerOptions: PeerOptions = {
+    host: peer.host, port: peer.port,
+    callingAeTitle: flags.aetitle, calledAeTitle: flags.call,
+    maxPduLength: flags.maxPdu,
+    connectTimeoutMs: flags.timeout * 1000, acseTimeoutMs: flags.acseTimeout * 1000, dimseTimeoutMs: flags.dimseTimeout * 1000,
+    tls: tlsOptions(flags, ui.warn, { crl: settings.crl, noSni: settings.noSni }),
+    userIdentity: await userIdentity(flags),
+    logger: ui.logger,
+  };
+  if (flags.echo) return runEcho(await onFamily(peerOptions, settings), flags, ui);
+  const queryInput: QueryInput = {
+    keys: flags.key, queryFiles: peer.queryFiles, queryJson: flags.queryJson, level: flags.level,
+    patientIds: flags.patientId, studies: flags.study, series: flags.series, instances: flags.instance, uidsFrom: flags.uidsFrom,
+    repeat: settings.repeat,
+  };
+  // Shortcuts without a patient ID fit the study root; getscu's default (patient root) otherwise.
+  const model = resolveModel(models[0] ?? (shortcutsWantStudyRoot(queryInput) ? 'study' : 'patient'));
+  const identifiers = buildIdentifiers(queryInput, model);
+  const extraStorageClasses = [...flags.storageClass.flatMap(resolveStorageClass)];
+  const contextSyntaxes = syntaxContexts(flags.transferSyntax, flags.preferUncompressed ?? false);
+  const storage = flags.storageConfig ? readStorageConfig(flags.storageConfig) : undefined;
+  compileLayout(flags.layout); // a bad template is a usage error before anything connects
+  const getTransferSyntaxes = settings.getSyntaxes;
+  if (flags.dryRun) {
+    ui.stdout.write(dryRunText(identifiers, model, storage
+      ? planContexts([model.get!], storage, getTransferSyntaxes)
+      : previewContexts({ model: model.model, extraStorageClasses, contextSyntaxes, getTransferSyntaxes }), flags.plan && !storage));
+    return EXIT.SUCCESS;
   }
-  const finalTotal = (c.completed ?? 0) + (c.failed ?? 0) + (c.warning ?? 0);
-  if (firstTotal !== undefined && c.completed !== undefined && firstTotal !== finalTotal && !result.cancelled && !result.error) {
-    notes.push(`the first pending response announced ${firstTotal} sub-operations; the final counters add up to ${finalTotal}`);
+  return runRetrieve({
+    flags, ui, model, verbosePc: settings.verbosePc ?? false,
+    run: {
+      host: peer.host, port: peer.port, callingAeTitle: flags.aetitle, calledAeTitle: flags.call, model: model.model,
+      outputDirectory: flags.outputDirectory, startedAt: new Date().toISOString(),
+    },
+    options: {
+      ...await onFamily(peerOptions, settings),
+      model: model.model, identifiers, outputDirectory: flags.outputDirectory,
+      plan: flags.plan, retry: flags.retry, parallel: flags.parallel,
+      storage, extraStorageClasses, contextSyntaxes, getTransferSyntaxes,
+      relational: flags.relational ?? false,
+      layout: flags.layout, onExists: flags.onExists, ignore: flags.ignore ?? false, fsync: flags.fsync ?? false,
+      cancelAfter: flags.cancelAfter, ledgerFile: flags.ledger, shard: flags.shard, totalTimeoutMs: flags.totalTimeout * 1000,
+    },
+  });
+}
+
+/** Peer, port and query files from the words of the command line, or from a named peer. */
+function resolvePeer(cmd: CommandLine): { host: string; port: number; queryFiles: string[] } {
+  const { program, flags, args } = cmd;
+  const config = loadConfig(flags.config);
+  const named = namedPeer(config, args[0], args[1]);
+  if (named) applyNamedPeer(program, flags, named);
+  const [peer, portArg, ...queryFiles] = named ? [named.host, String(named.port), ...args.slice(1)] : args;
+  // PS3.15 B.9: DICOM over TLS listens on 2762 unless told otherwise.
+  const portText = portArg ?? (flags.tls ? String(DICOM_TLS_PORT) : undefined);
+  if (!peer) throw new UsageError('missing peer and port: dcmget [options] peer port [query-file...], or a named peer');
+  if (!portText || (!named && !/^\d+$/.test(portText) && !flags.tls && args.length < 2)) {
+    throw new UsageError(`"${peer}" needs a port (dcmget [options] peer port …), or must be a named peer in ${config.file ?? defaultConfigPath()}`);
   }
-  return notes;
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new UsageError(`port must be a whole number from 1 to 65535, not "${portText}"`);
+  return { host: peer, port, queryFiles };
 }
 
 /** A named peer fills what neither the command line nor a DCMGET_* variable set. */
@@ -64,7 +144,7 @@ function applyNamedPeer(program: Command, flags: Flags, p: NamedPeer): void {
   set('totalTimeout', p.timeouts?.total);
   if (p.tls) {
     set('tls', true);
-    set('tlsCa', p.tls.ca);
+    if (!flags.tlsCa?.length && p.tls.ca) flags.tlsCa = [p.tls.ca];
     set('tlsCert', p.tls.cert);
     set('tlsKey', p.tls.key);
     set('tlsServername', p.tls.servername);
@@ -76,195 +156,31 @@ function applyNamedPeer(program: Command, flags: Flags, p: NamedPeer): void {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  let flags: Flags;
-  let args: string[];
-  try {
-    program.parse(expandGetscuFlags(argv), { from: 'user' });
-    flags = program.opts<Flags>();
-    // Repeatable options have no default in commander's help; an absent one is an empty list.
-    for (const k of ['key', 'patientId', 'study', 'series', 'instance', 'storageClass', 'transferSyntax'] as const) flags[k] ??= [];
-    args = program.args;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)) return EXIT.SUCCESS;
-      process.stderr.write(`dcmget: ${err.message.replace(/^error: /, '')} (see dcmget --help)\n`);
-      return EXIT.USAGE;
-    }
-    throw err;
+/**
+ * getscu -i4 / -i6: the peer's address of that family, looked up here; the name stays the one
+ * TLS checks the certificate against.
+ */
+async function onFamily(peer: PeerOptions, settings: GetscuSettings): Promise<PeerOptions> {
+  const family = settings.family;
+  if (!family) return peer;
+  const given = net.isIP(peer.host);
+  if (given) {
+    if (given !== family) throw new ConnectionError(`${peer.host} is not an IPv${family} address (getscu -i${family})`);
+    return peer;
   }
-  // no-color.org: NO_COLOR set and not empty turns colour off (chalk alone honours FORCE_COLOR only).
-  if (!flags.color || (process.env.NO_COLOR ?? '') !== '') chalk.level = 0;
-  const level = logLevelOf(flags);
-  const at = (l: LogLevel) => RANK[level] >= RANK[l];
-  let bar: ProgressBar | undefined;
-  const line = (text: string) => {
-    bar?.stop();
-    process.stderr.write(`${text}\n`);
-  };
-  const say = (text: string) => { if (at('info')) line(text); };
-  const warn = (text: string) => { if (at('warn')) line(`${chalk.yellow('warning:')} ${text}`); };
-  const logger: UlLogger = {
-    verbose: at('verbose') ? (m) => line(chalk.dim(m)) : undefined,
-    debug: at('debug') ? (m) => line(chalk.dim(m)) : undefined,
-  };
-  const stdoutJson = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   try {
-    const config = loadConfig(flags.config);
-    const named = namedPeer(config, args[0], args[1]);
-    if (named) applyNamedPeer(program, flags, named);
-    const [peer, portArg, ...queryFiles] = named ? [named.host, String(named.port), ...args.slice(1)] : args;
-    // PS3.15 B.9: DICOM over TLS listens on 2762 unless told otherwise.
-    const portText = portArg ?? (flags.tls ? String(DICOM_TLS_PORT) : undefined);
-    if (!peer) throw new UsageError('missing peer and port: dcmget [options] peer port [query-file...], or a named peer');
-    if (!portText || (!named && !/^\d+$/.test(portText) && !flags.tls && args.length < 2)) {
-      throw new UsageError(`"${peer}" needs a port (dcmget [options] peer port …), or must be a named peer in ${config.file ?? defaultConfigPath()}`);
-    }
-    const port = Number(portText);
-    if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new UsageError(`port must be a whole number from 1 to 65535, not "${portText}"`);
-    if (flags.maxPdu !== 0 && flags.maxPdu < 4096) throw new UsageError(`--max-pdu must be 0 (no limit) or at least 4096, not ${flags.maxPdu}`);
-    if (flags.json && flags.ndjson) throw new UsageError('choose one of --json (one report at the end) and --ndjson (a line per event)');
-    const models = [flags.patientRoot && 'patient', flags.studyRoot && 'study', flags.psonly && 'patient-study-only', flags.model].filter(Boolean) as string[];
-    if (models.length > 1) throw new UsageError('choose one information model: -P (patient root), -S (study root), -O (patient/study only) or --model');
-    const peerOptions = {
-      host: peer, port,
-      callingAeTitle: flags.aetitle, calledAeTitle: flags.call,
-      maxPduLength: flags.maxPdu,
-      connectTimeoutMs: flags.timeout * 1000, acseTimeoutMs: flags.acseTimeout * 1000, dimseTimeoutMs: flags.dimseTimeout * 1000,
-      tls: tlsOptions(flags, warn),
-      userIdentity: await userIdentity(flags),
-      logger,
-    };
-    if (flags.echo) {
-      const r = await echo(peerOptions);
-      say(`C-ECHO ${flags.call}@${peer}:${port}: ${paintStatus(r.status, describeStatus(r.status, 'C-ECHO'))} in ${r.elapsedMs.toFixed(0)} ms`);
-      if (flags.json || flags.ndjson) stdoutJson({ event: 'echo', status: r.status, statusHex: formatStatus(r.status), elapsedMs: Math.round(r.elapsedMs) });
-      return statusCategory(r.status) === 'success' ? EXIT.SUCCESS : EXIT.REFUSED;
-    }
-    const queryInput: QueryInput = {
-      keys: flags.key, queryFiles, queryJson: flags.queryJson, level: flags.level,
-      patientIds: flags.patientId, studies: flags.study, series: flags.series, instances: flags.instance, uidsFrom: flags.uidsFrom,
-    };
-    // Shortcuts without a patient ID fit the study root; getscu's default (patient root) otherwise.
-    const model = resolveModel(models[0] ?? (shortcutsWantStudyRoot(queryInput) ? 'study' : 'patient'));
-    const identifiers = buildIdentifiers(queryInput, model);
-    const extraStorageClasses = [...flags.storageClass.flatMap(resolveStorageClass)];
-    const contextSyntaxes = syntaxContexts(flags.transferSyntax, flags.preferUncompressed ?? false);
-    const storage = flags.storageConfig ? readStorageConfig(flags.storageConfig) : undefined;
-    compileLayout(flags.layout); // a bad template is a usage error before anything connects
-    if (flags.dryRun) {
-      process.stdout.write(dryRunText(identifiers, model, storage
-        ? planContexts([model.get!], storage)
-        : previewContexts({ model: model.model, extraStorageClasses, contextSyntaxes }), flags.plan && !storage));
-      return EXIT.SUCCESS;
-    }
-    const run: RunInfo = {
-      host: peer, port, callingAeTitle: flags.aetitle, calledAeTitle: flags.call, model: model.model,
-      outputDirectory: flags.outputDirectory, startedAt: new Date().toISOString(),
-    };
-    // A live bar only where a person watches: stderr a terminal, info level, not disabled.
-    if (flags.progress && process.stderr.isTTY && level === 'info') bar = new ProgressBar();
-    const cancel = new AbortController();
-    const abort = new AbortController();
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (!cancel.signal.aborted) {
-        line(chalk.magenta(`${signal}: cancelling (C-CANCEL); files already received stay. ${signal === 'SIGINT' ? 'Ctrl-C' : signal} again aborts at once.`));
-        cancel.abort();
-      } else {
-        abort.abort();
-      }
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    let firstTotal: number | undefined;
-    const onEvent = (e: RetrieveEvent) => {
-      if (flags.ndjson) {
-        const j = eventJson(e);
-        if (j) stdoutJson(j);
-      }
-      switch (e.type) {
-        case 'plan':
-          logger.verbose?.(e.proposal === 'plan'
-            ? `plan: the match holds ${e.inventory!.sopClasses.length} SOP class(es) (from ${e.inventory!.method}); proposing ${e.contexts} presentation contexts`
-            : `plan: ${e.proposal === 'given' ? 'storage classes given' : 'the peer could not say which SOP classes the match holds; proposing the default set'}, ${e.contexts} presentation contexts`);
-          break;
-        case 'associated': {
-          logger.verbose?.(`presentation contexts:\n${contextTable(e.contexts)}`);
-          const storage = e.contexts.filter((c) => c.accepted && c.abstractSyntax !== model.get);
-          const noRole = storage.filter((c) => !c.scpRole);
-          // PS3.7 D.3.3.4: without the SCP role no C-STORE may arrive on a context (some peers send anyway).
-          if (noRole.length && noRole.length === storage.length) warn('the peer granted the SCP role on no storage context: it may send no instance (-v shows the table)');
-          else if (noRole.length) logger.verbose?.(`${noRole.length} storage context(s) accepted without the SCP role: no sub-operation should arrive on them`);
-          break;
-        }
-        case 'pending': {
-          const c = e.counters;
-          if (firstTotal === undefined && c.remaining !== undefined && flags.parallel === 1) firstTotal = c.remaining + (c.completed ?? 0) + (c.failed ?? 0) + (c.warning ?? 0);
-          if (bar) bar.pending(e.counters);
-          else if (at('info')) say(pendingLine(e.status, e.counters));
-          break;
-        }
-        case 'stored':
-          bar?.storedInstance(e.file.dataSetBytes);
-          logger.verbose?.(`stored ${e.file.path} (${e.file.dataSetBytes} bytes)`);
-          break;
-        case 'failed':
-          warn(`sub-operation for ${e.failure.sopInstanceUid || '(no UID)'} answered ${formatStatus(e.failure.status)}: ${e.failure.message}`);
-          break;
-        default:
-          break;
-      }
-    };
-    let result: RetrieveResult;
-    try {
-      result = await retrieve({
-        ...peerOptions,
-        model: model.model,
-        identifiers,
-        outputDirectory: flags.outputDirectory,
-        plan: flags.plan,
-        retry: flags.retry,
-        parallel: flags.parallel,
-        storage,
-        extraStorageClasses,
-        contextSyntaxes,
-        relational: flags.relational ?? false,
-        layout: flags.layout,
-        onExists: flags.onExists,
-        ignore: flags.ignore ?? false,
-        fsync: flags.fsync ?? false,
-        cancelAfter: flags.cancelAfter,
-        totalTimeoutMs: flags.totalTimeout * 1000,
-        cancelSignal: cancel.signal,
-        abortSignal: abort.signal,
-        warn,
-        onEvent,
-      });
-    } finally {
-      bar?.stop();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
-    const expectations = { count: flags.expectCount, min: flags.expectMin };
-    const code = exitCodeFor(result, expectations);
-    const unmet = unmetExpectations(result, expectations);
-    const notes = ledgerNotes(result, firstTotal, flags.ignore ?? false);
-    const lines = summaryLines(result, flags.outputDirectory, flags.ignore ?? false);
-    for (const l of lines.slice(0, -1)) (code === EXIT.SUCCESS ? say : line)(l);
-    for (const n of notes) warn(n);
-    for (const u of unmet) line(chalk.red(`error: ${u}`));
-    say(lines.at(-1)!);
-    if (flags.json) stdoutJson(resultJson(result, run, code, [...notes, ...unmet]));
-    if (flags.ndjson) stdoutJson({ event: 'summary', ...resultJson(result, run, code, [...notes, ...unmet]) });
-    return code;
+    const { address } = await dns.promises.lookup(peer.host, { family });
+    const tls = peer.tls && peer.tls.servername === undefined ? { ...peer.tls, servername: peer.host } : peer.tls;
+    return { ...peer, host: address, tls };
   } catch (err) {
-    bar?.stop();
-    const code = exitCodeForError(err);
-    const message = (err as Error).message ?? String(err);
-    line(`dcmget: ${chalk.red(code === EXIT.USAGE ? message : `error: ${message}`)}`);
-    if (at('debug') && err instanceof Error && err.stack) line(err.stack);
-    if (flags.json || flags.ndjson) stdoutJson({ event: 'error', exitCode: code, error: { type: (err as Error).name ?? 'Error', message } });
-    return code;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConnectionError(`no IPv${family} address for ${peer.host} (getscu -i${family}): ${code ?? (err as Error).message}`, code);
   }
+}
+
+async function runEcho(peer: PeerOptions, flags: Flags, ui: Console): Promise<number> {
+  const r = await echo(peer);
+  ui.say(`C-ECHO ${flags.call}@${peer.host}:${peer.port}: ${paintStatus(r.status, describeStatus(r.status, 'C-ECHO'))} in ${r.elapsedMs.toFixed(0)} ms`);
+  if (flags.json || flags.ndjson) ui.json({ event: 'echo', status: r.status, statusHex: formatStatus(r.status), elapsedMs: Math.round(r.elapsedMs) });
+  return statusCategory(r.status) === 'success' ? EXIT.SUCCESS : EXIT.REFUSED;
 }

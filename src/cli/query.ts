@@ -1,9 +1,11 @@
 // Builds the C-GET Identifiers (PS3.4 C.4.3.1.3, C.6) from what the user gave: -k keys, query
 // files (as getscu), DICOM JSON (PS3.18 F.2), and the shortcuts that need no DICOM keys.
 import fs from 'node:fs';
-import type { DenaturalizedDataset } from 'dcmjs';
-import { dcmjs } from '../dicom/dcmjs-module.ts';
+import type { DicomJsonDataset, DicomJsonElement } from '../dicom/dicom-json.ts';
 import { buildIdentifier, getKeyValue, key, parseKey, type Key } from '../dicom/identifier.ts';
+import { queryFileDataSet, readQueryDataSet } from '../dicom/query-file.ts';
+import { withDeclaredCharacterSet } from '../dicom/data-set-writer.ts';
+import { checkDataSet } from '../dicom/value-check.ts';
 import { tagHex } from '../dicom/dictionary.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import { UsageError } from '../dicom/usage-error.ts';
@@ -30,9 +32,11 @@ export interface QueryInput {
   /** A file of UIDs (one a line), or '-' for standard input. */
   uidsFrom?: string | undefined;
   readStdin?: () => string;
+  /** getscu --repeat: every C-GET this many times. */
+  repeat?: number | undefined;
 }
 
-function readQueryFile(file: string): DenaturalizedDataset {
+function readQueryFile(file: string): DicomJsonDataset {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
@@ -40,15 +44,15 @@ function readQueryFile(file: string): DenaturalizedDataset {
     throw new UsageError(`cannot read query file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {
-    const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    return dcmjs().data.DicomMessage.readFile(ab, { ignoreErrors: false }).dict;
+    const { bytes: dataSet, transferSyntaxUid } = queryFileDataSet(bytes);
+    return readQueryDataSet(dataSet, transferSyntaxUid);
   } catch (err) {
     throw new UsageError(`query file ${file} is not a DICOM file dcmget can read: ${(err as Error).message} (write it with dump2dcm, as for getscu)`);
   }
 }
 
 /** PS3.18 F.2: an object keyed by 8-hex-digit tags with "vr" and "Value"; an array for several. */
-function readQueryJson(file: string): DenaturalizedDataset[] {
+function readQueryJson(file: string): DicomJsonDataset[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -59,16 +63,17 @@ function readQueryJson(file: string): DenaturalizedDataset[] {
   return list.map((ds, i) => validateJson(ds, `${file}${list.length > 1 ? `[${i}]` : ''}`));
 }
 
-function validateJson(ds: unknown, where: string): DenaturalizedDataset {
+function validateJson(ds: unknown, where: string): DicomJsonDataset {
   if (typeof ds !== 'object' || ds === null || Array.isArray(ds)) throw new UsageError(`${where}: a DICOM JSON data set is an object keyed by tags (PS3.18 F.2)`);
-  const out: DenaturalizedDataset = {};
+  const out: DicomJsonDataset = {};
   for (const [tag, el] of Object.entries(ds as Record<string, unknown>)) {
     if (!/^[0-9A-Fa-f]{8}$/.test(tag)) throw new UsageError(`${where}: "${tag}" is not a tag; DICOM JSON keys are 8 hex digits such as "0020000D"`);
-    const e = el as { vr?: unknown; Value?: unknown };
-    if (typeof e !== 'object' || e === null || typeof e.vr !== 'string' || !/^[A-Z]{2}$/.test(e.vr)) throw new UsageError(`${where}: element ${tag} needs a "vr"`);
+    const e = el as { vr?: unknown; Value?: unknown; InlineBinary?: unknown };
+    if (typeof e !== 'object' || e === null || typeof e.vr !== 'string') throw new UsageError(`${where}: element ${tag} needs a "vr"`);
     if (e.Value !== undefined && !Array.isArray(e.Value)) throw new UsageError(`${where}: element ${tag}'s "Value" must be an array`);
+    // Each value is checked against its VR once the Identifier is built (value-check.ts).
     const values = e.vr === 'SQ' ? ((e.Value ?? []) as unknown[]).map((item, i) => validateJson(item, `${where} ${tag}[${i}]`)) : (e.Value ?? []);
-    out[tag.toUpperCase()] = { vr: e.vr, Value: values as unknown[] };
+    out[tag.toUpperCase()] = { vr: e.vr, Value: values as unknown[], ...(typeof e.InlineBinary === 'string' ? { InlineBinary: e.InlineBinary } : {}) } as DicomJsonElement;
   }
   return out;
 }
@@ -80,10 +85,12 @@ function readUids(source: string, readStdin: (() => string) | undefined): string
   } catch (err) {
     throw new UsageError(`cannot read UIDs from ${source === '-' ? 'standard input' : source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const uids = text.split(/\r?\n/).map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
-  uids.forEach((u, i) => {
-    if (!isValidUid(u)) throw new UsageError(`${source === '-' ? 'standard input' : source}, line ${i + 1}: "${u.slice(0, 80)}" is not a UID (digits and dots, at most 64 characters)`);
-  });
+  // Line numbers count every line, comments and blank ones included, as an editor shows them.
+  const lines = text.split(/\r?\n/).map((l, i) => ({ uid: l.replace(/#.*/, '').trim(), line: i + 1 })).filter((l) => l.uid);
+  for (const { uid, line } of lines) {
+    if (!isValidUid(uid)) throw new UsageError(`${source === '-' ? 'standard input' : source}, line ${line}: "${uid.slice(0, 80)}" is not a UID (digits and dots, at most 64 characters)`);
+  }
+  const uids = lines.map((l) => l.uid);
   if (uids.length === 0) throw new UsageError(`no UID in ${source === '-' ? 'standard input' : source}`);
   return uids;
 }
@@ -100,9 +107,9 @@ export function shortcutsWantStudyRoot(input: QueryInput): boolean {
   return input.patientIds.length === 0 && (input.studies.length + input.series.length + input.instances.length > 0 || !!input.uidsFrom);
 }
 
-export function buildIdentifiers(input: QueryInput, model: RetrieveModel): DenaturalizedDataset[] {
+export function buildIdentifiers(input: QueryInput, model: RetrieveModel): DicomJsonDataset[] {
   const keys: Key[] = input.keys.map(parseKey);
-  let bases: DenaturalizedDataset[] = [
+  let bases: DicomJsonDataset[] = [
     ...input.queryFiles.map(readQueryFile),
     ...(input.queryJson ? readQueryJson(input.queryJson) : []),
   ];
@@ -128,19 +135,35 @@ export function buildIdentifiers(input: QueryInput, model: RetrieveModel): Denat
     throw new UsageError(`several values are allowed for the most specific of ${given.map((g) => g.flag).join(', ')} only (${given.at(-1)!.flag})`);
   }
   const fan = fanned[0];
-  const identifiers: DenaturalizedDataset[] = [];
+  const identifiers: DicomJsonDataset[] = [];
   for (const base of bases) {
     for (const value of fan ? fan.values : [undefined]) {
       const shortcutKeys = given.map((g) => key(g.keyword, g === fan ? value! : g.values[0]!));
       const levelKeys = levelFromFlag ? [key('QueryRetrieveLevel', levelFromFlag)] : [];
       // Explicit -k keys win over shortcuts, which win over query files.
-      identifiers.push(buildIdentifier([...shortcutKeys, ...levelKeys, ...keys], structuredClone(base)));
+      identifiers.push(buildIdentifier([...shortcutKeys, ...levelKeys, ...keys], copyItems(base)));
     }
   }
-  return identifiers.map((ds) => settleLevel(ds, model));
+  const settled = identifiers.map((ds) => {
+    const out = withDeclaredCharacterSet(settleLevel(ds, model));
+    checkDataSet(out);
+    return out;
+  });
+  // getscu --repeat n: the whole list n times, over the one association.
+  return Array.from({ length: input.repeat ?? 1 }, () => settled).flat();
 }
 
-function settleLevel(ds: DenaturalizedDataset, model: RetrieveModel): DenaturalizedDataset {
+/**
+ * A copy whose data sets and sequences are new (buildIdentifier adds to them) and whose other
+ * elements are the same objects: a query file's element keeps its encoded bytes (encoded-value.ts).
+ */
+function copyItems(ds: DicomJsonDataset): DicomJsonDataset {
+  return Object.fromEntries(Object.entries(ds).map(([tag, el]) => [tag, el.vr === 'SQ'
+    ? { ...el, Value: ((el.Value ?? []) as DicomJsonDataset[]).map(copyItems) }
+    : el]));
+}
+
+function settleLevel(ds: DicomJsonDataset, model: RetrieveModel): DicomJsonDataset {
   const hex = tagHex(QUERY_RETRIEVE_LEVEL);
   if (model.levels.length === 0) {
     // PS3.4 U.4.3, HH, JJ…: the non-patient models carry no Query/Retrieve Level.

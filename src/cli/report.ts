@@ -1,4 +1,4 @@
-// What a person reads on stderr: one line per pending C-GET-RSP, then the final status and a summary.
+// What a person reads on stderr: pending C-GET-RSP lines, then the final status and a summary.
 import { chalkStderr as chalk } from 'chalk';
 import path from 'node:path';
 import { describeStatus, formatStatus, statusCategory, type StatusCategory } from '../dimse/status.ts';
@@ -7,6 +7,7 @@ import { storageSopClassByUid } from '../dicom/storage-sop-classes.ts';
 import { retrieveSopClassByUid } from '../dicom/retrieve-sop-classes.ts';
 import { transferSyntaxByUid } from '../dicom/transfer-syntaxes.ts';
 import type { RetrieveResult, SubOperationCounters } from '../retrieve/retrieve.ts';
+import { formatBytes } from './units.ts';
 
 export type Verbosity = 'quiet' | 'normal' | 'verbose' | 'debug';
 
@@ -57,14 +58,12 @@ export function contextTable(contexts: NegotiatedContext[]): string {
   }).join('\n');
 }
 
-function megabytes(bytes: number): string {
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
-}
-
 export function summaryLines(result: RetrieveResult, outputDirectory: string, ignore: boolean): string[] {
   const lines: string[] = [];
-  if (result.status !== undefined && result.ledger.received === 0 && result.ledger.skipped > 0 && result.counters.completed === 0) {
-    lines.push(paint('success', result.statusText));
+  const r = result.requests;
+  if (r.skippedByLedger) lines.push(paint('success', `${r.skippedByLedger} of ${r.total - r.outOfShard} request(s) already complete in the ledger file, not asked again`));
+  if (result.status === undefined && !result.error && result.ledger.received === 0 && result.ledger.skipped > 0) {
+    lines.push(paint('success', `all ${result.ledger.skipped} instance(s) already present (--on-exists skip); nothing asked for`));
   } else if (result.status !== undefined) {
     lines.push(`${paintStatus(result.status, describeStatus(result.status, 'C-GET'))}  (${formatCounters(result.counters)})`);
     if (result.errorComment) lines.push(`  Error Comment: ${result.errorComment}`);
@@ -77,19 +76,23 @@ export function summaryLines(result: RetrieveResult, outputDirectory: string, ig
     for (const uid of result.failedSopInstanceUids.slice(0, 20)) lines.push(`    ${uid}`);
     if (result.failedSopInstanceUids.length > 20) lines.push(`    … and ${result.failedSopInstanceUids.length - 20} more`);
   }
-  const sp = result.secondPass;
-  if (sp) {
-    lines.push(paint(sp.stillMissing.length ? 'warning' : 'success', `second pass: recovered ${sp.recovered.length} of ${sp.missing.length} missing instance(s) in ${sp.passes} pass(es)`));
-    for (const uid of sp.stillMissing.slice(0, 20)) lines.push(paint('failure', `  still missing: ${uid}: ${sp.reasons.get(uid) ?? 'not sent by the peer'}`));
-    if (sp.stillMissing.length > 20) lines.push(`  … and ${sp.stillMissing.length - 20} more`);
+  const rec = result.recovery;
+  if (rec) {
+    const what = rec.missing > 0 ? `recovered ${rec.recovered} of ${rec.missing} missing instance(s)` : `asked the whole query again: ${rec.repeatBrought} more instance(s) arrived`;
+    lines.push(paint(rec.stillMissing.length ? 'warning' : 'success', `recovery: ${what} in ${rec.passes} pass(es)`));
+    for (const m of rec.stillMissing.slice(0, 20)) lines.push(paint('failure', `  still missing: ${m.sopInstanceUid}: ${m.reason}`));
+    if (rec.stillMissing.length > 20) lines.push(`  … and ${rec.stillMissing.length - 20} more`);
   }
   for (const f of result.failures.slice(0, 20)) {
     lines.push(paint('failure', `  not stored: ${f.sopInstanceUid || '(no UID)'}: ${formatStatus(f.status)} ${f.message}`));
   }
   const seconds = result.elapsedMs / 1000;
-  const rate = seconds > 0 ? ` (${megabytes(result.ledger.bytes / seconds)}/s)` : '';
+  const rate = seconds > 0 ? ` (${formatBytes(result.ledger.bytes / seconds)}/s)` : '';
   const where = ignore ? 'discarded (--ignore)' : `in ${path.resolve(outputDirectory)}`;
-  const skipped = result.ledger.skipped ? ` (${result.ledger.skipped} already there, kept)` : '';
-  lines.push(`${result.ledger.stored} instance${result.ledger.stored === 1 ? '' : 's'}, ${megabytes(result.ledger.bytes)} received in ${seconds.toFixed(2)} s${rate}, ${where}${skipped}`);
+  const skipped = [
+    result.ledger.skipped ? `${result.ledger.skipped} already there, kept` : '',
+    result.ledger.duplicates ? `${result.ledger.duplicates} duplicate C-STORE(s) dropped` : '',
+  ].filter(Boolean).map((t) => ` (${t})`).join('');
+  lines.push(`${result.ledger.stored} instance${result.ledger.stored === 1 ? '' : 's'}, ${formatBytes(result.ledger.bytes)} received in ${seconds.toFixed(2)} s${rate}, ${where}${skipped}`);
   return lines;
 }

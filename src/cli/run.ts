@@ -1,20 +1,17 @@
 // Process entry: run main(), exit with its code, never print a stack trace unless --debug.
 import { main } from './main.ts';
+import { processOutputs } from './output-streams.ts';
 
-// `dcmget --help | head -1`: a reader that goes away is no error of ours.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-}
+// Before anything is written: a closed or failing stdout or stderr is handled (output-streams.ts),
+// never thrown. `dcmget --help | head -1` and `dcmget … --ndjson | head -1` end as main() decides.
+const { stderr } = processOutputs();
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
     const debug = process.argv.includes('-d') || process.argv.includes('--debug');
-    process.stderr.write(`dcmget: internal error: ${(err as Error)?.message ?? String(err)}\n`);
-    if (debug && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    stderr.write(`dcmget: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    if (debug && err instanceof Error) stderr.write(`${err.stack}\n`);
     process.exitCode = 1;
   },
 );

@@ -20,7 +20,7 @@ export interface TlsFlags {
   tls?: boolean;
   tlsCert?: string;
   tlsKey?: string;
-  tlsCa?: string;
+  tlsCa?: string[];
   tlsNoVerify?: boolean;
   tlsServername?: string;
 }
@@ -33,10 +33,18 @@ function readFile(flag: string, file: string): Buffer {
   }
 }
 
-export function tlsOptions(f: TlsFlags, warn: (m: string) => void): tls.ConnectionOptions | undefined {
-  const any = f.tlsCert || f.tlsKey || f.tlsCa || f.tlsNoVerify || f.tlsServername;
+/** What getscu's TLS options add that no dcmget flag carries (getscu-options.ts). */
+export interface TlsExtras {
+  /** +crl: PEM certificate revocation lists. */
+  crl?: string[] | undefined;
+  /** --no-sni: no Server Name Indication. */
+  noSni?: boolean | undefined;
+}
+
+export function tlsOptions(f: TlsFlags, warn: (m: string) => void, extras: TlsExtras = {}): tls.ConnectionOptions | undefined {
+  const any = f.tlsCert || f.tlsKey || f.tlsCa?.length || f.tlsNoVerify || f.tlsServername || extras.crl?.length || extras.noSni;
   if (!f.tls) {
-    if (any) throw new UsageError('--tls-cert, --tls-key, --tls-ca, --tls-servername and --tls-no-verify need --tls');
+    if (any) throw new UsageError('--tls-cert, --tls-key, --tls-ca, --tls-servername and --tls-no-verify (getscu: +cf, +cd, +crl, -ic, --request-sni, --no-sni) need --tls (getscu: +tls or +tla)');
     return undefined;
   }
   if (!!f.tlsCert !== !!f.tlsKey) throw new UsageError('give --tls-cert and --tls-key together (our certificate and its private key)');
@@ -45,10 +53,19 @@ export function tlsOptions(f: TlsFlags, warn: (m: string) => void): tls.Connecti
     minVersion: 'TLSv1.2',
     ciphers: BCP195_TLS12_CIPHERS,
     rejectUnauthorized: !f.tlsNoVerify,
-    ...(f.tlsCa ? { ca: readFile('--tls-ca', f.tlsCa) } : {}),
+    ...(f.tlsCa?.length ? { ca: f.tlsCa.map((file) => readFile('--tls-ca', file)) } : {}),
     ...(f.tlsCert ? { cert: readFile('--tls-cert', f.tlsCert), key: readFile('--tls-key', f.tlsKey!) } : {}),
-    ...(f.tlsServername ? { servername: f.tlsServername } : {}),
+    ...(extras.crl?.length ? { crl: extras.crl.map((file) => readFile('+crl', file)) } : {}),
+    // An empty server name sends no SNI; the certificate is then checked against the peer as given.
+    ...(extras.noSni ? { servername: '' } : f.tlsServername ? { servername: f.tlsServername } : {}),
   };
+}
+
+/** getscu +ph and +cc: the profile and the suites dcmget offers (TLS 1.3 suites are Node's). */
+export function tlsListing(what: 'ciphers' | 'profiles'): string {
+  if (what === 'profiles') return 'BCP 195 RFC 8996 TLS Profile (the only one; getscu\'s default, +pg): TLS 1.2 or later, forward-secret AEAD suites (PS3.15 B.9)\n';
+  const tls13 = ['TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256'];
+  return `${[...BCP195_TLS12_CIPHERS.split(':').map((c) => `TLS 1.2  ${c}`), ...tls13.map((c) => `TLS 1.3  ${c}`)].join('\n')}\n`;
 }
 
 export interface IdentityFlags {

@@ -44,7 +44,8 @@ export function resolveTransferSyntax(spec: string): string {
 export function syntaxContexts(transferSyntaxes: string[], preferUncompressed: boolean): string[][] | undefined {
   if (transferSyntaxes.length && preferUncompressed) throw new UsageError('choose one of --transfer-syntax and --prefer-uncompressed');
   if (preferUncompressed) return [UNCOMPRESSED];
-  if (transferSyntaxes.length) return transferSyntaxes.map((t) => [resolveTransferSyntax(t)]);
+  // getscu's +x options add explicit and implicit after their syntax: each syntax once, first place.
+  if (transferSyntaxes.length) return [...new Set(transferSyntaxes.map(resolveTransferSyntax))].map((t) => [t]);
   return undefined;
 }
 

@@ -1,8 +1,10 @@
-// The parts of dcmjs that dcmget uses; dcmjs ships no type declarations.
+// The parts of dcmjs that dcmget uses; dcmjs ships no type declarations. Internal only: the
+// package's own declarations (dist/*.d.ts) must not name 'dcmjs', which ships no types
+// (a strict consumer without skipLibCheck would fail on it: TS7016).
 declare module 'dcmjs' {
   export interface DictionaryEntry { tag: string; vr: string; vm: string; name: string; version?: string }
-  export interface DenaturalizedElement { vr: string; Value?: unknown[] }
-  export type DenaturalizedDataset = Record<string, DenaturalizedElement>;
+  /** dcmjs's "denaturalized" data set is the DICOM JSON Model (PS3.18 F.2). */
+  export type DenaturalizedDataset = import('./dicom-json.ts').DicomJsonDataset;
   export class WriteBufferStream {
     constructor(size?: number, littleEndian?: boolean);
     getBuffer(): ArrayBuffer;

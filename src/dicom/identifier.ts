@@ -1,9 +1,9 @@
 // PS3.4 C.4.3.1.3 (C-GET) / C.4.1.1.3 (C-FIND): the Identifier, a data set of keys, encoded
-// in the transfer syntax of the presentation context it travels on: a flat one of short values by
-// data-set-writer.ts, any other (sequences, other character sets, binary values) by dcmjs.
-import type { DenaturalizedDataset, DenaturalizedElement } from 'dcmjs';
-import { encodeFlatDataSet } from './data-set-writer.ts';
+// in the transfer syntax of the presentation context it travels on by data-set-writer.ts, or by
+// dcmjs for what that writer leaves (other transfer syntaxes, values of unexpected types).
+import { encodeDataSet, textValues } from './data-set-writer.ts';
 import { dcmjs } from './dcmjs-module.ts';
+import type { DicomJsonDataset, DicomJsonElement } from './dicom-json.ts';
 import { attributeByTag, formatTag, lookupAttribute, tagHex, type AttributeInfo } from './dictionary.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -56,7 +56,7 @@ export function key(keywordOrTag: string, value: string | string[]): Key {
   return { path: [], attribute: lookupAttribute(keywordOrTag), values: Array.isArray(value) ? value : value === '' ? [] : value.split('\\') };
 }
 
-function elementFor(k: Key): DenaturalizedElement {
+function elementFor(k: Key): DicomJsonElement {
   const { vr } = k.attribute;
   if (vr === 'SQ') return { vr, Value: [] };
   if (!NUMERIC_VRS.has(vr)) return { vr, Value: k.values };
@@ -71,7 +71,7 @@ function elementFor(k: Key): DenaturalizedElement {
 }
 
 /** Later keys replace earlier ones with the same tag (as getscu's -k does); sequences merge. */
-export function buildIdentifier(keys: Key[], into: DenaturalizedDataset = {}): DenaturalizedDataset {
+export function buildIdentifier(keys: Key[], into: DicomJsonDataset = {}): DicomJsonDataset {
   const ds = into;
   for (const k of keys) {
     let level = ds;
@@ -82,7 +82,7 @@ export function buildIdentifier(keys: Key[], into: DenaturalizedDataset = {}): D
         seq = { vr: 'SQ', Value: [] };
         level[hex] = seq;
       }
-      const items = seq.Value as DenaturalizedDataset[];
+      const items = seq.Value as DicomJsonDataset[];
       while (items.length <= step.item) items.push({});
       level = items[step.item]!;
     }
@@ -91,35 +91,35 @@ export function buildIdentifier(keys: Key[], into: DenaturalizedDataset = {}): D
   return ds;
 }
 
-export function encodeIdentifier(ds: DenaturalizedDataset, transferSyntaxUid: string): Buffer {
-  return encodeFlatDataSet(ds, transferSyntaxUid) ?? encodeWithDcmjs(ds, transferSyntaxUid);
+export function encodeIdentifier(ds: DicomJsonDataset, transferSyntaxUid: string): Buffer {
+  return encodeDataSet(ds, transferSyntaxUid) ?? encodeWithDcmjs(ds, transferSyntaxUid);
 }
 
-export function encodeWithDcmjs(ds: DenaturalizedDataset, transferSyntaxUid: string): Buffer {
+export function encodeWithDcmjs(ds: DicomJsonDataset, transferSyntaxUid: string): Buffer {
   const { DicomMessage, WriteBufferStream } = dcmjs().data;
   const stream = new WriteBufferStream();
   DicomMessage.write(ds, stream, transferSyntaxUid, {});
   return Buffer.from(stream.getBuffer());
 }
 
-export function getKeyValue(ds: DenaturalizedDataset, tag: number): string[] | undefined {
+export function getKeyValue(ds: DicomJsonDataset, tag: number): string[] | undefined {
   const el = ds[tagHex(tag)];
   return el ? (el.Value ?? []).map((v) => String(v)) : undefined;
 }
 
 /** A dcmdump-like listing, for -v and --dry-run. */
-export function formatIdentifier(ds: DenaturalizedDataset, depth = 0): string {
+export function formatIdentifier(ds: DicomJsonDataset, depth = 0): string {
   const indent = '  '.repeat(depth);
   return Object.keys(ds).sort().map((hex) => {
     const tag = parseInt(hex, 16);
     const info = attributeByTag(tag);
     const el = ds[hex]!;
     if (el.vr === 'SQ') {
-      const items = (el.Value ?? []) as DenaturalizedDataset[];
+      const items = (el.Value ?? []) as DicomJsonDataset[];
       const head = `${indent}${formatTag(tag)} SQ ${`(Sequence with ${items.length} item${items.length === 1 ? '' : 's'})`.padEnd(40)} # ${info.keyword ?? 'Unknown'}`;
       return [head, ...items.map((item, i) => `${indent}  (fffe,e000) item ${i}\n${formatIdentifier(item, depth + 2)}`)].join('\n');
     }
-    const values = (el.Value ?? []).map((v) => (typeof v === 'object' && v !== null && 'Alphabetic' in v ? String((v as { Alphabetic: unknown }).Alphabetic) : String(v)));
+    const values = textValues(el) ?? (el.Value ?? []).map(String);
     const shown = values.length ? `[${values.join('\\')}]` : '(no value available)';
     return `${indent}${formatTag(tag)} ${el.vr} ${shown.padEnd(40)} # ${info.keyword ?? 'Unknown'}`;
   }).join('\n');

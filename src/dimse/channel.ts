@@ -11,13 +11,15 @@ import {
   type CommandSet,
 } from './command-set.ts';
 
-/** Where a C-STORE data set streams to. */
+/**
+ * Where a C-STORE data set streams to. There is no backpressure: a sink writes synchronously
+ * (output/instance-writer.ts: one pwritev per read), and while it writes the socket is not read,
+ * so the kernel's receive buffer fills and TCP's window throttles the peer. A sink that queued
+ * asynchronously would need a pause/resume of the association's socket; none does.
+ */
 export interface DatasetSink {
-  /**
-   * A fragment: a view of the socket's read buffer, valid until the next flush() (or end()) when
-   * the sink has flush, else only during the call. False asks the channel to pause the socket.
-   */
-  write(chunk: Buffer): boolean;
+  /** A fragment: a view of the socket's read buffer, valid until the next flush() (or end()) when the sink has flush, else only during the call. */
+  write(chunk: Buffer): void;
   /** The views written since the last flush are about to become invalid: write or copy them now. */
   flush?(): void;
   /** The last fragment has arrived. */
@@ -26,13 +28,8 @@ export interface DatasetSink {
   abort(): void;
 }
 
-/** Lets a sink that returned false from write() restart the flow once its queue drains. */
-export interface Flow {
-  resume(): void;
-}
-
 export interface DimseHandler {
-  onStoreRequest(command: CommandSet, context: NegotiatedContext, flow: Flow): DatasetSink;
+  onStoreRequest(command: CommandSet, context: NegotiatedContext): DatasetSink;
   onMessage(command: CommandSet, context: NegotiatedContext, dataSet: Buffer | undefined): void;
   onClose(error: Error | null): void;
 }
@@ -54,7 +51,6 @@ export class DimseChannel implements DataListener {
   /** The message whose data set is arriving, if any. */
   private current: { command: CommandSet; context: NegotiatedContext; sink?: DatasetSink; parts?: Buffer[]; length: number } | undefined;
   private nextMessageId = 1;
-  private pausedBy = 0;
   private dimseTimeoutMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private watching = false;
@@ -94,27 +90,12 @@ export class DimseChannel implements DataListener {
   private rearm(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.watching || this.pausedBy > 0 || this.dimseTimeoutMs <= 0 || this.closed) return;
+    if (!this.watching || this.dimseTimeoutMs <= 0 || this.closed) return;
     const ms = this.dimseTimeoutMs;
     this.timer = setTimeout(() => {
       this.association.abort(new TimeoutError('dimse', `no DIMSE message from the peer within ${ms} ms (DIMSE timeout); association aborted`));
     }, ms);
     this.timer.unref?.();
-  }
-
-  private makeFlow(): Flow & { paused: boolean } {
-    const flow = {
-      paused: false,
-      resume: () => {
-        if (!flow.paused) return;
-        flow.paused = false;
-        if (--this.pausedBy === 0 && !this.closed) {
-          this.association.resume();
-          this.rearm();
-        }
-      },
-    };
-    return flow;
   }
 
   onChunkEnd(): void {
@@ -141,7 +122,7 @@ export class DimseChannel implements DataListener {
     current.length += data.length;
     const last = end && (control & MESSAGE_CONTROL.LAST) !== 0;
     if (current.sink) {
-      if (data.length > 0 && !current.sink.write(data) && !last) this.pauseFor(current);
+      if (data.length > 0) current.sink.write(data);
       if (last) {
         this.current = undefined;
         current.sink.end();
@@ -156,18 +137,6 @@ export class DimseChannel implements DataListener {
     }
   }
 
-  private flowOf = new WeakMap<DatasetSink, Flow & { paused: boolean }>();
-
-  private pauseFor(current: { sink?: DatasetSink }): void {
-    const flow = this.flowOf.get(current.sink!);
-    if (!flow || flow.paused) return;
-    flow.paused = true;
-    if (this.pausedBy++ === 0) {
-      this.association.pause();
-      this.rearm();
-    }
-  }
-
   private onCommand(context: NegotiatedContext): void {
     const bytes = Buffer.concat(this.commandParts, this.commandLength);
     this.commandParts = [];
@@ -179,10 +148,7 @@ export class DimseChannel implements DataListener {
       return;
     }
     if (command.commandField === COMMAND_FIELD.C_STORE_RQ) {
-      const flow = this.makeFlow();
-      const sink = this.handler.onStoreRequest(command, context, flow);
-      this.flowOf.set(sink, flow);
-      this.current = { command, context, sink, length: 0 };
+      this.current = { command, context, sink: this.handler.onStoreRequest(command, context), length: 0 };
     } else {
       this.current = { command, context, parts: [], length: 0 };
     }

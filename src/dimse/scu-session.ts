@@ -4,7 +4,7 @@
 import { Association, type AssociationRequest, type NegotiatedContext } from '../ul/association.ts';
 import { ProtocolError } from '../ul/protocol-error.ts';
 import { AssociationAbortedError } from '../ul/errors.ts';
-import { DimseChannel, type DatasetSink, type Flow } from './channel.ts';
+import { DimseChannel, type DatasetSink } from './channel.ts';
 import { COMMAND_FIELD, PRIORITY, commandName } from './command-field.ts';
 import type { CommandSet } from './command-set.ts';
 import { statusCategory } from './status.ts';
@@ -17,7 +17,6 @@ export interface SessionOptions extends AssociationRequest {
 export type StoreRequestHandler = (
   command: CommandSet,
   context: NegotiatedContext,
-  flow: Flow,
   respond: (status: number, extra?: Partial<CommandSet>) => void,
 ) => DatasetSink;
 
@@ -56,7 +55,7 @@ export class ScuSession {
     this.association = association;
     this.callingAeTitle = options.callingAeTitle;
     this.channel = new DimseChannel(association, {
-      onStoreRequest: (command, context, flow) => this.onStoreRequest(command, context, flow),
+      onStoreRequest: (command, context) => this.onStoreRequest(command, context),
       onMessage: (command, context, dataSet) => this.onMessage({ command, context, dataSet }),
       onClose: (error) => this.onClose(error),
     }, { dimseTimeoutMs: options.dimseTimeoutMs, logger: options.logger });
@@ -73,6 +72,11 @@ export class ScuSession {
   /** The accepted context for an abstract syntax, preferring the given transfer syntaxes' order. */
   acceptedContext(abstractSyntax: string): NegotiatedContext | undefined {
     return this.contexts.find((c) => c.accepted && c.abstractSyntax === abstractSyntax);
+  }
+
+  /** Whether the association has ended (released, aborted or lost). */
+  get ended(): boolean {
+    return this.closedWith !== undefined;
   }
 
   /** Resolves when the association has ended, with the error that ended it (null: released). */
@@ -179,7 +183,7 @@ export class ScuSession {
     this.association.abort(error);
   }
 
-  private onStoreRequest(command: CommandSet, context: NegotiatedContext, flow: Flow): DatasetSink {
+  private onStoreRequest(command: CommandSet, context: NegotiatedContext): DatasetSink {
     const handler = this.storeHandler;
     if (!handler) throw new ProtocolError('C-STORE-RQ received while no C-GET is outstanding', 0x05);
     if (this.outstanding) this.outstanding.answered = true;
@@ -187,7 +191,7 @@ export class ScuSession {
     const done = new Promise<void>((r) => { settle = r; });
     const pending: PendingStore = { done, settle };
     this.pendingStores.add(pending);
-    return handler(command, context, flow, (status, extra) => {
+    return handler(command, context, (status, extra) => {
       this.pendingStores.delete(pending);
       pending.settle();
       if (!this.association.established) return;

@@ -1,13 +1,16 @@
 // ARCHITECTURE.md "Nothing half-written looks finished": one C-STORE sub-operation's data set streams
 // to a temporary file in the output folder, behind the Part 10 header built from the C-STORE-RQ,
-// and is moved to its final name only when its last byte is written (and flushed with --fsync).
-// Only then is the C-STORE-RSP Success sent (PS3.4 B.2.3). Failures remove the temporary file.
+// and is moved to its final name only when its last byte is written (and flushed with --fsync)
+// and its structure checked whole (ARCHITECTURE.md "Every data set is checked"). Only then is the
+// C-STORE-RSP Success sent (PS3.4 B.2.3). Failures remove the temporary file.
 import fs from 'node:fs';
 import path from 'node:path';
+import { DataSetStructure } from '../dicom/data-set-structure.ts';
+import { checkDeflatedDataSet } from '../dicom/deflated-data-set.ts';
 import { encodeFileMetaInformation, type FileMetaInformation } from '../dicom/part10.ts';
+import { transferSyntaxByUid } from '../dicom/transfer-syntaxes.ts';
 import { absoluteRoot, resolveInside } from './output-path.ts';
 import { makeDirectory } from './make-directory.ts';
-import { syntaxMismatch } from './syntax-check.ts';
 import type { TempFile } from './temp-files.ts';
 
 export type OnExists = 'overwrite' | 'skip' | 'rename' | 'fail';
@@ -22,7 +25,7 @@ export interface WrittenInstance {
 }
 
 export interface WriteFailure {
-  /** PS3.4 B.2.3: 0xA700 out of resources (disk full), 0xC000-range otherwise. */
+  /** PS3.4 B.2.3: 0xA700 out of resources (disk full), 0xC210 a data set not whole, 0xC000 otherwise. */
   status: number;
   message: string;
   error: NodeJS.ErrnoException | undefined;
@@ -35,8 +38,11 @@ export interface InstanceWriterOptions {
   root: string;
   /** The temporary file in root that the data set streams to; taken when the first byte is written. */
   openTemp(): TempFile;
-  /** The final path relative to root; called once the data set is complete, with its head. */
-  finalName(head: Buffer | undefined): string;
+  /**
+   * The final path relative to root; called once the data set is complete, with its head, and a
+   * way to read up to `length` bytes of the data set back from the file (--layout beyond the head).
+   */
+  finalName(head: Buffer | undefined, readDataSet: (length: number) => Buffer): string;
   /** How many bytes of the data set's head finalName needs (0: none). */
   headBytes: number;
   onExists: OnExists;
@@ -50,9 +56,16 @@ const OUT_OF_RESOURCES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'ENOMEM', 'EMFILE
 export const STATUS_OUT_OF_RESOURCES = 0xa700;
 /** PS3.4 B.2.3: "Cannot understand" is the 0xC000-range failure left for local trouble. */
 export const STATUS_CANNOT_STORE = 0xc000;
+/**
+ * PS3.4 B.2.3 Table B.2-1 "Error: Cannot understand" (0xCxxx): the data set is not one whole data
+ * set in its context's transfer syntax. 0xC210 is the code pynetdicom's Storage SCP gives a data
+ * set it cannot decode, so a peer's log reads the same for both; 0xC000 stays for local trouble.
+ */
+export const STATUS_MALFORMED_DATA_SET = 0xc210;
 
-/** Bytes of the data set's head always kept: the syntax check needs its first element. */
-const CHECK_HEAD_BYTES = 16;
+/** Writers whose deflated data set is being checked (after end(), before the answer). */
+const checking = new Set<InstanceWriter>();
+let exitHook = false;
 
 /**
  * The write path, measured against DCMTK getscu (bench/README.md). The SCP sends nothing while it
@@ -84,10 +97,14 @@ export class InstanceWriter {
   private failure: WriteFailure | undefined;
   private settled = false;
   private aborted = false;
+  /** The structure check, fed as the data set passes; none for a deflated syntax (checked at the end). */
+  private readonly structure: DataSetStructure | undefined;
 
   constructor(options: InstanceWriterOptions) {
     this.options = options;
-    this.headBytes = Math.max(options.headBytes, CHECK_HEAD_BYTES);
+    this.headBytes = options.headBytes;
+    const ts = options.meta.transferSyntaxUid;
+    this.structure = transferSyntaxByUid(ts)?.deflated ? undefined : new DataSetStructure(ts);
     const header = encodeFileMetaInformation(options.meta);
     this.headerBytes = header.length;
     this.queue(header);
@@ -101,6 +118,7 @@ export class InstanceWriter {
       this.headLength += part.length;
     }
     if (this.failure || this.aborted) return true; // discard the rest; the failure is answered at the end
+    this.structure?.write(chunk);
     this.queue(chunk);
     return true;
   }
@@ -152,11 +170,43 @@ export class InstanceWriter {
   end(): void {
     const head = this.headLength > 0 ? Buffer.concat(this.head, this.headLength) : undefined;
     this.head = [];
-    if (!this.failure) {
-      const mismatch = syntaxMismatch(head, this.options.meta.transferSyntaxUid);
-      if (mismatch) this.onError(Object.assign(new Error(mismatch), { code: undefined, syntax: true }));
-    }
+    if (!this.failure && this.structure) this.judge(this.structure.end());
     this.writePending();
+    if (!this.failure && !this.aborted && !this.structure) {
+      this.checkDeflated(head);
+      return;
+    }
+    this.finish(head);
+  }
+
+  /** A data set that is not whole fails its sub-operation (ARCHITECTURE.md "Every data set is checked"). */
+  private judge(verdict: string | undefined): void {
+    if (verdict !== undefined) this.onError(Object.assign(new Error(verdict), { code: undefined, malformed: true }));
+  }
+
+  /**
+   * A deflated data set is inflated from the complete temporary file (PS3.5 A.5): the socket's
+   * read buffer cannot wait for an inflater on the thread pool, and a copy of every fragment
+   * queued for it would make memory grow with the instance.
+   */
+  private checkDeflated(head: Buffer | undefined): void {
+    if (!exitHook) {
+      exitHook = true;
+      // A process that exits meanwhile leaves no temporary file behind.
+      process.on('exit', () => { for (const w of checking) w.abort(); });
+    }
+    checking.add(this);
+    const source = fs.createReadStream(this.tempPath!, { start: this.headerBytes, highWaterMark: 64 * 1024 });
+    checkDeflatedDataSet(source, this.options.meta.transferSyntaxUid)
+      .then((verdict) => this.judge(verdict), (err: unknown) => this.onError(err as NodeJS.ErrnoException))
+      .finally(() => {
+        checking.delete(this);
+        if (!this.aborted) this.finish(head);
+      });
+  }
+
+  /** Renames a complete, checked temporary file and answers; or answers the failure. */
+  private finish(head: Buffer | undefined): void {
     if (this.failure || this.aborted) {
       this.settle();
       return;
@@ -186,7 +236,7 @@ export class InstanceWriter {
   /** Moves the complete temporary file to its final name, as --on-exists says. */
   private place(head: Buffer | undefined): { path: string; skipped: boolean } {
     const temp = this.tempPath!;
-    const finalPath = resolveInside(this.options.root, this.options.finalName(head));
+    const finalPath = resolveInside(this.options.root, this.options.finalName(head, (length) => this.readBack(temp, length)));
     const dir = path.dirname(finalPath);
     if (dir !== absoluteRoot(this.options.root)) makeDirectory(dir);
     if (this.options.onExists === 'overwrite') {
@@ -218,6 +268,23 @@ export class InstanceWriter {
     }
   }
 
+  /** The first `length` bytes of the data set, from the complete temporary file. */
+  private readBack(temp: string, length: number): Buffer {
+    const out = Buffer.alloc(Math.min(length, this.dataSetBytes));
+    const fd = fs.openSync(temp, 'r');
+    try {
+      let done = 0;
+      while (done < out.length) {
+        const n = fs.readSync(fd, out, done, out.length - done, this.headerBytes + done);
+        if (n === 0) break;
+        done += n;
+      }
+      return out.subarray(0, done);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   abort(): void {
     if (this.settled) return;
     this.aborted = true;
@@ -238,14 +305,18 @@ export class InstanceWriter {
     }
   }
 
-  private onError(err: NodeJS.ErrnoException & { syntax?: boolean }): void {
+  private onError(err: NodeJS.ErrnoException & { malformed?: boolean }): void {
     if (this.failure || this.aborted) return;
+    if (err.malformed) {
+      this.failure = { status: STATUS_MALFORMED_DATA_SET, message: err.message, error: undefined };
+      return;
+    }
     const outOfResources = OUT_OF_RESOURCES.has(err.code ?? '');
     this.failure = {
       status: outOfResources ? STATUS_OUT_OF_RESOURCES : STATUS_CANNOT_STORE,
       // Node's messages start with the code already ("ENOSPC: no space left on device, write").
-      message: err.code === 'EEXIST' || err.syntax ? err.message : `cannot write ${this.tempPath ?? `a temporary file in ${this.options.root}`}: ${err.message}`,
-      error: err.syntax ? undefined : err,
+      message: err.code === 'EEXIST' ? err.message : `cannot write ${this.tempPath ?? `a temporary file in ${this.options.root}`}: ${err.message}`,
+      error: err,
     };
   }
 

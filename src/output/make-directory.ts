@@ -1,6 +1,7 @@
 // mkdir -p that reports the real reason: Node's recursive mkdir turns EROFS (and others) into
 // ENOENT (nodejs/node#47098), which would send a user looking for a missing parent folder.
 // Synchronous: it runs once per retrieve and once per new folder of a --layout.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -31,7 +32,9 @@ export function makeDirectory(dir: string): void {
 
 /** Fails now, with the real reason, if files cannot be created in `dir` (read-only, no permission). */
 export function probeWritable(dir: string): void {
-  const probe = path.join(dir, `.dcmget-probe-${process.pid}`);
+  // A random name, not the PID: PIDs repeat across containers and reruns, and a probe left by a
+  // run killed at that instant must not block the next one.
+  const probe = path.join(dir, `.dcmget-probe-${randomBytes(8).toString('hex')}`);
   fs.closeSync(fs.openSync(probe, 'wx'));
   fs.rmSync(probe, { force: true });
 }

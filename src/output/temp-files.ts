@@ -7,6 +7,13 @@
 // created on the event loop, not the thread pool: that would add a thread hand-off and, on two
 // cores, a third thread competing with the SCP and the event loop (measured: more futex calls per
 // instance than system calls of our own).
+//
+// Names: `.dcmget-<random>-<n>.part`. The random part (RANDOM_BYTES from the CSPRNG, drawn once
+// per TempFiles and again on a collision) keeps apart processes of one host, of hosts sharing the
+// folder, and of PID namespaces where every run is PID 1; a name taken already (EEXIST) draws a
+// new one. A run killed before its cleanup leaves its files behind: the next run in that folder
+// removes those older than STALE_AGE_MS (removeStaleTempFiles).
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -14,6 +21,20 @@ export interface TempFile {
   path: string;
   fd: number;
 }
+
+/** 64 bits: two runs drawing the same part is as likely as 2^-64 per pair. */
+const RANDOM_BYTES = 8;
+/** Names drawn in a row, each found taken, before the failure is reported. */
+const MAX_ATTEMPTS = 8;
+const TEMP_NAME = /^\.dcmget-.+\.part$/;
+
+/**
+ * A temporary file is stale after a day without a write. A live run writes its file as each
+ * fragment arrives and makes the next one only after an answer, so its files are never that old;
+ * a day leaves room for a slow archive, for clocks that differ between hosts sharing a folder,
+ * and for a user who looks at what a killed run left before the next one clears it.
+ */
+export const STALE_AGE_MS = 24 * 60 * 60 * 1000;
 
 let sequence = 0;
 const open = new Set<TempFiles>();
@@ -24,8 +45,9 @@ process.on('exit', () => {
 });
 
 export class TempFiles {
-  /** Every name but its sequence number. */
-  private readonly prefix: string;
+  private readonly root: string;
+  /** Every name but its sequence number: drawn again when a name is found taken. */
+  private prefix: string;
   /** How many files to keep created in advance once the first one was taken (0: none). */
   ahead: number;
   private readonly ready: TempFile[] = [];
@@ -33,8 +55,13 @@ export class TempFiles {
   private taken = false;
 
   constructor(root: string, ahead = 1) {
-    this.prefix = path.join(root, `.dcmget-${process.pid}-`);
+    this.root = root;
+    this.prefix = this.drawPrefix();
     this.ahead = ahead;
+  }
+
+  private drawPrefix(): string {
+    return path.join(this.root, `.dcmget-${randomBytes(RANDOM_BYTES).toString('hex')}-`);
   }
 
   /** A new, empty, open temporary file; throws as open(2) does when none can be made. */
@@ -64,15 +91,46 @@ export class TempFiles {
     for (const file of this.ready.splice(0)) discard(file);
   }
 
-  private nextPath(): string {
-    return `${this.prefix}${++sequence}.part`;
-  }
-
-  /** 'wx': never follows or replaces anything already there (the name is ours, pid and sequence). */
+  /** 'wx': never follows or replaces anything already there; a name taken means a new random part. */
   private createNow(): TempFile {
-    const p = this.nextPath();
-    return { path: p, fd: fs.openSync(p, 'wx') };
+    for (let attempt = 1; ; attempt++) {
+      const p = `${this.prefix}${++sequence}.part`;
+      try {
+        return { path: p, fd: fs.openSync(p, 'wx') };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt === MAX_ATTEMPTS) throw err;
+        this.prefix = this.drawPrefix();
+      }
+    }
   }
+}
+
+/**
+ * Removes the `.dcmget-*.part` files directly in `dir` not written for `maxAgeMs` (left by runs
+ * that were killed), and returns their paths. Never follows a link; a file it cannot remove (or
+ * a folder it cannot read) is left alone: the run goes on.
+ */
+export function removeStaleTempFiles(dir: string, maxAgeMs = STALE_AGE_MS): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => TEMP_NAME.test(n));
+  } catch {
+    return removed;
+  }
+  const before = Date.now() - maxAgeMs;
+  for (const name of names) {
+    const p = path.join(dir, name);
+    try {
+      const st = fs.lstatSync(p);
+      if (!st.isFile() || st.mtimeMs > before) continue;
+      fs.unlinkSync(p);
+      removed.push(p);
+    } catch {
+      // Gone already (another run cleaning up), or not ours to remove.
+    }
+  }
+  return removed;
 }
 
 function discard(file: TempFile): void {

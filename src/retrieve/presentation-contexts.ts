@@ -26,7 +26,8 @@ export function countContexts(storage: StorageProposal[], queryClasses: number):
   return queryClasses + storage.reduce((n, s) => n + s.contexts.length, 0);
 }
 
-export function planContexts(queryRetrieveSopClasses: string[], storage: StorageProposal[]): ContextPlan {
+/** `querySyntaxes`: the transfer syntaxes of the query/retrieve contexts (getscu -xi, -xb). */
+export function planContexts(queryRetrieveSopClasses: string[], storage: StorageProposal[], querySyntaxes: string[] = QUERY_TRANSFER_SYNTAXES): ContextPlan {
   const total = countContexts(storage, queryRetrieveSopClasses.length);
   if (total > MAX_PRESENTATION_CONTEXTS) {
     throw new RangeError(`${total} presentation contexts needed, over the ${MAX_PRESENTATION_CONTEXTS} one association can hold`);
@@ -34,7 +35,7 @@ export function planContexts(queryRetrieveSopClasses: string[], storage: Storage
   const contexts: PresentationContextRq[] = [];
   let id = 1;
   for (const uid of queryRetrieveSopClasses) {
-    contexts.push({ id, abstractSyntax: uid, transferSyntaxes: QUERY_TRANSFER_SYNTAXES });
+    contexts.push({ id, abstractSyntax: uid, transferSyntaxes: querySyntaxes });
     id += 2;
   }
   const roleSelections: RoleSelection[] = [];

@@ -5,6 +5,11 @@
 // or fail (dcmqrscp) when there is none. So, where the budget allows, each storage class gets one
 // context for the uncompressed syntaxes and one context per compressed syntax, so that every
 // instance can come in its stored syntax, byte for byte, with no codec on either side.
+//
+// Deflated Explicit VR Little Endian is not among them unless the plan saw deflated instances
+// (or the user asks for it with --transfer-syntax): a peer that prefers it whenever it is
+// accepted (PixelMed) would otherwise deflate every instance, and no instance stored otherwise
+// would come back as it was stored.
 import { STORAGE_SOP_CLASSES, storageSopClassByKeyword, storageSopClassByUid } from '../dicom/storage-sop-classes.ts';
 import {
   DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN,
@@ -52,18 +57,34 @@ function isVideo(sopClassUid: string): boolean {
 const NON_PIXEL = new Set([DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN]);
 
 /**
- * Contexts for classes whose stored syntaxes are unknown: [explicit, implicit] first, then one
- * context per compressed syntax, as many as `perClass` allows.
+ * The contexts of one class. Syntaxes the plan saw stored come first, each in a context of its
+ * own (uncompressed ones first, Deflated last among them), so that a peer using the first
+ * accepted context of the class (dcmqrscp) sends them as stored; then the uncompressed syntaxes
+ * not seen, which any peer can convert to. With nothing known: [explicit], [implicit], then one
+ * context per compressed syntax, never Deflated, as many as `perClass` allows.
  */
 function contextsFor(sopClassUid: string, perClass: number, knownSyntaxes: ReadonlySet<string> | undefined): string[][] {
+  const room = Math.max(1, perClass);
   if (knownSyntaxes && knownSyntaxes.size > 0) {
-    // Exactly what the peer says it holds; uncompressed stored syntaxes share the first context.
-    const rest = [...knownSyntaxes].filter((ts) => !UNCOMPRESSED.includes(ts));
-    return [...uncompressed(perClass - rest.length), ...rest.map((ts) => [ts])].slice(0, Math.max(1, perClass));
+    const known = [...knownSyntaxes];
+    const knownUncompressed = UNCOMPRESSED.filter((ts) => knownSyntaxes.has(ts));
+    const rest = known.filter((ts) => !UNCOMPRESSED.includes(ts)).sort(byStoredOrder);
+    // The uncompressed syntaxes share one context when the budget is short: known ones first in it.
+    const together = [...knownUncompressed, ...UNCOMPRESSED.filter((ts) => !knownSyntaxes.has(ts))];
+    const split = room >= rest.length + 2;
+    const seen = knownUncompressed.length === 0 ? [] : split ? knownUncompressed.map((ts) => [ts]) : [together];
+    const fallback = split ? UNCOMPRESSED.filter((ts) => !knownSyntaxes.has(ts)).map((ts) => [ts]) : knownUncompressed.length === 0 ? [together] : [];
+    return [...seen, ...rest.map((ts) => [ts]), ...fallback].slice(0, room);
   }
-  const candidates = isVideo(sopClassUid) ? [...VIDEO_SYNTAXES, ...STORED_SYNTAXES] : imageOrNot(sopClassUid);
-  const head = uncompressed(perClass);
-  return [...head, ...candidates.slice(0, Math.max(0, perClass - head.length)).map((ts) => [ts])];
+  const candidates = (isVideo(sopClassUid) ? [...VIDEO_SYNTAXES, ...STORED_SYNTAXES] : imageOrNot(sopClassUid)).filter((ts) => ts !== DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN);
+  const head = uncompressed(room);
+  return [...head, ...candidates.slice(0, Math.max(0, room - head.length)).map((ts) => [ts])];
+}
+
+/** STORED_SYNTAXES order (the commonest first), Deflated last, syntaxes we do not know after. */
+function byStoredOrder(a: string, b: string): number {
+  const rank = (ts: string) => (ts === DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN ? STORED_SYNTAXES.length + 1 : STORED_SYNTAXES.includes(ts) ? STORED_SYNTAXES.indexOf(ts) : STORED_SYNTAXES.length);
+  return rank(a) - rank(b);
 }
 
 function uncompressed(room: number): string[][] {

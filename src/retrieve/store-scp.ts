@@ -3,7 +3,7 @@
 import type { DatasetSink } from '../dimse/channel.ts';
 import { InstanceWriter, STATUS_CANNOT_STORE, type OnExists, type WriteFailure } from '../output/instance-writer.ts';
 import { TempFiles } from '../output/temp-files.ts';
-import { compileLayout, LAYOUT_HEAD_BYTES, type Layout } from '../output/output-layout.ts';
+import { compileLayout, DEFAULT_LAYOUT, LAYOUT_HEAD_BYTES, type Layout } from '../output/output-layout.ts';
 import type { StoreRequestHandler } from '../dimse/scu-session.ts';
 
 export interface StoredFile {
@@ -25,12 +25,38 @@ export interface StoreFailure {
 
 /** What dcmget itself saw, beside the counters the SCP reports (which are optional, PS3.7 9.1.3.1). */
 export interface Ledger {
+  /** C-STORE-RQs that arrived. */
   received: number;
+  /** Files written under their final names. */
   stored: number;
   failed: number;
-  /** --on-exists skip: answered Success, the file already there kept. */
+  /** --on-exists skip: answered Success, the file already there kept (a resume counts those it did not ask for, too). */
   skipped: number;
+  /** A second C-STORE of an instance already received in this run: answered Success, the copy dropped. */
+  duplicates: number;
   bytes: number;
+}
+
+/** What one unit's C-STOREs came to, and what the Storage SCP must ask of the unit's request. */
+export interface UnitTally {
+  received: number;
+  stored: number;
+  kept: number;
+  failed: number;
+  /** Failures of our own (disk full, permissions): no reason to ask the peer again. */
+  failedLocally: number;
+  /** Answered Success without writing: a duplicate, or already here when recovery repeats a query. */
+  dropped: number;
+  /** When our last C-STORE-RSP went out (performance.now()), and the time from each to the next C-STORE-RQ. */
+  answeredAt: number | undefined;
+  waitedMs: number;
+  /**
+   * Whether to write this instance: 'store'; 'duplicate' when this run already has it (reported);
+   * 'drop' when a recovery re-asks a whole query and this one is already here (not reported).
+   */
+  admit(sopInstanceUid: string): 'store' | 'duplicate' | 'drop';
+  /** It arrived and was answered Success (stored, or kept by --on-exists skip). */
+  arrived(sopInstanceUid: string): void;
 }
 
 export interface StoreScpOptions {
@@ -50,10 +76,12 @@ export interface StoreScpOptions {
   verbose?: ((message: string) => void) | undefined;
 }
 
+/** Failures kept for the result and the summary; beyond them only counted (memory stays flat). */
+export const MAX_LISTED_FAILURES = 1000;
+
 export class StoreScp {
-  readonly files: StoredFile[] = [];
   readonly failures: StoreFailure[] = [];
-  readonly ledger: Ledger = { received: 0, stored: 0, failed: 0, skipped: 0, bytes: 0 };
+  readonly ledger: Ledger = { received: 0, stored: 0, failed: 0, skipped: 0, duplicates: 0, bytes: 0 };
   private readonly options: StoreScpOptions;
   private readonly layout: Layout;
   private warnedNoRole = new Set<number>();
@@ -61,8 +89,14 @@ export class StoreScp {
 
   constructor(options: StoreScpOptions) {
     this.options = options;
-    this.layout = compileLayout(options.layout ?? '{SOPInstanceUID}.dcm');
+    this.layout = compileLayout(options.layout ?? DEFAULT_LAYOUT, options.warn);
     this.temp = new TempFiles(options.outputDirectory);
+  }
+
+  /** Drops the failures of instances that arrived after all (recovery asked again): the summary lists what is missing. */
+  forgetFailures(arrived: ReadonlySet<string>): void {
+    const kept = this.failures.filter((f) => !arrived.has(f.sopInstanceUid));
+    this.failures.splice(0, this.failures.length, ...kept);
   }
 
   /** How many associations deliver C-STOREs at once (--parallel): one file ready for each. */
@@ -75,8 +109,16 @@ export class StoreScp {
     this.temp.dispose();
   }
 
-  readonly handler: StoreRequestHandler = (command, context, _flow, respond) => {
+  /** The C-STORE-RQ handler for one unit's C-GET. */
+  handlerFor(tally: UnitTally): StoreRequestHandler {
+    return (command, context, respond) => this.onStore(tally, command, context, respond);
+  }
+
+  private onStore(tally: UnitTally, ...[command, context, respond]: Parameters<StoreRequestHandler>): ReturnType<StoreRequestHandler> {
     this.ledger.received++;
+    tally.received++;
+    // The peer's turn: from our answer to its next request it works, and the network carries both.
+    if (tally.answeredAt !== undefined) tally.waitedMs += performance.now() - tally.answeredAt;
     const sopClassUid = command.affectedSopClassUid ?? context.abstractSyntax;
     const sopInstanceUid = command.affectedSopInstanceUid ?? '';
     if (!context.scpRole && !this.warnedNoRole.has(context.id)) {
@@ -88,22 +130,36 @@ export class StoreScp {
     // the next instance, the next temporary file and the bookkeeping.
     const answer: typeof respond = (status, extra) => {
       respond(status, extra);
+      tally.answeredAt = performance.now();
       this.temp.refill();
     };
     const fail = (failure: Omit<StoreFailure, 'sopClassUid' | 'sopInstanceUid'>) => {
       answer(failure.status, { errorComment: failure.message.slice(0, 64) });
       this.ledger.failed++;
+      tally.failed++;
+      if (failure.errorCode !== undefined) tally.failedLocally++;
       const f = { sopClassUid, sopInstanceUid, ...failure };
-      this.failures.push(f);
+      if (this.failures.length < MAX_LISTED_FAILURES) this.failures.push(f);
       this.options.onFailed?.(f);
     };
-    if (this.options.ignore) return this.ignoring(respond);
+    if (this.options.ignore) return this.ignoring(tally, sopInstanceUid, respond);
     if (!sopInstanceUid) return discard(() => fail({ status: STATUS_CANNOT_STORE, message: 'C-STORE-RQ without Affected SOP Instance UID', errorCode: undefined }));
+    const admitted = tally.admit(sopInstanceUid);
+    if (admitted !== 'store') {
+      tally.dropped++;
+      return discard(() => {
+        if (admitted === 'duplicate') {
+          this.ledger.duplicates++;
+          this.options.warn?.(`the peer sent ${sopInstanceUid} a second time in this run; the first copy is kept, the second dropped`);
+        }
+        answer(0x0000);
+      });
+    }
     const naming = { sopClassUid, sopInstanceUid, transferSyntaxUid: context.transferSyntax };
     return new InstanceWriter({
       root: this.options.outputDirectory,
       openTemp: () => this.temp.take(),
-      finalName: (head) => this.layout.render(naming, head),
+      finalName: (head, readDataSet) => this.layout.render(naming, head, readDataSet),
       headBytes: this.layout.needsDataSet ? LAYOUT_HEAD_BYTES : 0,
       onExists: this.options.onExists ?? 'overwrite',
       meta: {
@@ -123,25 +179,29 @@ export class StoreScp {
           dataSetBytes: outcome.instance.dataSetBytes, fileBytes: outcome.instance.fileBytes,
         };
         answer(0x0000);
+        tally.arrived(sopInstanceUid);
         if (outcome.instance.skipped) {
           this.ledger.skipped++;
+          tally.kept++;
           this.options.verbose?.(`kept the existing ${file.path} (--on-exists skip)`);
           return;
         }
         this.ledger.stored++;
+        tally.stored++;
         this.ledger.bytes += file.dataSetBytes;
-        this.files.push(file);
         this.options.onStored?.(file);
       },
     });
-  };
+  }
 
-  private ignoring(respond: (status: number) => void): DatasetSink {
+  private ignoring(tally: UnitTally, sopInstanceUid: string, respond: (status: number) => void): DatasetSink {
     let bytes = 0;
     return {
       write: (chunk) => { bytes += chunk.length; return true; },
       end: () => {
         this.ledger.stored++;
+        tally.stored++;
+        tally.arrived(sopInstanceUid);
         this.ledger.bytes += bytes;
         respond(0x0000);
       },

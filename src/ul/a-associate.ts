@@ -1,7 +1,7 @@
 // PS3.8 9.3.2 (A-ASSOCIATE-RQ), 9.3.3 (A-ASSOCIATE-AC) and Annex D (user information sub-items).
 import { decodePaddedText } from './padded-text.ts';
 import {
-  DICOM_APPLICATION_CONTEXT, ITEM_TYPE, PDU_TYPE,
+  ABORT_REASON, DICOM_APPLICATION_CONTEXT, ITEM_TYPE, PDU_TYPE,
   type AssociateAc, type AssociateRq, type PresentationContextAc, type PresentationContextRq,
   type UserInformation,
 } from './pdu-types.ts';
@@ -125,12 +125,12 @@ interface RawItem { type: number; value: Buffer }
 function* items(body: Buffer, where: string): Generator<RawItem> {
   let offset = 0;
   while (offset < body.length) {
-    if (offset + 4 > body.length) throw new ProtocolError(`truncated item header in ${where}`, 0x06);
+    if (offset + 4 > body.length) throw new ProtocolError(`truncated item header in ${where}`, ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
     const type = body[offset]!;
     const length = body.readUInt16BE(offset + 2);
     const end = offset + 4 + length;
     if (end > body.length) {
-      throw new ProtocolError(`item 0x${type.toString(16)} in ${where} claims ${length} bytes but only ${body.length - offset - 4} remain`, 0x06);
+      throw new ProtocolError(`item 0x${type.toString(16)} in ${where} claims ${length} bytes but only ${body.length - offset - 4} remain`, ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
     }
     yield { type, value: body.subarray(offset + 4, end) };
     offset = end;
@@ -138,10 +138,10 @@ function* items(body: Buffer, where: string): Generator<RawItem> {
 }
 
 function readLengthPrefixed(value: Buffer, offset: number, what: string): [Buffer, number] {
-  if (offset + 2 > value.length) throw new ProtocolError(`truncated ${what}`, 0x06);
+  if (offset + 2 > value.length) throw new ProtocolError(`truncated ${what}`, ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
   const length = value.readUInt16BE(offset);
   const end = offset + 2 + length;
-  if (end > value.length) throw new ProtocolError(`${what} claims ${length} bytes but only ${value.length - offset - 2} remain`, 0x06);
+  if (end > value.length) throw new ProtocolError(`${what} claims ${length} bytes but only ${value.length - offset - 2} remain`, ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
   return [value.subarray(offset + 2, end), end];
 }
 
@@ -153,7 +153,7 @@ function decodeUserInformation(body: Buffer): UserInformation {
     const v = sub.value;
     switch (sub.type) {
       case ITEM_TYPE.MAXIMUM_LENGTH:
-        if (v.length !== 4) throw new ProtocolError(`Maximum Length sub-item has ${v.length} bytes, not 4`, 0x06);
+        if (v.length !== 4) throw new ProtocolError(`Maximum Length sub-item has ${v.length} bytes, not 4`, ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
         ui.maxLength = v.readUInt32BE(0);
         break;
       case ITEM_TYPE.IMPLEMENTATION_CLASS_UID:
@@ -163,12 +163,12 @@ function decodeUserInformation(body: Buffer): UserInformation {
         ui.implementationVersionName = decodePaddedText(v);
         break;
       case ITEM_TYPE.ASYNCHRONOUS_OPERATIONS_WINDOW:
-        if (v.length !== 4) throw new ProtocolError('Asynchronous Operations Window sub-item is not 4 bytes', 0x06);
+        if (v.length !== 4) throw new ProtocolError('Asynchronous Operations Window sub-item is not 4 bytes', ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
         ui.asyncOpsWindow = { invoked: v.readUInt16BE(0), performed: v.readUInt16BE(2) };
         break;
       case ITEM_TYPE.SCP_SCU_ROLE_SELECTION: {
         const [uid, end] = readLengthPrefixed(v, 0, 'SCP/SCU Role Selection UID');
-        if (end + 2 > v.length) throw new ProtocolError('truncated SCP/SCU Role Selection sub-item', 0x06);
+        if (end + 2 > v.length) throw new ProtocolError('truncated SCP/SCU Role Selection sub-item', ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
         ui.roleSelections.push({ sopClassUid: decodePaddedText(uid), scuRole: v[end] === 1, scpRole: v[end + 1] === 1 });
         break;
       }
@@ -178,7 +178,7 @@ function decodeUserInformation(body: Buffer): UserInformation {
         break;
       }
       case ITEM_TYPE.USER_IDENTITY_RQ: {
-        if (v.length < 2) throw new ProtocolError('truncated User Identity sub-item', 0x06);
+        if (v.length < 2) throw new ProtocolError('truncated User Identity sub-item', ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
         const [primary, end] = readLengthPrefixed(v, 2, 'User Identity primary field');
         const [secondary] = readLengthPrefixed(v, end, 'User Identity secondary field');
         ui.userIdentityRq = { type: v[0]!, positiveResponseRequested: v[1] === 1, primaryField: Buffer.from(primary), secondaryField: Buffer.from(secondary) };
@@ -197,7 +197,7 @@ function decodeUserInformation(body: Buffer): UserInformation {
 }
 
 function decodeFixed(body: Buffer, what: string) {
-  if (body.length < FIXED_FIELDS_LENGTH) throw new ProtocolError(`${what} is ${body.length} bytes, shorter than its fixed fields`, 0x06);
+  if (body.length < FIXED_FIELDS_LENGTH) throw new ProtocolError(`${what} is ${body.length} bytes, shorter than its fixed fields`, ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
   return {
     protocolVersion: body.readUInt16BE(0),
     calledAeTitle: decodePaddedText(body.subarray(4, 20)),
@@ -215,7 +215,7 @@ export function decodeAssociateRq(body: Buffer): AssociateRq {
   for (const it of items(body.subarray(FIXED_FIELDS_LENGTH), 'A-ASSOCIATE-RQ')) {
     if (it.type === ITEM_TYPE.APPLICATION_CONTEXT) rq.applicationContext = decodePaddedText(it.value);
     else if (it.type === ITEM_TYPE.PRESENTATION_CONTEXT_RQ) {
-      if (it.value.length < 4) throw new ProtocolError('truncated Presentation Context item', 0x06);
+      if (it.value.length < 4) throw new ProtocolError('truncated Presentation Context item', ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
       const pc: PresentationContextRq = { id: it.value[0]!, abstractSyntax: '', transferSyntaxes: [] };
       for (const sub of items(it.value.subarray(4), 'Presentation Context item')) {
         if (sub.type === ITEM_TYPE.ABSTRACT_SYNTAX) pc.abstractSyntax = decodePaddedText(sub.value);
@@ -237,7 +237,7 @@ export function decodeAssociateAc(body: Buffer): AssociateAc {
   for (const it of items(body.subarray(FIXED_FIELDS_LENGTH), 'A-ASSOCIATE-AC')) {
     if (it.type === ITEM_TYPE.APPLICATION_CONTEXT) ac.applicationContext = decodePaddedText(it.value);
     else if (it.type === ITEM_TYPE.PRESENTATION_CONTEXT_AC) {
-      if (it.value.length < 4) throw new ProtocolError('truncated Presentation Context item', 0x06);
+      if (it.value.length < 4) throw new ProtocolError('truncated Presentation Context item', ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
       const pc: PresentationContextAc = { id: it.value[0]!, result: it.value[2]!, transferSyntax: '' };
       for (const sub of items(it.value.subarray(4), 'Presentation Context item')) {
         if (sub.type === ITEM_TYPE.TRANSFER_SYNTAX) pc.transferSyntax = decodePaddedText(sub.value);

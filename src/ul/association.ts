@@ -1,35 +1,39 @@
-// PS3.8 9.2: the association requestor. States follow Table 9-10 (Sta1 idle, Sta4 awaiting
-// transport connection, Sta5 awaiting A-ASSOCIATE-AC/RJ, Sta6 established, Sta7 awaiting
-// A-RELEASE-RP, Sta13 awaiting transport close); anything a state does not expect is an A-ABORT.
-import net from 'node:net';
-import { createRequire } from 'node:module';
+// PS3.8 7 and 9.2: one association, as requestor (Association.connect) or acceptor
+// (Association.accept), driven by the state machine of state-machine.ts. This is the face the
+// layer above (DIMSE) uses: the negotiated contexts, P-DATA, release and abort.
+import type net from 'node:net';
 import type tls from 'node:tls';
-import { ABORT_SOURCE, describeAbort, encodeAbort } from './a-abort.ts';
-import { encodeAssociateRq } from './a-associate.ts';
-import { RELEASE_RP, RELEASE_RQ } from './a-release.ts';
-import { AssociationAbortedError, AssociationRejectedError, ConnectionError, TimeoutError } from './errors.ts';
-import { encodePDataTf } from './p-data-tf.ts';
-import { PduParser, type PduHandler } from './pdu-parser.ts';
+import type { AcceptOptions, AssociateDecision, PeerAddress } from './acceptor.ts';
+import { REJECTION } from './a-associate-rj.ts';
+import { encodeAssociateAc, encodeAssociateRq } from './a-associate.ts';
+import { contextsOfAnswer, type NegotiatedContext } from './negotiation.ts';
 import {
-  PDU_TYPE, PRESENTATION_CONTEXT_RESULT,
-  type AssociateAc, type ControlPdu, type ExtendedNegotiation, type PresentationContextRq,
-  type RoleSelection, type UserIdentityRq,
+  DICOM_APPLICATION_CONTEXT,
+  type AssociateRq, type ExtendedNegotiation, type PresentationContextRq, type RoleSelection, type UserIdentityRq,
 } from './pdu-types.ts';
-import { ProtocolError } from './protocol-error.ts';
+import { StateMachine, type DataListener, type Transition, type UlLogger } from './state-machine.ts';
+import { actionFor, type State } from './state-table.ts';
+import { configureSocket, openTransport } from './transport.ts';
 
-/** node:tls costs ~10 ms to load; only associations over TLS need it. */
-const loadTls = (): typeof tls => createRequire(import.meta.url)('node:tls') as typeof tls;
+export type { NegotiatedContext } from './negotiation.ts';
+export { describeContextResult } from './negotiation.ts';
+export type { DataListener, Transition, UlLogger } from './state-machine.ts';
+export { pduName } from './state-machine.ts';
 
-/** Up to this size a PDU is copied into one buffer and written at once (a command set is ~100 bytes). */
-const SINGLE_WRITE_BYTES = 16 * 1024;
-
-export interface UlLogger {
-  /** Called only when set: no formatting work is done otherwise. */
-  verbose?: ((message: string) => void) | undefined;
-  debug?: ((message: string) => void) | undefined;
+/** The timers of an association (PS3.8 9.1.5 ARTIM, and the local user's own limits). */
+export interface AssociationTimers {
+  /** Requestor: the TCP (and TLS) connection. */
+  connectTimeoutMs?: number | undefined;
+  /** Awaiting A-ASSOCIATE-AC/RJ or A-RELEASE-RP (then A-ABORT); acceptor: ARTIM awaiting A-ASSOCIATE-RQ. */
+  acseTimeoutMs?: number | undefined;
+  /** ARTIM awaiting the peer's transport close once the association is over (default 1 s). */
+  artimMs?: number | undefined;
+  logger?: UlLogger | undefined;
+  /** Every transition of the state machine (tests, diagnostics). */
+  trace?: ((t: Transition) => void) | undefined;
 }
 
-export interface AssociationRequest {
+export interface AssociationRequest extends AssociationTimers {
   host: string;
   port: number;
   callingAeTitle: string;
@@ -43,368 +47,148 @@ export interface AssociationRequest {
   asyncOpsWindow?: { invoked: number; performed: number } | undefined;
   extendedNegotiations?: ExtendedNegotiation[] | undefined;
   userIdentity?: UserIdentityRq | undefined;
-  connectTimeoutMs?: number | undefined;
-  /** ARTIM (PS3.8 9.1.5): waiting for A-ASSOCIATE-AC/RJ and for A-RELEASE-RP. */
-  acseTimeoutMs?: number | undefined;
   tls?: tls.ConnectionOptions | undefined;
-  logger?: UlLogger | undefined;
 }
 
-export interface NegotiatedContext {
-  id: number;
-  abstractSyntax: string;
-  proposedTransferSyntaxes: string[];
-  /** PS3.8 Table 9-18 result; 0 is acceptance. */
-  result: number;
-  accepted: boolean;
-  transferSyntax: string;
-  /** PS3.7 D.3.3.4: our roles as the acceptor granted them (default: SCU only). */
-  scuRole: boolean;
-  scpRole: boolean;
-}
+export class Association {
+  private readonly machine: StateMachine;
 
-/** What the layer above (DIMSE) gets: PDV fragments, and the end of the association. */
-export interface DataListener {
-  onPdv(contextId: number, control: number, data: Buffer, end: boolean): void;
-  /** The views onPdv handed on since the last call become invalid when this returns (the read buffer is reused). */
-  onChunkEnd?(): void;
-  /** `error` is null after an orderly release. */
-  onClose(error: Error | null): void;
-}
-
-const READ_BUFFER_SIZE = 256 * 1024;
-
-/** OpenSSL's verdicts on a certificate chain that does not lead to a trusted CA (or is stale). */
-const TLS_TRUST_ERRORS = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
-  'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'INVALID_CA',
-]);
-
-type State = 'Sta1' | 'Sta4' | 'Sta5' | 'Sta6' | 'Sta7' | 'Sta13';
-
-const PRESENTATION_RESULT_WORDS: Record<number, string> = {
-  [PRESENTATION_CONTEXT_RESULT.ACCEPTANCE]: 'accepted',
-  [PRESENTATION_CONTEXT_RESULT.USER_REJECTION]: 'rejected by the user',
-  [PRESENTATION_CONTEXT_RESULT.NO_REASON]: 'rejected, no reason given',
-  [PRESENTATION_CONTEXT_RESULT.ABSTRACT_SYNTAX_NOT_SUPPORTED]: 'abstract syntax not supported',
-  [PRESENTATION_CONTEXT_RESULT.TRANSFER_SYNTAXES_NOT_SUPPORTED]: 'transfer syntaxes not supported',
-};
-
-export function describeContextResult(result: number): string {
-  return PRESENTATION_RESULT_WORDS[result] ?? `result ${result}`;
-}
-
-export class Association implements PduHandler {
-  private readonly socket: net.Socket;
-  private readonly parser: PduParser;
-  private readonly request: AssociationRequest;
-  private readonly log: UlLogger;
-  private state: State = 'Sta4';
-  private timer: NodeJS.Timeout | undefined;
-  private listener: DataListener | undefined;
-  private settleConnect: { resolve: (a: Association) => void; reject: (e: Error) => void } | undefined;
-  private settleRelease: { resolve: () => void; reject: (e: Error) => void } | undefined;
-  private closeError: Error | null | undefined;
-  private acceptance: AssociateAc | undefined;
-  private negotiated = new Map<number, NegotiatedContext>();
-  /** The peer's Maximum Length: the bound on each P-DATA-TF we send. */
-  peerMaxLength = 0;
-
-  private constructor(request: AssociationRequest) {
-    this.request = request;
-    this.log = request.logger ?? {};
-    this.parser = new PduParser(this, { maxPDataLength: request.maxReceiveLength });
-    const { host, port } = request;
-    // Without TLS, reads land in one reused buffer (no allocation per read, so memory stays flat
-    // on a multi-GB instance); everything after the parser that outlives a read copies what it keeps.
-    this.socket = request.tls
-      ? loadTls().connect({ ...request.tls, host, port, servername: request.tls.servername ?? (net.isIP(host) ? undefined : host) })
-      : net.connect({
-        host, port,
-        onread: { buffer: Buffer.allocUnsafe(READ_BUFFER_SIZE), callback: (n: number, buf: Uint8Array) => { this.onData(buf as Buffer, n); return undefined as unknown as boolean; } },
-      });
-    // Without TCP_NODELAY, each small C-STORE-RSP waits on the peer's delayed ACK (~40 ms a sub-operation).
-    this.socket.setNoDelay(true);
+  private constructor(machine: StateMachine) {
+    this.machine = machine;
   }
 
-  /** Opens TCP (and TLS), sends A-ASSOCIATE-RQ and resolves on A-ASSOCIATE-AC. */
+  /** PS3.8 Evt1: opens TCP (and TLS), sends A-ASSOCIATE-RQ and resolves on A-ASSOCIATE-AC. */
   static connect(request: AssociationRequest): Promise<Association> {
-    const association = new Association(request);
+    const machine = new StateMachine({ ...request, role: 'requestor', target: request }, {
+      connect: (onRead, connected) => openTransport(request, onRead, connected),
+      associateRq: () => associateRq(request),
+      proposed: { contexts: request.presentationContexts, roles: request.roleSelections ?? [] },
+    });
+    const association = new Association(machine);
     return new Promise((resolve, reject) => {
-      association.settleConnect = { resolve, reject };
-      association.start();
+      machine.settleEstablish = { resolve: () => resolve(association), reject };
+      machine.dispatch('Evt1');
     });
-  }
-
-  get acceptedPdu(): AssociateAc {
-    if (!this.acceptance) throw new Error('association not established');
-    return this.acceptance;
-  }
-
-  get contexts(): ReadonlyMap<number, NegotiatedContext> {
-    return this.negotiated;
-  }
-
-  get established(): boolean {
-    return this.state === 'Sta6';
-  }
-
-  setDataListener(listener: DataListener): void {
-    this.listener = listener;
-    if (this.closeError !== undefined) listener.onClose(this.closeError);
-  }
-
-  private start(): void {
-    const { socket, request } = this;
-    const connectEvent = request.tls ? 'secureConnect' : 'connect';
-    this.arm('connect', request.connectTimeoutMs, `no TCP connection to ${request.host}:${request.port} within ${request.connectTimeoutMs} ms`);
-    socket.once(connectEvent, () => this.onTransportConfirm());
-    if (request.tls) socket.on('data', (chunk: Buffer) => this.onData(chunk, chunk.length));
-    socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
-    socket.on('close', () => this.onSocketClose());
-  }
-
-  private arm(timer: TimeoutError['timer'], ms: number | undefined, message: string): void {
-    this.disarm();
-    if (!ms || ms <= 0) return;
-    this.timer = setTimeout(() => this.fail(new TimeoutError(timer, message), true), ms);
-    this.timer.unref?.();
-  }
-
-  private disarm(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  // AE-2: transport connected, send A-ASSOCIATE-RQ, start ARTIM.
-  private onTransportConfirm(): void {
-    const r = this.request;
-    const rq = encodeAssociateRq({
-      calledAeTitle: r.calledAeTitle,
-      callingAeTitle: r.callingAeTitle,
-      presentationContexts: r.presentationContexts,
-      userInformation: {
-        maxLength: r.maxReceiveLength,
-        implementationClassUid: r.implementationClassUid,
-        implementationVersionName: r.implementationVersionName,
-        asyncOpsWindow: r.asyncOpsWindow,
-        roleSelections: r.roleSelections ?? [],
-        extendedNegotiations: r.extendedNegotiations ?? [],
-        userIdentityRq: r.userIdentity,
-        unknown: [],
-      },
-    });
-    this.state = 'Sta5';
-    this.log.debug?.(`→ A-ASSOCIATE-RQ ${rq.length} bytes, ${r.presentationContexts.length} presentation contexts, calling ${r.callingAeTitle} called ${r.calledAeTitle}`);
-    this.arm('acse', r.acseTimeoutMs, `no answer to A-ASSOCIATE-RQ within ${r.acseTimeoutMs} ms (ACSE timeout)`);
-    this.socket.write(rq);
-  }
-
-  private onData(buffer: Buffer, length: number): void {
-    try {
-      this.parser.push(length === buffer.length ? buffer : buffer.subarray(0, length));
-      this.listener?.onChunkEnd?.();
-    } catch (err) {
-      if (err instanceof ProtocolError) {
-        this.fail(new AssociationAbortedError(`protocol error from the peer: ${err.message}; association aborted`), true, err.abortReason, ABORT_SOURCE.SERVICE_PROVIDER);
-      } else {
-        // A failure of our own layer above (a sink, a callback): abort as the service user.
-        this.fail(err instanceof Error ? err : new Error(String(err)), true);
-      }
-    }
-  }
-
-  onPdv(contextId: number, control: number, data: Buffer, end: boolean): void {
-    if (this.state !== 'Sta6' && this.state !== 'Sta7') {
-      throw new ProtocolError(`P-DATA-TF received in state ${this.state}`, 0x02);
-    }
-    this.listener?.onPdv(contextId, control, data, end);
-  }
-
-  onControlPdu(pdu: ControlPdu): void {
-    if (this.log.debug) this.log.debug(`← ${pduName(pdu.type)}`);
-    switch (pdu.type) {
-      case PDU_TYPE.A_ASSOCIATE_AC:
-        if (this.state !== 'Sta5') throw new ProtocolError(`A-ASSOCIATE-AC received in state ${this.state}`, 0x02);
-        this.onAssociateAc(pdu);
-        return;
-      case PDU_TYPE.A_ASSOCIATE_RJ:
-        if (this.state !== 'Sta5') throw new ProtocolError(`A-ASSOCIATE-RJ received in state ${this.state}`, 0x02);
-        this.fail(new AssociationRejectedError(pdu), false);
-        return;
-      case PDU_TYPE.A_RELEASE_RP:
-        if (this.state !== 'Sta7') throw new ProtocolError(`A-RELEASE-RP received in state ${this.state}`, 0x02);
-        this.disarm();
-        this.state = 'Sta1';
-        this.finish(null);
-        // PS3.8 9.2.3 AR-3: on A-RELEASE-RP the requestor closes the transport connection. At
-        // once: a half-close would wait for the peer's FIN, which some SCPs send seconds later
-        // (PixelMed: ~5 s), with nothing left to receive.
-        this.socket.destroy();
-        return;
-      case PDU_TYPE.A_RELEASE_RQ:
-        // The acceptor asking for release is unusual but allowed (PS3.8 9.2, AR-2); in Sta7 it is a
-        // release collision, which the requestor settles by answering too (AR-8/AR-10).
-        if (this.state !== 'Sta6' && this.state !== 'Sta7') throw new ProtocolError(`A-RELEASE-RQ received in state ${this.state}`, 0x02);
-        this.socket.write(RELEASE_RP);
-        this.state = 'Sta13';
-        this.finish(this.settleRelease ? null : new AssociationAbortedError('the peer released the association before the operation ended'));
-        return;
-      case PDU_TYPE.A_ABORT:
-        this.fail(new AssociationAbortedError(`association ${describeAbort(pdu)}`, pdu.source, pdu.reason), false);
-        return;
-      case PDU_TYPE.A_ASSOCIATE_RQ:
-        throw new ProtocolError('A-ASSOCIATE-RQ received by the requestor', 0x02);
-    }
-  }
-
-  private onAssociateAc(ac: AssociateAc): void {
-    this.disarm();
-    this.acceptance = ac;
-    this.peerMaxLength = ac.userInformation.maxLength;
-    const grantedRoles = new Map(ac.userInformation.roleSelections.map((r) => [r.sopClassUid, r]));
-    const proposed = new Map(this.request.presentationContexts.map((pc) => [pc.id, pc]));
-    const requestedRoles = new Map((this.request.roleSelections ?? []).map((r) => [r.sopClassUid, r]));
-    for (const pc of ac.presentationContexts) {
-      const rq = proposed.get(pc.id);
-      if (!rq) throw new ProtocolError(`A-ASSOCIATE-AC answers presentation context ${pc.id}, which was never proposed`, 0x06);
-      const accepted = pc.result === PRESENTATION_CONTEXT_RESULT.ACCEPTANCE;
-      if (accepted && !rq.transferSyntaxes.includes(pc.transferSyntax)) {
-        throw new ProtocolError(`presentation context ${pc.id} accepted with transfer syntax ${pc.transferSyntax}, which was not proposed`, 0x06);
-      }
-      // PS3.7 D.3.3.4: no role item in the answer means the default roles (requestor is SCU only).
-      // A granted role is only valid where it was asked for.
-      const granted = grantedRoles.get(rq.abstractSyntax);
-      const asked = requestedRoles.get(rq.abstractSyntax);
-      this.negotiated.set(pc.id, {
-        id: pc.id, abstractSyntax: rq.abstractSyntax, proposedTransferSyntaxes: rq.transferSyntaxes,
-        result: pc.result, accepted, transferSyntax: accepted ? pc.transferSyntax : '',
-        scuRole: granted ? granted.scuRole && (asked?.scuRole ?? false) : true,
-        scpRole: granted ? granted.scpRole && (asked?.scpRole ?? false) : false,
-      });
-    }
-    this.state = 'Sta6';
-    this.log.verbose?.(`association accepted by ${ac.calledAeTitle || this.request.calledAeTitle}: peer Maximum Length ${ac.userInformation.maxLength || 'unlimited'}, implementation ${ac.userInformation.implementationClassUid}${ac.userInformation.implementationVersionName ? ` (${ac.userInformation.implementationVersionName})` : ''}`);
-    const settle = this.settleConnect;
-    this.settleConnect = undefined;
-    settle?.resolve(this);
   }
 
   /**
-   * Sends a message part as P-DATA-TF PDUs fragmented to the peer's Maximum Length. `more`: another
-   * part (the data set) follows at once, and should leave in the same segment.
+   * PS3.8 Evt5: takes an incoming connection (from a net or tls Server), awaits its A-ASSOCIATE-RQ
+   * (ARTIM), lets `options.decide` accept or reject it, and resolves once the A-ASSOCIATE-AC is
+   * sent (Sta6). Rejects when the association was rejected, aborted or timed out.
    */
-  send(contextId: number, command: boolean, data: Buffer, more = false): void {
-    if (this.state !== 'Sta6') throw new AssociationAbortedError(`cannot send: association is not established (${this.state})`);
-    const parts = encodePDataTf(contextId, command, data, this.peerMaxLength);
-    if (this.log.debug) this.log.debug(`→ P-DATA-TF ctx ${contextId} ${command ? 'command' : 'dataset'} ${data.length} bytes in ${parts.length / 2} PDU(s)`);
-    if (!more && parts.length === 2 && data.length <= SINGLE_WRITE_BYTES) {
-      // A lone command (a C-STORE-RSP, on which the SCP waits): one write now, not a cork
-      // released on the next tick.
-      this.socket.write(Buffer.concat(parts));
-      return;
-    }
-    this.socket.cork();
-    for (const part of parts) this.socket.write(part);
-    // Uncorking on the next tick lets a command and its data set leave in one segment.
-    process.nextTick(() => this.socket.uncork());
-  }
-
-  /** Backpressure from the sink: stop reading the socket until resume(). */
-  pause(): void {
-    this.socket.pause();
-  }
-
-  resume(): void {
-    this.socket.resume();
-  }
-
-  /** PS3.8 7.2: orderly release. Resolves on A-RELEASE-RP. */
-  release(): Promise<void> {
-    if (this.state !== 'Sta6') return Promise.resolve();
+  static accept(socket: net.Socket, options: AcceptOptions): Promise<Association> {
+    const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    const machine = new StateMachine({ ...options, role: 'acceptor', target: { host: peer.address, port: peer.port } }, {
+      decide: async (rq) => answer(rq, await decideOn(rq, peer, options), options),
+    });
+    configureSocket(socket);
+    machine.attach(socket);
+    socket.on('data', (chunk: Buffer) => machine.onRead(chunk, chunk.length));
+    const association = new Association(machine);
     return new Promise((resolve, reject) => {
-      this.settleRelease = { resolve, reject };
-      this.state = 'Sta7';
-      this.log.debug?.('→ A-RELEASE-RQ');
-      this.socket.write(RELEASE_RQ);
-      this.arm('acse', this.request.acseTimeoutMs, `no A-RELEASE-RP within ${this.request.acseTimeoutMs} ms`);
+      machine.settleEstablish = { resolve: () => resolve(association), reject };
+      machine.dispatch('Evt5');
     });
   }
 
-  /** PS3.8 7.3: A-ABORT as the service user; the socket is closed right after. */
+  /** PS3.8 9.2 state (Sta1..Sta13). */
+  get state(): State {
+    return this.machine.state;
+  }
+
+  get contexts(): ReadonlyMap<number, NegotiatedContext> {
+    return this.machine.contexts;
+  }
+
+  get established(): boolean {
+    return this.machine.state === 'Sta6';
+  }
+
+  /** The peer's Maximum Length: the bound on each P-DATA-TF we send. */
+  get peerMaxLength(): number {
+    return this.machine.peerMaxLength;
+  }
+
+  setDataListener(listener: DataListener): void {
+    this.machine.setDataListener(listener);
+  }
+
+  /**
+   * P-DATA request (Evt9): a message part as P-DATA-TF PDUs fragmented to the peer's Maximum Length.
+   * `more`: another part (the data set) follows at once, and should leave in the same segment.
+   * Throws where PS3.8 allows no P-DATA (anywhere but Sta6, and Sta8 while a release is answered).
+   */
+  send(contextId: number, command: boolean, data: Buffer, more = false): void {
+    this.machine.dispatch('Evt9', { pData: { contextId, command, data, more } });
+  }
+
+  /**
+   * PS3.8 7.2: A-RELEASE request (Evt11). Resolves on A-RELEASE-RP (or once a release collision is
+   * settled), rejects if the association ends otherwise. Where the table has no A-RELEASE request
+   * (a blank cell: refused, nothing is sent): the release already under way; the end of the
+   * association, when the peer is releasing it; at once, when it is over.
+   */
+  release(): Promise<void> {
+    const machine = this.machine;
+    if (machine.settleRelease) return machine.settleRelease.promise;
+    if (machine.over) return Promise.resolve();
+    let settle!: { resolve: () => void; reject: (e: Error) => void };
+    const promise = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
+    machine.settleRelease = { promise, ...settle };
+    if (actionFor(machine.state, 'Evt11')) machine.dispatch('Evt11');
+    return promise;
+  }
+
+  /** PS3.8 7.3: A-ABORT request (Evt15); `error` is what the layer above is told. */
   abort(error?: Error): void {
-    this.fail(error ?? new AssociationAbortedError('association aborted by dcmget'), true, 0, ABORT_SOURCE.SERVICE_USER);
-  }
-
-  private fail(error: Error, sendAbort: boolean, reason = 0, source: number = ABORT_SOURCE.SERVICE_USER): void {
-    if (this.closeError !== undefined) return;
-    this.disarm();
-    this.parser.stop();
-    if (sendAbort && (this.state === 'Sta5' || this.state === 'Sta6' || this.state === 'Sta7') && !this.socket.destroyed) {
-      this.log.debug?.(`→ A-ABORT source ${source} reason ${reason}`);
-      this.socket.end(encodeAbort(source, reason));
-      // Give the A-ABORT a moment to leave, then cut the connection whatever the peer does.
-      setTimeout(() => this.socket.destroy(), 100).unref();
-    } else {
-      this.socket.destroy();
-    }
-    this.state = 'Sta1';
-    this.finish(error);
-  }
-
-  private finish(error: Error | null): void {
-    if (this.closeError !== undefined) return;
-    this.closeError = error;
-    this.disarm();
-    const connect = this.settleConnect;
-    this.settleConnect = undefined;
-    if (connect) connect.reject(error ?? new AssociationAbortedError('association closed before it was accepted'));
-    const release = this.settleRelease;
-    this.settleRelease = undefined;
-    if (release) {
-      if (error) release.reject(error);
-      else release.resolve();
-    }
-    this.listener?.onClose(error);
-  }
-
-  private onSocketError(err: NodeJS.ErrnoException): void {
-    const where = `${this.request.host}:${this.request.port}`;
-    let message: string;
-    switch (err.code) {
-      case 'ECONNREFUSED': message = `connection refused by ${where}: is a DICOM server listening on that port?`; break;
-      case 'ENOTFOUND': case 'EAI_AGAIN': message = `cannot resolve host ${this.request.host}`; break;
-      case 'EHOSTUNREACH': case 'ENETUNREACH': message = `${where} is unreachable`; break;
-      case 'ECONNRESET': case 'EPIPE': message = `connection to ${where} reset by the peer${this.request.tls && this.state === 'Sta4' ? ' during the TLS handshake (does it want a client certificate: --tls-cert/--tls-key?)' : ''}`; break;
-      case 'ERR_TLS_CERT_ALTNAME_INVALID': message = `TLS: the certificate of ${where} is not valid for that name (${err.message}); connect by the name it carries, or give it with --tls-servername`; break;
-      default:
-        message = TLS_TRUST_ERRORS.has(err.code ?? '')
-          ? `TLS: the certificate of ${where} is not trusted (${err.code}: ${err.message}); give the CA that signed it with --tls-ca`
-          : `connection to ${where} failed: ${err.message}`;
-    }
-    const error = this.state === 'Sta4' || this.state === 'Sta5' && err.code !== 'ECONNRESET'
-      ? new ConnectionError(message, err.code)
-      : new AssociationAbortedError(message);
-    this.fail(error, false);
-  }
-
-  private onSocketClose(): void {
-    this.disarm();
-    if (this.state === 'Sta13' || this.state === 'Sta1') {
-      this.state = 'Sta1';
-      this.finish(null);
-      return;
-    }
-    const where = this.state === 'Sta5' ? ' before answering A-ASSOCIATE-RQ' : this.parser.idle ? '' : ' in the middle of a PDU';
-    const error = this.state === 'Sta4'
-      ? new ConnectionError(`connection to ${this.request.host}:${this.request.port} closed before it was established`)
-      : new AssociationAbortedError(`the peer closed the connection${where} without releasing the association`);
-    this.state = 'Sta1';
-    this.finish(error);
+    this.machine.dispatch('Evt15', { error });
   }
 }
 
-export function pduName(type: number): string {
-  return ['', 'A-ASSOCIATE-RQ', 'A-ASSOCIATE-AC', 'A-ASSOCIATE-RJ', 'P-DATA-TF', 'A-RELEASE-RQ', 'A-RELEASE-RP', 'A-ABORT'][type] ?? `PDU 0x${type.toString(16)}`;
+function associateRq(r: AssociationRequest): Buffer {
+  const rq = encodeAssociateRq({
+    calledAeTitle: r.calledAeTitle,
+    callingAeTitle: r.callingAeTitle,
+    presentationContexts: r.presentationContexts,
+    userInformation: {
+      maxLength: r.maxReceiveLength,
+      implementationClassUid: r.implementationClassUid,
+      implementationVersionName: r.implementationVersionName,
+      asyncOpsWindow: r.asyncOpsWindow,
+      roleSelections: r.roleSelections ?? [],
+      extendedNegotiations: r.extendedNegotiations ?? [],
+      userIdentityRq: r.userIdentity,
+      unknown: [],
+    },
+  });
+  r.logger?.debug?.(`A-ASSOCIATE-RQ ${rq.length} bytes, ${r.presentationContexts.length} presentation contexts, calling ${r.callingAeTitle} called ${r.calledAeTitle}`);
+  return rq;
+}
+
+/** PS3.8 9.3.2: the application context is the DICOM one (PS3.7 A.2.1), or the request is rejected. */
+async function decideOn(rq: AssociateRq, peer: PeerAddress, options: AcceptOptions): Promise<AssociateDecision> {
+  if (rq.applicationContext !== DICOM_APPLICATION_CONTEXT) return { reject: REJECTION.APPLICATION_CONTEXT_NOT_SUPPORTED };
+  return options.decide(rq, peer);
+}
+
+/** The decision as the machine takes it: the A-ASSOCIATE-AC (checked against the RQ) or the rejection. */
+function answer(rq: AssociateRq, decision: AssociateDecision, options: AcceptOptions) {
+  if ('reject' in decision) return { rejection: decision.reject };
+  const contexts = contextsOfAnswer(rq, decision.accept);
+  // PS3.8 9.3.3: the AE titles are those of the A-ASSOCIATE-RQ, sent back unchanged.
+  const ac = encodeAssociateAc({
+    calledAeTitle: rq.calledAeTitle,
+    callingAeTitle: rq.callingAeTitle,
+    presentationContexts: decision.accept.contexts,
+    userInformation: {
+      maxLength: options.maxReceiveLength,
+      implementationClassUid: options.implementationClassUid,
+      implementationVersionName: options.implementationVersionName,
+      roleSelections: decision.accept.roles,
+      extendedNegotiations: [],
+      userIdentityAc: decision.accept.userIdentityAc,
+      unknown: [],
+    },
+  });
+  return { ac, contexts };
 }

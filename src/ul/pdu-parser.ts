@@ -4,11 +4,13 @@
 import { decodeAbort } from './a-abort.ts';
 import { decodeAssociateAc, decodeAssociateRq } from './a-associate.ts';
 import { decodeAssociateRj } from './a-associate-rj.ts';
-import { PDU_HEADER_LENGTH, PDU_TYPE, PDV_HEADER_LENGTH, type ControlPdu } from './pdu-types.ts';
+import { ABORT_REASON, PDU_HEADER_LENGTH, PDU_TYPE, PDV_HEADER_LENGTH, type ControlPdu } from './pdu-types.ts';
 import { ProtocolError } from './protocol-error.ts';
 
 export interface PduHandler {
   onControlPdu(pdu: ControlPdu): void;
+  /** A P-DATA-TF PDU begins (its header passed the checks); its PDVs follow through onPdv. */
+  onPDataTf?(): void;
   /**
    * One fragment of a PDV's data. `end` is true on the PDV's final fragment (possibly empty);
    * `control` is the message control header (PS3.8 E.2). `data` is a view valid only during the call.
@@ -112,21 +114,22 @@ export class PduParser {
     this.pduType = type;
     if (type === PDU_TYPE.P_DATA_TF) {
       if (this.maxPDataLength !== 0 && pduLength > this.maxPDataLength) {
-        throw new ProtocolError(`P-DATA-TF of ${pduLength} bytes exceeds the Maximum Length of ${this.maxPDataLength} we announced (PS3.8 D.1)`, 0x06);
+        throw new ProtocolError(`P-DATA-TF of ${pduLength} bytes exceeds the Maximum Length of ${this.maxPDataLength} we announced (PS3.8 D.1)`, ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
       }
-      if (pduLength < PDV_HEADER_LENGTH) throw new ProtocolError(`P-DATA-TF of ${pduLength} bytes holds no PDV`, 0x06);
+      if (pduLength < PDV_HEADER_LENGTH) throw new ProtocolError(`P-DATA-TF of ${pduLength} bytes holds no PDV`, ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
       this.pduRemaining = pduLength;
       this.state = STATE_PDV_HEADER;
+      this.handler.onPDataTf?.();
       return;
     }
     if (type < PDU_TYPE.A_ASSOCIATE_RQ || type > PDU_TYPE.A_ABORT) {
-      throw new ProtocolError(`unrecognized PDU type 0x${type.toString(16).padStart(2, '0')}`, 0x01);
+      throw new ProtocolError(`unrecognized PDU type 0x${type.toString(16).padStart(2, '0')}`, ABORT_REASON.UNRECOGNIZED_PDU);
     }
     if (pduLength > this.maxControlLength) {
-      throw new ProtocolError(`PDU type 0x0${type} claims ${pduLength} bytes, over the ${this.maxControlLength} accepted`, 0x06);
+      throw new ProtocolError(`PDU type 0x0${type} claims ${pduLength} bytes, over the ${this.maxControlLength} accepted`, ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
     }
     if (type >= PDU_TYPE.A_ASSOCIATE_RJ && type !== PDU_TYPE.P_DATA_TF && pduLength !== 4) {
-      throw new ProtocolError(`PDU type 0x0${type} must be 4 bytes long, not ${pduLength}`, 0x06);
+      throw new ProtocolError(`PDU type 0x0${type} must be 4 bytes long, not ${pduLength}`, ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
     }
     this.body = Buffer.allocUnsafe(pduLength);
     this.bodyFill = 0;
@@ -138,7 +141,7 @@ export class PduParser {
     const itemLength = this.header.readUInt32BE(0);
     // PS3.8 9.3.5.1: the item length counts the context ID and control header bytes.
     if (itemLength < 2 || itemLength + 4 > this.pduRemaining) {
-      throw new ProtocolError(`PDV item length ${itemLength} does not fit the ${this.pduRemaining} bytes left in its P-DATA-TF`, 0x06);
+      throw new ProtocolError(`PDV item length ${itemLength} does not fit the ${this.pduRemaining} bytes left in its P-DATA-TF`, ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
     }
     this.contextId = this.header[4]!;
     this.control = this.header[5]!;
@@ -172,6 +175,6 @@ export function decodeControlPdu(type: number, body: Buffer): ControlPdu {
     case PDU_TYPE.A_RELEASE_RQ: return { type: PDU_TYPE.A_RELEASE_RQ };
     case PDU_TYPE.A_RELEASE_RP: return { type: PDU_TYPE.A_RELEASE_RP };
     case PDU_TYPE.A_ABORT: return decodeAbort(body);
-    default: throw new ProtocolError(`unrecognized PDU type 0x${type.toString(16)}`, 0x01);
+    default: throw new ProtocolError(`unrecognized PDU type 0x${type.toString(16)}`, ABORT_REASON.UNRECOGNIZED_PDU);
   }
 }

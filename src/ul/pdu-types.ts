@@ -136,5 +136,15 @@ export interface Abort {
 /** Every PDU but P-DATA-TF, which the parser streams as PDV fragments instead. */
 export type ControlPdu = AssociateRq | AssociateAc | AssociateRj | ReleaseRq | ReleaseRp | Abort;
 
+/** PS3.8 Table 9-26, A-ABORT Reason/Diag.: significant only when the source is the service provider (else 0). 3 is reserved. */
+export const ABORT_REASON = {
+  NOT_SPECIFIED: 0,
+  UNRECOGNIZED_PDU: 1,
+  UNEXPECTED_PDU: 2,
+  UNRECOGNIZED_PDU_PARAMETER: 4,
+  UNEXPECTED_PDU_PARAMETER: 5,
+  INVALID_PDU_PARAMETER_VALUE: 6,
+} as const;
+
 /** PS3.8 E.2: message control header bits. */
 export const MESSAGE_CONTROL = { COMMAND: 0x01, LAST: 0x02 } as const;

@@ -44,19 +44,33 @@ after(async () => {
 
 const peer = () => ['-aec', orthanc.aet, '127.0.0.1', String(orthanc.dicomPort)];
 
+/** The frames of the live line in what a terminal received: the text between cursor moves. */
+function liveFrames(tty: string): string[] {
+  return tty.split(/\x1b\[[0-9;?]*[A-Za-z]|\r|\n/).filter((t) => /^\d+\/(\d+|\?)  /.test(t));
+}
+
 function assertNoTemporaryFiles(dir: string): void {
   assert.deepEqual(listFiles(dir).filter((f) => path.basename(f).startsWith('.') || f.endsWith('.part')), [], 'no temporary file left');
 }
 
 describe('output for people and scripts', () => {
-  test('in a pipe: one plain line per pending response, no colour, nothing on stdout', async () => {
-    const r = await runDcmget(['--study', S2, ...peer(), '-od', out()], { env: { NO_COLOR: '' } });
+  test('in a pipe: a Pending line at most once a second, no colour, nothing on stdout', async () => {
+    const t0 = performance.now();
+    const r = await runDcmget(['--study', BIG_STUDY, ...peer(), '-od', out()], { env: { NO_COLOR: '' } });
+    const seconds = (performance.now() - t0) / 1000;
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '');
     assert.doesNotMatch(r.stderr, ANSI);
+    const pending = (r.stderr.match(/^Pending  remaining \d+, completed \d+, failed \d+, warning \d+$/gm) ?? []).length;
+    assert.ok(pending >= 1 && pending <= 1 + Math.floor(seconds), `${pending} Pending lines in ${seconds.toFixed(1)} s for ${BIG_COUNT} responses`);
+    assert.match(r.stderr, new RegExp(`^0x0000 Success  \\(remaining –, completed ${BIG_COUNT}, failed 0, warning 0\\)$`, 'm'));
+    assert.match(r.stderr, new RegExp(`^${BIG_COUNT} instances, .* received in .* s .*, in /`, 'm'));
+  });
+
+  test('-v in a pipe: one Pending line per response, as getscu -v', async () => {
+    const r = await runDcmget(['-v', '--study', S2, ...peer(), '-od', out()], { env: { NO_COLOR: '' } });
+    assert.equal(r.code, 0, r.stderr);
     assert.equal((r.stderr.match(/^Pending  remaining \d+, completed \d+, failed \d+, warning \d+$/gm) ?? []).length, mixed.length);
-    assert.match(r.stderr, /^0x0000 Success  \(remaining –, completed 11, failed 0, warning 0\)$/m);
-    assert.match(r.stderr, /^11 instances, .* received in .* s .*, in \//m);
   });
 
   test('FORCE_COLOR colours statuses in a pipe; NO_COLOR and --no-color do not', async () => {
@@ -68,16 +82,29 @@ describe('output for people and scripts', () => {
     assert.doesNotMatch(flag.stderr, ANSI);
   });
 
-  test('on a terminal: a live progress bar instead of lines; --no-progress and -q turn it off', () => {
+  test('on a terminal of 80 columns: numbers first, a bar in what is left, the summary\'s units; --no-progress and -q turn it off', () => {
     const od = out();
-    const cmd = (extra: string) => `${JSON.stringify(process.execPath)} ${JSON.stringify(DCMGET)} ${extra} --study ${S2} ${peer().join(' ')} -od ${od}`;
+    const cmd = (extra: string) => `stty cols 80 rows 24; ${JSON.stringify(process.execPath)} ${JSON.stringify(DCMGET)} ${extra} --study ${BIG_STUDY} ${peer().join(' ')} -od ${od}`;
     const bar = spawnSync('script', ['-qfec', cmd(''), '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' } });
     assert.equal(bar.status, 0, bar.stdout);
-    assert.match(bar.stdout, /11\/11 \| remaining 0, failed 0, warning 0 \| stored 11, [\d.]+ MB, [\d.]+ MB\/s/);
+    const frames = liveFrames(bar.stdout);
+    assert.ok(frames.length >= 2, bar.stdout);
+    for (const f of frames) {
+      assert.ok([...f].length <= 79, `fits 80 columns: ${f}`);
+      const m = /^(\d+)\/(\d+|\?)  (\d+|\?) left  /.exec(f);
+      assert.ok(m, f);
+      if (m[2] !== '?') assert.equal(Number(m[1]) + Number(m[3]), Number(m[2]), `the count and "left" add up: ${f}`);
+      else assert.doesNotMatch(f, /[█░]/, 'no bar before the total is known');
+    }
+    assert.doesNotMatch(frames[0]!, /^1\/1 /, 'no full bar on the first frame');
+    const last = frames.at(-1)!;
+    const lastBar = new RegExp(`^${BIG_COUNT}/${BIG_COUNT}  0 left  0 failed  ${BIG_COUNT} stored ([\\d.]+ [kMG]B)  [\\d.]+ [kMG]B/s  ETA 0:00 █+$`).exec(last);
+    assert.ok(lastBar, last);
+    assert.match(bar.stdout, new RegExp(`${BIG_COUNT} instances, ${lastBar[1]!.replace('.', '\\.')} received`), 'the bar and the summary in one unit system');
     assert.doesNotMatch(bar.stdout, /^Pending /m);
     const plain = spawnSync('script', ['-qfec', cmd('--no-progress'), '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' } });
-    assert.match(plain.stdout, /^Pending  remaining 0, completed 11/m);
-    assert.doesNotMatch(plain.stdout, /11\/11 \|/);
+    assert.match(plain.stdout, /^Pending  remaining \d+, completed \d+/m);
+    assert.deepEqual(liveFrames(plain.stdout), []);
     const quiet = spawnSync('script', ['-qfec', cmd('-q'), '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' } });
     assert.equal(quiet.status, 0);
     assert.equal(quiet.stdout.trim(), '', 'errors only');
@@ -118,8 +145,8 @@ describe('output for people and scripts', () => {
     assert.equal(r.code, 0, r.stderr);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const kinds = events.map((e) => e.event);
-    assert.deepEqual(kinds.slice(0, 2), ['plan', 'associated']);
-    assert.deepEqual(kinds.slice(-3), ['final', 'released', 'summary']);
+    assert.deepEqual(kinds.slice(0, 3), ['inventory', 'associated', 'unit']);
+    assert.deepEqual(kinds.slice(-4), ['final', 'request', 'released', 'summary']);
     assert.equal(kinds.filter((k) => k === 'stored').length, 11);
     assert.equal(kinds.filter((k) => k === 'pending').length, 11);
     for (const e of events) assert.ok(e.event === 'summary' || !Number.isNaN(Date.parse(e.time)), `event ${e.event} has a time`);
@@ -148,10 +175,16 @@ describe('exit codes a script can branch on', () => {
     });
   }
 
-  test('5 when nothing matched (Orthanc answers 0xC000; the plan\'s C-FIND found nothing)', async () => {
-    const r = await runDcmget(['--study', '1.2.3.4.5.6.7.8.9', ...peer(), '-od', out()]);
+  test('5 when the PACS does not hold the study: Orthanc answers 0xC000, the plan\'s C-FIND found nothing; "exitCode": 5 in --json', async () => {
+    const r = await runDcmget(['--json', '--study', '1.2.826.0.1.3680043.10.1338.404', ...peer(), '-od', out()]);
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, /nothing matched/);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.exitCode, 5);
+    assert.equal(j.statusHex, '0xC000', 'the same code as dcmqrscp\'s Success with no sub-operation (retrieve-dcmqrscp.test.ts)');
+    // Without the plan nothing tells "not held" from a refusal: 6, as the table says.
+    const unplanned = await runDcmget(['--no-plan', '--study', '1.2.826.0.1.3680043.10.1338.404', ...peer(), '-od', out()]);
+    assert.equal(unplanned.code, 6, unplanned.stderr);
   });
 
   test('4 when --expect-count is not met; 0 when it is', async () => {
@@ -183,6 +216,62 @@ describe('exit codes a script can branch on', () => {
     const h = await runDcmget(['--help']);
     assert.equal(h.code, 0);
     for (const group of ['Network:', 'Query:', 'Storage:', 'Output:', 'Display and logging:', 'Exit codes:']) assert.ok(h.stdout.includes(group), group);
+  });
+});
+
+describe('closed or failing output streams (issue 15, item 1)', () => {
+  /** Runs a shell pipeline around dcmget; `dcmget` in it is the command; returns dcmget's exit code. */
+  function pipeline(script: string, od: string): { dcmget: number; stderr: string; stdout: string } {
+    const errFile = path.join(od, '..', `${path.basename(od)}.stderr`);
+    const dcmget = `${JSON.stringify(process.execPath)} ${JSON.stringify(DCMGET)}`;
+    const r = spawnSync('bash', ['-c', `${script.replace('dcmget', dcmget)}; echo "dcmget=\${PIPESTATUS[0]}" >&3`], {
+      encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ERRFILE: errFile }, stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    const fd3 = (r.output[3] ?? '').toString();
+    const code = Number(/dcmget=(\d+)/.exec(fd3)?.[1]);
+    const stderr = fs.existsSync(errFile) ? fs.readFileSync(errFile, 'utf8') : r.stderr;
+    return { dcmget: code, stderr, stdout: r.stdout };
+  }
+
+  test('--ndjson | head -1: the reader went away, so C-CANCEL and release; exit 7, never 0; no stack trace', () => {
+    const od = out();
+    const r = pipeline(`dcmget --ndjson --study ${BIG_STUDY} ${peer().join(' ')} -od ${od} 2>"$ERRFILE" | head -1`, od);
+    assert.equal(r.dcmget, 7, r.stderr);
+    assert.match(r.stderr, /stdout was closed by its reader: --ndjson has nowhere to go; cancelling \(C-CANCEL\)/);
+    assert.match(r.stderr, /0xFE00 Cancel/, 'the SCP answered the C-CANCEL: the association ended in order');
+    assert.doesNotMatch(r.stderr, /^\s+at |internal error/m);
+    assert.equal(r.stdout.trim().split('\n').length, 1);
+    assert.equal(JSON.parse(r.stdout).event, 'inventory');
+    const files = listFiles(od);
+    assert.ok(files.length < BIG_COUNT, `${files.length} files`);
+    assertNoTemporaryFiles(od);
+  });
+
+  test('2>&1 >/dev/null | head -1: stderr closed, the retrieve goes on; every instance, exit 0', () => {
+    const od = out();
+    const r = pipeline(`dcmget -v --study ${BIG_STUDY} ${peer().join(' ')} -od ${od} 2>&1 >/dev/null | head -1`, od);
+    assert.equal(r.dcmget, 0, r.stdout);
+    assert.equal(r.stdout.trim().split('\n').length, 1);
+    assert.equal(listFiles(od).length, BIG_COUNT);
+    assertNoTemporaryFiles(od);
+  });
+
+  test('--ndjson >/dev/full: stdout fails, the retrieve is cancelled; exit 9 (local I/O), one line, no stack trace', () => {
+    const od = out();
+    const r = pipeline(`dcmget --ndjson --study ${BIG_STUDY} ${peer().join(' ')} -od ${od} 2>"$ERRFILE" >/dev/full`, od);
+    assert.equal(r.dcmget, 9, r.stderr);
+    assert.match(r.stderr, /stdout failed \(ENOSPC\)/);
+    assert.doesNotMatch(r.stderr, /^\s+at |internal error/m);
+    assert.ok(listFiles(od).length < BIG_COUNT);
+    assertNoTemporaryFiles(od);
+  });
+
+  test('--json | head -c 1 after a complete retrieve: the report was cut, what arrived decides: exit 0', () => {
+    const od = out();
+    const r = pipeline(`dcmget --json --study ${S2} ${peer().join(' ')} -od ${od} 2>"$ERRFILE" | head -c 1`, od);
+    assert.equal(r.dcmget, 0, r.stderr);
+    assert.equal(listFiles(od).length, mixed.length);
+    assert.doesNotMatch(r.stderr, /^\s+at |internal error/m);
   });
 });
 

@@ -216,7 +216,7 @@ describe('C-GET responses', () => {
 
   test('a failed sub-operation is asked for again at IMAGE level (second pass) → 0, all arrive', async () => {
     const c = await run({ get: { outcomes: { 1: 'fail' } } });
-    check(c, 0, /second pass: recovered 1 of 1 missing instance/, s1);
+    check(c, 0, /recovery: recovered 1 of 1 missing instance/, s1);
     const gets = c.scp.events.filter((e) => e.type === 'c-get-rq');
     assert.ok(gets.length >= 2, 'a second C-GET was sent');
   });
@@ -370,6 +370,18 @@ describe('protocol misbehaviour', () => {
       assertExplained(c.r, /explicit VR|implicit VR|transfer syntax/i, c.scp);
       assert.equal(c.scp.eventsOf('c-store-rsp').find((e) => e.sopInstanceUid === s1[1]!.sopInstanceUid)?.status !== 0, true, 'C-STORE-RSP Success for a data set not kept');
     }
+  });
+
+  test('compressed (encapsulated) data sent on an Explicit VR LE context (issue 12): reported, never stored as a broken file → 4', async () => {
+    // The fake picks the context by SOP class only: the RLE CT goes on the CT context accepted as Explicit VR LE.
+    const c = await run({
+      instances: [s1[0]!, s1[2]!],
+      get: { ignoreTransferSyntax: true },
+      association: { transferSyntax: (_a, p) => (p.includes(EXPLICIT_VR_LE) ? EXPLICIT_VR_LE : undefined) },
+    }, { args: ['--no-retry'] });
+    check(c, 4, new RegExp(`not stored: ${s1[2]!.sopInstanceUid.replace(/\./g, '\\.')}: 0xC210 encapsulated \\(compressed\\) Pixel Data on a context accepted with Explicit VR Little Endian`), [s1[0]!]);
+    assert.equal(listFiles(c.out).length, 1);
+    assert.equal(c.scp.eventsOf('c-store-rsp').find((e) => e.sopInstanceUid === s1[2]!.sopInstanceUid)?.status, 0xc210, summarizeEvents(c.scp.events));
   });
 
   test('a P-DATA-TF longer than the Maximum Length dcmget announced → 8, A-ABORT', async () => {

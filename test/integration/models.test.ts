@@ -86,7 +86,7 @@ describe('more storage classes than one association holds', () => {
     const getAssociations = rqs(scp).filter((rq) => rq.presentationContexts.some((c) => c.abstractSyntax === '1.2.840.10008.5.1.4.1.2.2.3'));
     assert.ok(getAssociations.length >= 2, `${getAssociations.length} C-GET associations`);
     for (const rq of rqs(scp)) assert.ok(rq.presentationContexts.length <= 128);
-    assert.match(r.stderr, /second pass: recovered 13 of 13/);
+    assert.match(r.stderr, /recovery: recovered 13 of 13/);
   });
 });
 

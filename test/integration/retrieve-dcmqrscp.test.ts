@@ -119,7 +119,7 @@ describe('second pass against dcmqrscp accepting compressed syntaxes', () => {
     for (const i of s2.filter((x) => !x.private && !UNCOMPRESSED.has(x.transferSyntaxUID) && x.transferSyntaxUID !== DEFLATED)) {
       assert.ok(got.get(i.sopInstanceUID)?.identical, `${i.file} (${i.transferSyntaxUID}) recovered byte-identical`);
     }
-    assert.match(r.stderr, /second pass: recovered \d+ of \d+ missing instance/);
+    assert.match(r.stderr, /recovery: recovered \d+ of \d+ missing instance/);
     // The private class is not a class dcmqrscp's profile accepts: reported with the reason, exit 4.
     const priv = s2.find((i) => i.private)!;
     assert.ok(!got.has(priv.sopInstanceUID));
@@ -135,5 +135,16 @@ describe('second pass against dcmqrscp accepting compressed syntaxes', () => {
     assert.equal(r.code, 4, r.stderr);
     assert.doesNotMatch(r.stderr, /second pass/);
     assert.ok(listFiles(od).length < s2.length - 1);
+  });
+});
+
+describe('a study the PACS does not hold: one exit code whichever PACS', () => {
+  test('dcmqrscp answers Success with no sub-operation: exit 5, and "exitCode": 5 in --json', async () => {
+    const r = await runDcmget(['--json', '--study', '1.2.826.0.1.3680043.10.1338.404', ...peer(servable), '-od', out()]);
+    assert.equal(r.code, 5, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.exitCode, 5);
+    assert.equal(j.status, 0);
+    assert.deepEqual([j.ledger.received, j.counters.completed ?? 0], [0, 0]);
   });
 });

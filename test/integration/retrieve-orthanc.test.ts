@@ -6,7 +6,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startOrthanc, type OrthancServer } from '../support/orthanc.ts';
 import { runGetscu } from '../support/dcmtk.ts';
-import { checkReceived, INSTANCES, listFiles, type FixtureInstance } from '../support/fixtures.ts';
+import { INSTANCES, listFiles, type FixtureInstance } from '../support/fixtures.ts';
+import { assertFromOrthanc } from '../support/received.ts';
 import { finalCounters, runDcmget, tempDir } from '../support/cli.ts';
 
 let orthanc: OrthancServer;
@@ -42,12 +43,11 @@ async function retrieveAndCheck(args: string[], expected: FixtureInstance[]): Pr
   assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
   const files = listFiles(od);
   assert.deepEqual(files.map((f) => path.basename(f)).sort(), expected.map((i) => `${i.sopInstanceUID}.dcm`).sort(), 'the expected set of files, and nothing else (no temporary file left)');
-  for (const f of files) {
-    const c = await checkReceived(f, { requireIdentical: true });
-    assert.ok(c.identical);
-  }
+  for (const f of files) await assertFromOrthanc(f);
   assert.deepEqual(finalCounters(r.stderr), { completed: expected.length, failed: 0, warning: 0 }, r.stderr);
-  assert.equal((r.stderr.match(/^Pending /gm) ?? []).length, expected.length, 'one Pending line per sub-operation');
+  // Off a terminal, a Pending line at most once a second (cli-output.test.ts checks the rate).
+  const pending = (r.stderr.match(/^Pending /gm) ?? []).length;
+  assert.ok(pending >= 1 && pending <= expected.length, `${pending} Pending lines`);
   return r.stderr;
 }
 
@@ -55,7 +55,7 @@ const mixed = INSTANCES.filter((i) => i.file.includes('-s2-'));
 const s2 = mixed[0]!.studyInstanceUID;
 
 describe('dcmget against real Orthanc', () => {
-  test('the mixed study, study root: every class and transfer syntax comes back byte-identical', async () => {
+  test('the mixed study, study root: every class and transfer syntax comes back byte-identical (Deflated: the same attributes)', async () => {
     assert.ok(new Set(mixed.map((i) => i.sopClassUID)).size >= 4 && new Set(mixed.map((i) => i.transferSyntaxUID)).size >= 3);
     const stderr = await retrieveAndCheck(['-S', '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s2}`], mixed);
     assert.match(stderr, /0x0000 Success/);
@@ -160,11 +160,11 @@ describe('second pass against an Orthanc that cannot send one class', () => {
     const od = out();
     const r = await runDcmget(['--study', s2, '-aec', strict.aet, '127.0.0.1', String(strict.dicomPort), '-od', od]);
     assert.match(r.stderr, /0xC000/);
-    assert.match(r.stderr, /second pass: recovered \d+ of \d+ missing instance/);
+    assert.match(r.stderr, /recovery: recovered \d+ of \d+ missing instance/);
     const priv = mixed.find((i) => i.private)!;
     const files = listFiles(od);
     assert.equal(files.length, mixed.length - 1);
-    for (const f of files) assert.ok((await checkReceived(f, { requireIdentical: true })).identical);
+    for (const f of files) await assertFromOrthanc(f);
     assert.match(r.stderr, new RegExp(`still missing: ${priv.sopInstanceUID.replace(/\./g, '\\.')}: the peer rejected its SOP class`));
     assert.equal(r.code, 4, r.stderr);
   });

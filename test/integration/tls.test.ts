@@ -8,7 +8,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startOrthanc, type OrthancServer } from '../support/orthanc.ts';
 import { makePki, type TestPki } from '../support/certificates.ts';
-import { checkReceived, INSTANCES, listFiles } from '../support/fixtures.ts';
+import { INSTANCES, listFiles } from '../support/fixtures.ts';
+import { assertFromOrthanc } from '../support/received.ts';
 import { runDcmget, tempDir } from '../support/cli.ts';
 import { freePort, canConnect } from '../support/ports.ts';
 
@@ -47,13 +48,13 @@ const tlsPeer = () => ['-aec', orthanc.aet, '127.0.0.1', String(orthanc.dicomPor
 const client = () => ['--tls-cert', pki.clientCert, '--tls-key', pki.clientKey];
 
 describe('DICOM over TLS', () => {
-  test('mutual TLS with Orthanc: the study arrives byte-identical', async () => {
+  test('mutual TLS with Orthanc: the study arrives byte-identical (Deflated: the same attributes)', async () => {
     const od = out();
     const r = await runDcmget(['--tls', '--tls-ca', pki.ca, ...client(), '--study', s3[0]!.studyInstanceUID, ...tlsPeer(), '-od', od]);
     assert.equal(r.code, 0, r.stderr);
     const files = listFiles(od);
     assert.equal(files.length, s3.length);
-    for (const f of files) assert.ok((await checkReceived(f, { requireIdentical: true })).identical);
+    for (const f of files) await assertFromOrthanc(f);
   });
 
   test('the peer\'s certificate is verified by default: an untrusted CA is refused, exit 8, one line', async () => {

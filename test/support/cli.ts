@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from './fixtures.ts';
-import { runDcmget as run } from './fake-scp-run.ts';
+import { BUNDLE, runDcmget as run } from './fake-scp-run.ts';
 
 export interface CliResult {
   code: number | null;
@@ -16,7 +16,7 @@ export const DCMGET = path.join(ROOT, 'bin', 'dcmget.js');
 
 /** The CLI as a subprocess: the runner of fake-scp-run.ts, with a longer hang guard by default. */
 export async function runDcmget(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'run.js'))) {
+  if (!fs.existsSync(BUNDLE)) {
     throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
   }
   const r = await run(args, { timeoutMs: options.timeoutMs ?? 60_000, env: options.env as Record<string, string> | undefined, input: options.input ?? '' });

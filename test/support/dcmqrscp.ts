@@ -39,14 +39,17 @@ import {
   DCMTK_MISSING,
   dcmtkBinary,
   keepPeerDirs,
+  linkOrCopy,
   makeTempDir,
   peerEnv,
   removeDir,
   spawnLogged,
+  stopOnce,
   stopProcess,
   tailFile,
   waitUntilReady,
   withStartRetries,
+  type LoadedPeer,
 } from './peers.ts';
 
 export interface DcmqrscpOptions {
@@ -75,25 +78,15 @@ export interface DcmqrscpOptions {
   startTimeoutMs?: number;
 }
 
-export interface DcmqrscpServer {
-  readonly aet: string;
-  readonly host: '127.0.0.1';
-  readonly port: number;
-  /** Temp dir: dcmqrscp.cfg, profile.cfg, db/<AET>/ (storage area + index.dat), dcmqrscp.log. */
-  readonly dir: string;
+/** dir: dcmqrscp.cfg, profile.cfg, db/<AET>/ (storage area + index.dat), dcmqrscp.log.
+ * stop(): SIGKILL after graceMs, default 10000. */
+export interface DcmqrscpServer extends LoadedPeer {
   readonly storageDir: string;
-  readonly pid: number;
-  readonly logFile: string;
   readonly configFile: string;
-  readonly startupMs: number;
   /** Hard-link (or copy) the files into the storage area and register them with dcmqridx.
-   * Works before and after start: each association (a forked child) reads the index afresh. */
+   * Works before and after start: each association (a forked child) reads the index afresh.
+   * instances() reads the index (`dcmqridx -p`). */
   load(files: string[]): Promise<void>;
-  /** SOP Instance UIDs in the index (sorted), from `dcmqridx -p`. */
-  instances(): Promise<string[]>;
-  logTail(lines?: number): string;
-  /** SIGTERM by PID, SIGKILL after graceMs (default 10000; 0 = at once), remove the temp dir. Idempotent. */
-  stop(opts?: { graceMs?: number }): Promise<void>;
 }
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -209,14 +202,6 @@ export function dcmqrscpProfile(transferSyntaxes: string[] = ALL_TRANSFER_SYNTAX
   ].join('\n');
 }
 
-async function linkOrCopy(src: string, dest: string): Promise<void> {
-  try {
-    await fs.promises.link(src, dest);
-  } catch {
-    await fs.promises.copyFile(src, dest);
-  }
-}
-
 export async function startDcmqrscp(opts: DcmqrscpOptions = {}): Promise<DcmqrscpServer> {
   const bin = dcmtkBinary('dcmqrscp');
   const dcmqridx = dcmtkBinary('dcmqridx');
@@ -287,7 +272,7 @@ export async function startDcmqrscp(opts: DcmqrscpOptions = {}): Promise<Dcmqrsc
       }
     });
 
-    let stopped: Promise<void> | undefined;
+    const version = /v(\d+\.\d+\.\d+)/.exec((await run(bin, ['--version'], 10_000)).stdout)?.[1] ?? 'unknown';
     return {
       aet,
       host: LOOPBACK,
@@ -298,16 +283,11 @@ export async function startDcmqrscp(opts: DcmqrscpOptions = {}): Promise<Dcmqrsc
       logFile,
       configFile,
       startupMs,
+      version,
       load,
       instances,
       logTail: (lines = 60) => tailFile(logFile, lines),
-      stop(o?: { graceMs?: number }): Promise<void> {
-        stopped ??= (async () => {
-          await stopProcess(proc, o?.graceMs ?? 10_000);
-          if (!keepPeerDirs()) await removeDir(dir);
-        })();
-        return stopped;
-      },
+      stop: stopOnce(proc, dir, 10_000),
     };
   } catch (err) {
     if (!keepPeerDirs()) await removeDir(dir);

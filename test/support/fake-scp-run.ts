@@ -22,16 +22,19 @@ function newestMtime(dir: string, ext: string): number {
   return newest;
 }
 
-/** Builds dist/ with tsc when it is missing or older than src/ (the tests run the built CLI). */
+/** The bundled command line that bin/dcmget.js runs (scripts/bundle.mjs writes it last). */
+export const BUNDLE = path.join(REPO_ROOT, 'dist', 'cli', 'dcmget.mjs');
+
+/** Builds dist/ (the library with tsc, then the bundles) when it is missing or older than src/. */
 export function ensureBuilt(): void {
-  const runJs = path.join(REPO_ROOT, 'dist', 'cli', 'run.js');
-  const built = fs.existsSync(runJs) ? newestMtime(path.join(REPO_ROOT, 'dist'), '.js') : 0;
+  const built = fs.existsSync(BUNDLE) ? fs.statSync(BUNDLE).mtimeMs : 0;
   if (built >= newestMtime(path.join(REPO_ROOT, 'src'), '.ts')) return;
   try {
-    execFileSync(NODE, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', REPO_ROOT], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(NODE, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(REPO_ROOT, 'tsconfig.lib.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(NODE, [path.join(REPO_ROOT, 'scripts', 'bundle.mjs'), path.join(REPO_ROOT, 'dist')], { stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`dist/ is older than src/ and \`tsc -p .\` failed, so the CLI under test would be stale:\n${String(e.stdout ?? '')}${String(e.stderr ?? '')}`);
+    throw new Error(`dist/ is older than src/ and its build failed, so the CLI under test would be stale:\n${String(e.stdout ?? '')}${String(e.stderr ?? '')}`);
   }
 }
 
@@ -54,6 +57,8 @@ export interface RunOptions {
   /** Written to the child's standard input (which is closed otherwise). */
   input?: string;
   onSpawn?: (child: ChildProcess) => void;
+  /** A command that runs node for us, e.g. ['unshare', '--pid', '--fork', '--kill-child']. */
+  wrapper?: string[];
 }
 
 /** `node bin/dcmget.js ...args`, never rejects. NO_COLOR so that stderr can be matched. */
@@ -61,12 +66,17 @@ export function runDcmget(args: string[], opts: RunOptions = {}): Promise<RunRes
   const started = performance.now();
   const timeoutMs = opts.timeoutMs ?? 20_000;
   return new Promise((resolve) => {
-    const child = spawn(NODE, [...(opts.nodeArgs ?? []), CLI, ...args], {
+    const command = [...(opts.wrapper ?? []), NODE, ...(opts.nodeArgs ?? []), CLI, ...args];
+    const child = spawn(command[0]!, command.slice(1), {
       cwd: opts.cwd ?? REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-    if (opts.input !== undefined) child.stdin!.end(opts.input);
+    if (opts.input !== undefined) {
+      // dcmget may exit (a usage error) before reading its input: that is no error of the test's.
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(opts.input);
+    }
     let stdout = '';
     let stderr = '';
     let timedOut = false;

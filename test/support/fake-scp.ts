@@ -13,6 +13,7 @@
 //
 //   aeTitle                     its AE title (default FAKE); checkCalledAeTitle: reject others (reason 7)
 //   association.reject          A-ASSOCIATE-RJ {result, source, reason} instead of AC
+//   association.maxAssociations at most this many at once; more get A-ASSOCIATE-RJ 2/3/2 (local limit exceeded)
 //   association.maxLength       the Maximum Length it announces (default 16384, 0 = unlimited); its
 //                               parser holds the requestor to it ('protocol-error' event otherwise)
 //   association.roles           answer to SCP/SCU Role Selection items: 'grant' (echo the request,
@@ -27,7 +28,8 @@
 //                               keys (match: 'all' serves all of them whatever the Identifier)
 //   get.pending                 a C-GET-RSP Pending after each sub-operation: 'counters' (default),
 //                               'bare' (no counters; they are optional), 'none'
-//   get.final                   {status, errorComment, offendingElement, failedUids, counters,
+//   get.final                   {status, errorComment, offendingElement, failedUids, counters, claim (the
+//                               counters the final response claims, whatever was sent),
 //                               failedList: 'identifier' (default: Explicit/Implicit VR LE data set on
 //                               the GET context) | 'command' (DCMTK/Orthanc quirk: (0008,0058) inside the
 //                               command PDV after group 0000) | 'none', immediate: send it at once,
@@ -54,6 +56,9 @@
 //                               'huge-command-element' (a command element claiming ~4 GB) |
 //                               'unknown-pdu' (PDU type 0x0A)}, sent instead of that sub-operation
 //   get.storeDataSetType        Command Data Set Type of its C-STORE-RQs (default 0x0000)
+//   get.failFirst               SOP Instance UIDs that fail the first time a C-GET matches each (transient)
+//   get.refuseUidList           a status (e.g. 0xC400): a C-GET whose Identifier lists more than one
+//                               SOP Instance UID is answered with it at once, before any sub-operation
 //   get.misbehave               {at, kind}: 'rsp-wrong-message-id' (the pending C-GET-RSP after sub-op
 //                               `at` answers another Message ID), 'release-rq' (A-RELEASE-RQ from the
 //                               SCP instead of sub-op `at`), 'unaccepted-context' (sub-op `at` sent on
@@ -64,7 +69,13 @@
 //                               (encoded in the context's TS), then the final status (default 0).
 //                               Without matches it is a real C-FIND SCP over the served instances
 //                               (PATIENT..IMAGE; SOP Classes in Study, Available Transfer Syntax UID),
-//                               which is what dcmget's plan asks before its C-GET.
+//                               which is what dcmget's inventory asks before its C-GET. As real
+//                               ones do, it may fall short: find.rowPerInstance (one row per instance
+//                               at every level), noSopClassesInStudy, refuseLevels {LEVEL: status},
+//                               hide [SOP Instance UIDs] (a partial listing answered Success), counts
+//                               (Number of Study/Series Related Instances, hidden ones included),
+//                               limit {rows, status} (a result limit), delayMs (a pause before each
+//                               match: a slow archive, for a C-CANCEL during the C-FIND).
 // Sub-operation indexes count the C-STORE sub-operations of one C-GET from 0, duplicates included.
 import fs from 'node:fs';
 import net from 'node:net';
@@ -114,6 +125,8 @@ export interface FinalScript {
   counters?: boolean;
   /** Send the final response at once, without sub-operations. */
   immediate?: boolean;
+  /** Counters the final response claims, whatever was sent (a lying SCP). */
+  claim?: Counters;
 }
 
 export interface GetScript {
@@ -132,6 +145,9 @@ export interface GetScript {
   ignoreTransferSyntax?: boolean;
   oversizePdu?: number;
   malformed?: { subOp: number; kind: 'pdv-overrun' | 'huge-command-element' | 'unknown-pdu' };
+  refuseUidList?: number;
+  /** These SOP Instance UIDs fail (counted failed, listed) the first time a C-GET matches each: a transient fault. */
+  failFirst?: string[];
   storeDataSetType?: number;
   /** One more protocol violation, at sub-operation `at` (see the header comment). */
   misbehave?: { at: number; kind: 'rsp-wrong-message-id' | 'release-rq' | 'unaccepted-context' | 'garbled-identifier' };
@@ -139,6 +155,8 @@ export interface GetScript {
 
 export interface AssociationScript {
   reject?: { result: number; source: number; reason: number };
+  /** At most this many associations at once; more are rejected transiently, local limit exceeded (2/3/2). */
+  maxAssociations?: number;
   maxLength?: number;
   roles?: 'grant' | 'deny' | 'omit';
   rejectAbstractSyntaxes?: string[];
@@ -154,7 +172,27 @@ export interface FakeScpScript {
   get?: GetScript;
   echo?: { status?: number };
   /** C-FIND: the scripted matches, or (without matches) answers from the served instances. */
-  find?: { matches?: Record<string, string | string[]>[]; status?: number };
+  find?: FindScript;
+}
+
+/** How the built-in C-FIND SCP (no scripted matches) falls short, as real ones do. */
+export interface FindScript {
+  matches?: Record<string, string | string[]>[];
+  status?: number;
+  /** One row per matching instance at every level, not one per study or series. */
+  rowPerInstance?: boolean;
+  /** Never answers SOP Classes in Study (0008,0062): the classes must come from the instances. */
+  noSopClassesInStudy?: boolean;
+  /** Levels answered at once with this failure status and no match, e.g. { IMAGE: 0xC000 }. */
+  refuseLevels?: Record<string, number>;
+  /** SOP Instance UIDs left out of every answer, the final status still Success: a partial listing. */
+  hide?: string[];
+  /** Answers Number of Study / Series Related Instances (the true counts, hidden ones included). */
+  counts?: boolean;
+  /** After this many rows, stop with `status` (0xA700 out of resources, 0xFE00…): a result limit. */
+  limit?: { rows: number; status: number };
+  /** A pause before each match, as a slow archive's C-FIND (a C-CANCEL-RQ is honoured between matches). */
+  delayMs?: number;
 }
 
 export interface Counters { remaining?: number; completed?: number; failed?: number; warning?: number }
@@ -166,7 +204,8 @@ export type FakeEvent = { association: number; at: number } & (
   | { type: 'associate-rj'; result: number; source: number; reason: number }
   /** Every DIMSE message received, complete. */
   | { type: 'dimse'; name: string; contextId: number; command: CommandSet; dataSetLength: number | undefined }
-  | { type: 'c-get-rq'; messageId: number; keys: Record<string, string[]> }
+  /** `identifier`: the data set's bytes as received, in `transferSyntax` (byte-level tests). */
+  | { type: 'c-get-rq'; messageId: number; keys: Record<string, string[]>; identifier: Buffer | undefined; transferSyntax: string | undefined }
   | { type: 'c-store-rq'; index: number; contextId: number; sopClassUid: string; sopInstanceUid: string; messageId: number; bytes: number }
   | { type: 'c-store-sent'; index: number; sopInstanceUid: string }
   | { type: 'c-store-rsp'; messageId: number; sopInstanceUid: string | undefined; status: number }
@@ -224,6 +263,13 @@ const KEY_TAGS: [string, number][] = [
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+const FAILED_ONCE = new WeakMap<FakeScpScript, Set<string>>();
+
+/** The instances of `all` in the same study (or series) as `one`: what a count at that level counts. */
+function groupMembers(all: InstanceSource[], one: InstanceSource, keyword: 'StudyInstanceUID' | 'SeriesInstanceUID'): InstanceSource[] {
+  return all.filter((s) => s.keys[keyword] === one.keys[keyword]);
+}
+
 export async function startFakeScp(script: FakeScpScript = {}): Promise<FakeScp> {
   const events: FakeEvent[] = [];
   const watchers = new Set<(e: FakeEvent) => void>();
@@ -239,9 +285,10 @@ export async function startFakeScp(script: FakeScpScript = {}): Promise<FakeScp>
   };
 
   const server = net.createServer((socket) => {
+    const over = script.association?.maxAssociations !== undefined && sockets.size >= script.association.maxAssociations;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    const conn = new FakeConnection(socket, script, aeTitle, record(++associations));
+    const conn = new FakeConnection(socket, over ? { ...script, association: { ...script.association, reject: { result: 2, source: 3, reason: 2 } } } : script, aeTitle, record(++associations));
     conn.start();
   });
   await new Promise<void>((resolve, reject) => {
@@ -320,6 +367,12 @@ class FakeConnection implements PduHandler {
   private closedPromise: Promise<void>;
   private resolveClosed!: () => void;
   private cancelRequested = false;
+  /** get.failFirst: the UIDs failed once already, over every association of this SCP. */
+  private get failedOnce(): Set<string> {
+    let set = FAILED_ONCE.get(this.script);
+    if (!set) FAILED_ONCE.set(this.script, set = new Set());
+    return set;
+  }
   private nextMessageId = 1;
 
   constructor(socket: net.Socket, script: FakeScpScript, aeTitle: string, record: (e: FakeEventInput) => void) {
@@ -594,15 +647,21 @@ class FakeConnection implements PduHandler {
     const ctx = this.contexts.get(m.contextId)!;
     const base = { commandField: COMMAND_FIELD.C_FIND_RSP, messageIdBeingRespondedTo: m.command.messageId, affectedSopClassUid: m.command.affectedSopClassUid };
     const f = this.script.find ?? {};
-    const matches = f.matches ?? this.autoFind(m);
+    const level = (this.identifierKeys(m).QueryRetrieveLevel?.[0] ?? 'STUDY').toUpperCase();
+    const refused = f.refuseLevels?.[level];
+    const matches = refused !== undefined ? [] : f.matches ?? this.autoFind(m);
+    let sent = 0;
     for (const match of matches) {
+      if (f.delayMs) await sleep(f.delayMs);
       if (this.cancelRequested || !this.alive) break;
+      if (f.limit && sent++ >= f.limit.rows) break;
       const ds = buildIdentifier(Object.entries(match).map(([k, v]) => key(k, v)));
       const bytes = encodeIdentifier(ds, ctx.transferSyntax);
       await this.sendCommand(m.contextId, { ...base, status: 0xff00, commandDataSetType: 0x0000 });
       await this.sendDataSet(m.contextId, bytes);
     }
-    const status = this.cancelRequested ? 0xfe00 : f.status ?? 0;
+    const limited = f.limit && matches.length > f.limit.rows;
+    const status = refused ?? (this.cancelRequested ? 0xfe00 : limited ? f.limit!.status : f.status ?? 0);
     this.cancelRequested = false;
     if (this.alive) await this.sendCommand(m.contextId, { ...base, status, commandDataSetType: NO_DATA_SET });
   }
@@ -624,8 +683,11 @@ class FakeConnection implements PduHandler {
       }
     }
     const level = (keys.QueryRetrieveLevel?.[0] ?? 'STUDY').toUpperCase();
-    const matched = (this.script.instances ?? []).filter((s) => this.matches(s, keys, true));
-    const groupKey = { PATIENT: 'PatientID', STUDY: 'StudyInstanceUID', SERIES: 'SeriesInstanceUID', IMAGE: 'SOPInstanceUID' }[level] ?? 'SOPInstanceUID';
+    const f = this.script.find ?? {};
+    const all = (this.script.instances ?? []).filter((s) => this.matches(s, keys, true));
+    const hidden = new Set(f.hide ?? []);
+    const matched = all.filter((s) => !hidden.has(s.sopInstanceUid));
+    const groupKey = f.rowPerInstance ? 'SOPInstanceUID' : { PATIENT: 'PatientID', STUDY: 'StudyInstanceUID', SERIES: 'SeriesInstanceUID', IMAGE: 'SOPInstanceUID' }[level] ?? 'SOPInstanceUID';
     const groups = new Map<string, InstanceSource[]>();
     for (const s of matched) {
       const k = groupKey === 'SOPInstanceUID' ? s.sopInstanceUid : s.keys[groupKey] ?? '';
@@ -642,8 +704,10 @@ class FakeConnection implements PduHandler {
         0x0020000e: ['SeriesInstanceUID', depth >= 2 ? first.keys.SeriesInstanceUID ?? '' : ''],
         0x00080018: ['SOPInstanceUID', depth >= 3 ? first.sopInstanceUid : ''],
         0x00080016: ['SOPClassUID', depth >= 3 ? first.sopClassUid : ''],
-        0x00080062: ['SOPClassesInStudy', depth === 1 ? [...new Set(members.map((s) => s.sopClassUid))] : ''],
+        0x00080062: ['SOPClassesInStudy', depth === 1 && !f.noSopClassesInStudy ? [...new Set(groupMembers(all, first, 'StudyInstanceUID').map((s) => s.sopClassUid))] : ''],
         0x00083002: ['AvailableTransferSyntaxUID', depth >= 3 ? first.transferSyntaxUid : ''],
+        0x00201208: ['NumberOfStudyRelatedInstances', f.counts && depth === 1 ? String(groupMembers(all, first, 'StudyInstanceUID').length) : ''],
+        0x00201209: ['NumberOfSeriesRelatedInstances', f.counts && depth === 2 ? String(groupMembers(all, first, 'SeriesInstanceUID').length) : ''],
       };
       const r: Record<string, string | string[]> = { QueryRetrieveLevel: level };
       for (const tag of requested) {
@@ -769,12 +833,17 @@ class FakeConnection implements PduHandler {
   private async serveGet(m: Message): Promise<void> {
     const g = this.script.get ?? {};
     const keys = this.identifierKeys(m);
-    this.record({ type: 'c-get-rq', messageId: m.command.messageId ?? -1, keys });
+    this.record({ type: 'c-get-rq', messageId: m.command.messageId ?? -1, keys, identifier: m.dataSet, transferSyntax: this.contexts.get(m.contextId)?.transferSyntax });
     if (g.fault?.at === 'after-get-rq') return this.fault(g.fault, 'after C-GET-RQ');
     const fin = g.final ?? {};
     const withCounters = fin.counters !== false;
+    if (g.refuseUidList !== undefined && (keys.SOPInstanceUID?.length ?? 0) > 1) {
+      this.record({ type: 'fault', action: 'malformed', detail: `refused a C-GET for ${keys.SOPInstanceUID!.length} SOP Instance UIDs` });
+      await this.sendGetRsp(m, g.refuseUidList, { completed: 0, failed: 0, warning: 0 }, true, [], { errorComment: 'one SOP Instance UID per request' });
+      return;
+    }
     if (fin.immediate) {
-      await this.sendGetRsp(m, fin.status ?? 0, withCounters ? { completed: 0, failed: 0, warning: 0 } : undefined, true, fin.failedUids ?? [],
+      await this.sendGetRsp(m, fin.status ?? 0, withCounters ? fin.claim ?? { completed: 0, failed: 0, warning: 0 } : undefined, true, fin.failedUids ?? [],
         { errorComment: fin.errorComment, offendingElement: fin.offendingElement }, fin.failedList);
       return;
     }
@@ -803,7 +872,9 @@ class FakeConnection implements PduHandler {
       }
       if (g.fault?.at === 'after-sub-ops' && g.fault.count === i) return this.fault(g.fault, `after ${i} sub-operations`);
       const src = plan[i]!;
-      const outcome = g.outcomes?.[i];
+      const failOnce = g.failFirst?.includes(src.sopInstanceUid) && !this.failedOnce.has(src.sopInstanceUid);
+      if (failOnce) this.failedOnce.add(src.sopInstanceUid);
+      const outcome = failOnce ? 'fail' : g.outcomes?.[i];
       if (outcome === 'fail') {
         failed++;
         failedUids.push(src.sopInstanceUid);
@@ -870,7 +941,7 @@ class FakeConnection implements PduHandler {
     if (g.fault?.at === 'after-sub-ops' && g.fault.count >= plan.length) return this.fault(g.fault, `after all ${plan.length} sub-operations`);
     if (!this.alive) return;
     const computed = failed > 0 && failed === plan.length ? 0xa702 : failed + warning > 0 ? 0xb000 : 0x0000;
-    await this.sendGetRsp(m, fin.status ?? computed, withCounters ? { completed, failed, warning } : undefined, true,
+    await this.sendGetRsp(m, fin.status ?? computed, withCounters ? fin.claim ?? { completed, failed, warning } : undefined, true,
       fin.failedUids ?? failedUids, { errorComment: fin.errorComment, offendingElement: fin.offendingElement }, fin.failedList);
   }
 

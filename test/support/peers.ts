@@ -235,6 +235,52 @@ export async function stopProcess(proc: ManagedProcess, graceMs = 10_000): Promi
   }
 }
 
+/** What every started peer offers the tests. */
+export interface PeerServer {
+  readonly aet: string;
+  readonly host: '127.0.0.1';
+  /** Its temp dir: configuration, storage, log. */
+  readonly dir: string;
+  readonly pid: number;
+  readonly logFile: string;
+  /** Milliseconds from spawn to ready. */
+  readonly startupMs: number;
+  /** The last lines of its log (for failing tests). */
+  logTail(lines?: number): string;
+  /** SIGTERM by PID, SIGKILL after graceMs (0 = at once), then remove the temp dir. Idempotent. */
+  stop(opts?: { graceMs?: number }): Promise<void>;
+}
+
+/** A C-GET SCP on one DICOM port, loaded with instances. */
+export interface LoadedPeer extends PeerServer {
+  readonly port: number;
+  /** The peer's release, e.g. '3.6.7'. */
+  readonly version: string;
+  /** SOP Instance UIDs it holds (sorted). */
+  instances(): Promise<string[]>;
+}
+
+/** PeerServer.stop for a process and its temp dir: once, however often it is called. */
+export function stopOnce(proc: ManagedProcess, dir: string, defaultGraceMs: number): PeerServer['stop'] {
+  let stopped: Promise<void> | undefined;
+  return (o) => {
+    stopped ??= (async () => {
+      await stopProcess(proc, o?.graceMs ?? defaultGraceMs);
+      if (!keepPeerDirs()) await removeDir(dir);
+    })();
+    return stopped;
+  };
+}
+
+/** A hard link (the fixtures are read-only to the peers), or a copy across file systems. */
+export async function linkOrCopy(src: string, dest: string): Promise<void> {
+  try {
+    await fs.promises.link(src, dest);
+  } catch {
+    await fs.promises.copyFile(src, dest);
+  }
+}
+
 export class PeerStartError extends Error {
   readonly logTail: string;
   /** The process exited during start-up (as opposed to: did not get ready in time). */

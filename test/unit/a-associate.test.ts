@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import {
   decodeAssociateAc, decodeAssociateRq, encodeAeTitle, encodeAssociateAc, encodeAssociateRq,
 } from '../../src/ul/a-associate.ts';
-import { decodeAssociateRj, describeRejection, encodeAssociateRj } from '../../src/ul/a-associate-rj.ts';
-import { ABORT_SOURCE, decodeAbort, describeAbort, encodeAbort } from '../../src/ul/a-abort.ts';
+import { REJECTION, decodeAssociateRj, describeRejection, encodeAssociateRj } from '../../src/ul/a-associate-rj.ts';
+import { ABORT_REASON, ABORT_SOURCE, decodeAbort, describeAbort, encodeAbort, nameAbort } from '../../src/ul/a-abort.ts';
 import { RELEASE_RP, RELEASE_RQ } from '../../src/ul/a-release.ts';
 import { decodeControlPdu } from '../../src/ul/pdu-parser.ts';
 import { PDU_TYPE, type AssociateAc, type AssociateRq } from '../../src/ul/pdu-types.ts';
@@ -278,6 +278,15 @@ describe('A-ASSOCIATE-RJ (PS3.8 9.3.4)', () => {
     });
   }
 
+  it('REJECTION names the Table 9-21 triples an acceptor sends', () => {
+    assert.deepEqual(Object.fromEntries(Object.entries(REJECTION).map(([k, v]) => [k, encodeAssociateRj(v).subarray(7).toString('hex')])), {
+      NO_REASON: '010101', APPLICATION_CONTEXT_NOT_SUPPORTED: '010102', CALLING_AE_TITLE_NOT_RECOGNIZED: '010103',
+      CALLED_AE_TITLE_NOT_RECOGNIZED: '010107', PROTOCOL_VERSION_NOT_SUPPORTED: '010202',
+      TEMPORARY_CONGESTION: '020301', LOCAL_LIMIT_EXCEEDED: '020302',
+    });
+    assert.match(describeRejection(REJECTION.PROTOCOL_VERSION_NOT_SUPPORTED), /permanently by the service provider \(ACSE\): protocol version not supported/);
+  });
+
   it('describeRejection names reserved reasons by number', () => {
     assert.match(describeRejection({ result: 1, source: 1, reason: 4 }), /reason 4$/);
     assert.match(describeRejection({ result: 1, source: 3, reason: 0 }), /reason 0$/);
@@ -334,6 +343,18 @@ describe('A-ABORT (PS3.8 9.3.8)', () => {
     assert.match(describeAbort({ source: 0, reason: 0 }), /service user/);
     assert.match(describeAbort({ source: 2, reason: 3 }), /reason 3/);
     assert.match(describeAbort({ source: 1, reason: 0 }), /source 1/);
+  });
+
+  it('ABORT_REASON and nameAbort: the Table 9-26 values by name', () => {
+    assert.deepEqual(ABORT_REASON, {
+      NOT_SPECIFIED: 0, UNRECOGNIZED_PDU: 1, UNEXPECTED_PDU: 2, UNRECOGNIZED_PDU_PARAMETER: 4,
+      UNEXPECTED_PDU_PARAMETER: 5, INVALID_PDU_PARAMETER_VALUE: 6,
+    });
+    assert.deepEqual(ABORT_SOURCE, { SERVICE_USER: 0, SERVICE_PROVIDER: 2 });
+    assert.equal(nameAbort({ source: 2, reason: ABORT_REASON.UNEXPECTED_PDU }), 'service provider, unexpected PDU');
+    assert.equal(nameAbort({ source: 2, reason: 6 }), 'service provider, invalid PDU parameter value');
+    assert.equal(nameAbort({ source: 0, reason: 0 }), 'service user');
+    assert.equal(nameAbort({ source: 1, reason: 9 }), 'source 1, reason 9');
   });
 });
 

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { DenaturalizedDataset } from 'dcmjs';
 
 import { buildIdentifier, encodeIdentifier, encodeWithDcmjs, parseKey } from '../../src/dicom/identifier.ts';
-import { encodeFlatDataSet } from '../../src/dicom/data-set-writer.ts';
+import { encodeDataSet } from '../../src/dicom/data-set-writer.ts';
 import { closestKeywords } from '../../src/dicom/dictionary.ts';
 import { TruncatedDataSet, readStrings, walkDataSet } from '../../src/dicom/data-set-reader.ts';
 import { UsageError } from '../../src/dicom/usage-error.ts';
@@ -103,7 +103,7 @@ describe('encodeIdentifier', () => {
   });
 });
 
-describe('the flat data set writer (data-set-writer.ts) against dcmjs', () => {
+describe('the data set writer (data-set-writer.ts) against dcmjs, on flat data sets', () => {
   // Attributes of every VR the writer takes, each with values of its kind.
   const printable = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c));
   const texts = (longest: number) => fc.array(fc.string({ unit: printable, maxLength: longest }), { maxLength: 3 });
@@ -126,26 +126,50 @@ describe('the flat data set writer (data-set-writer.ts) against dcmjs', () => {
   for (const ts of [EXPLICIT_LE, IMPLICIT_LE]) {
     it(`${ts === EXPLICIT_LE ? 'Explicit' : 'Implicit'} VR Little Endian: byte for byte what dcmjs writes`, () => {
       fc.assert(fc.property(dataSet, (ds) => {
-        const ours = encodeFlatDataSet(ds, ts);
+        const ours = encodeDataSet(ds, ts);
         assert.ok(ours, 'a flat data set of these VRs is written here');
         assert.equal(ours.toString('hex'), encodeWithDcmjs(structuredClone(ds), ts).toString('hex'));
       }), { seed: 0x1de7, numRuns: 400 });
     });
   }
 
-  it('anything else is left to dcmjs: sequences, other characters, other syntaxes, binary VRs', () => {
+  it('what it leaves to dcmjs: other syntaxes, values of other types, numbers out of range', () => {
     const flat: DenaturalizedDataset = { '00100010': { vr: 'PN', Value: ['Doe^John'] } };
-    assert.equal(encodeFlatDataSet({ '00081115': { vr: 'SQ', Value: [flat] } }, EXPLICIT_LE), undefined);
-    assert.equal(encodeFlatDataSet({ '00100010': { vr: 'PN', Value: ['Müller^Jürgen'] } }, EXPLICIT_LE), undefined);
-    assert.equal(encodeFlatDataSet({ '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Doe^John' }] } }, EXPLICIT_LE), undefined);
-    assert.equal(encodeFlatDataSet({ '00280010': { vr: 'US', Value: [1.5] } }, EXPLICIT_LE), undefined);
-    assert.equal(encodeFlatDataSet({ '00100020': { vr: 'LO', Value: 'ID1' as unknown as string[] } }, EXPLICIT_LE), undefined, 'a Value that is not an array (library callers)');
-    assert.equal(encodeFlatDataSet({ '00091010': { vr: 'OB', Value: [new ArrayBuffer(2)] } }, EXPLICIT_LE), undefined);
-    assert.equal(encodeFlatDataSet(flat, '1.2.840.10008.1.2.2'), undefined, 'big endian');
-    assert.equal(encodeFlatDataSet({ '00101010': { vr: 'AS', Value: ['012Y3'] } }, EXPLICIT_LE), undefined, 'longer than its VR allows');
+    assert.equal(encodeDataSet({ '00280010': { vr: 'US', Value: [1.5] } }, EXPLICIT_LE), undefined);
+    assert.equal(encodeDataSet({ '00280010': { vr: 'US', Value: [70000] } }, EXPLICIT_LE), undefined);
+    assert.equal(encodeDataSet({ '00100020': { vr: 'LO', Value: 'ID1' as unknown as string[] } }, EXPLICIT_LE), undefined, 'a Value that is not an array (library callers)');
+    assert.equal(encodeDataSet({ '00091010': { vr: 'OB', Value: [new ArrayBuffer(2)] } }, EXPLICIT_LE), undefined);
+    assert.equal(encodeDataSet(flat, '1.2.840.10008.1.2.1.99'), undefined, 'deflated');
     // ...and encodeIdentifier still encodes them, through dcmjs.
-    const seq = { '00081115': { vr: 'SQ', Value: [flat] } } as DenaturalizedDataset;
-    assert.equal(encodeIdentifier(seq, EXPLICIT_LE).toString('hex'), encodeWithDcmjs(structuredClone(seq), EXPLICIT_LE).toString('hex'));
+    const odd = { '00280010': { vr: 'US', Value: [1.5] } } as DenaturalizedDataset;
+    assert.equal(encodeIdentifier(odd, EXPLICIT_LE).toString('hex'), encodeWithDcmjs(structuredClone(odd), EXPLICIT_LE).toString('hex'));
+  });
+
+  it('sequences: items and sequence with defined lengths, as DCMTK getscu sends them (PS3.5 7.5)', () => {
+    const ds = buildIdentifier([parseKey('ReferencedSeriesSequence[0].SeriesInstanceUID=1.2.3.4')]);
+    assert.equal(encodeIdentifier(ds, EXPLICIT_LE).toString('hex'), hex(`
+      08 00 15 11  53 51 00 00  18 00 00 00                   // (0008,1115) SQ, length 24
+        fe ff 00 e0  10 00 00 00                              //   Item, length 16
+          20 00 0e 00  55 49 08 00  31 2e 32 2e 33 2e 34 00   //     (0020,000E) UI "1.2.3.4"
+    `).toString('hex'));
+    assert.equal(encodeIdentifier(ds, IMPLICIT_LE).toString('hex'), hex(`
+      08 00 15 11  18 00 00 00
+        fe ff 00 e0  10 00 00 00
+          20 00 0e 00  08 00 00 00  31 2e 32 2e 33 2e 34 00
+    `).toString('hex'));
+  });
+
+  it('text beyond ASCII: in the declared character set; UTF-8 declared (ISO_IR 192) when none is', () => {
+    const latin = encodeIdentifier(buildIdentifier([parseKey('SpecificCharacterSet=ISO_IR 100'), parseKey('PatientName=Müller')]), EXPLICIT_LE);
+    assert.ok(latin.includes(Buffer.from('M\xfcller', 'latin1')), latin.toString('hex'));
+    const utf8 = encodeIdentifier(buildIdentifier([parseKey('PatientName=Müller^Chärlie')]), EXPLICIT_LE);
+    assert.equal(utf8.toString('hex'), hex(`
+      08 00 05 00  43 53 0a 00  49 53 4f 5f 49 52 20 31 39 32   // (0008,0005) CS "ISO_IR 192"
+      10 00 10 00  50 4e 10 00  4d c3 bc 6c 6c 65 72 5e 43 68 c3 a4 72 6c 69 65   // "Müller^Chärlie" in UTF-8
+    `).toString('hex'));
+    const object = encodeIdentifier({ '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎' }] } }, EXPLICIT_LE);
+    assert.ok(object.includes(Buffer.from('Yamada^Tarou=山田^太郎', 'utf8')));
+    assert.throws(() => encodeIdentifier(buildIdentifier([parseKey('SpecificCharacterSet=ISO_IR 144'), parseKey('PatientName=Müller')]), EXPLICIT_LE), /cannot be written in the character set ISO_IR 144/);
   });
 
   it('a plain retrieve\'s keys and Identifier never load dcmjs (~50 ms at every start)', () => {

@@ -6,15 +6,8 @@ import { PduParser, type PduParserOptions } from '../../src/ul/pdu-parser.ts';
 import { encodeAssociateAc } from '../../src/ul/a-associate.ts';
 import { PDU_TYPE, type ControlPdu } from '../../src/ul/pdu-types.ts';
 import { ProtocolError } from '../../src/ul/protocol-error.ts';
+import { pdu } from '../support/raw-peer.ts';
 
-/** Any PDU, built by hand: type, reserved, 32-bit big-endian length, body (PS3.8 9.3.1). */
-function pdu(type: number, body: Buffer | number[]): Buffer {
-  const b = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  const header = Buffer.alloc(6);
-  header[0] = type;
-  header.writeUInt32BE(b.length, 2);
-  return Buffer.concat([header, b]);
-}
 
 interface Pdv { contextId: number; control: number; data: Buffer }
 
@@ -162,6 +155,19 @@ describe('PduParser: a stream of PDUs', () => {
     parser.push(pDataTf([{ contextId: 9, control: 0x02, data: Buffer.alloc(0) }]));
     assert.deepEqual(calls, [[9, 0x02, 0, true]]);
     assert.ok(parser.idle);
+  });
+
+  it('announces each P-DATA-TF before its PDVs (onPDataTf: the state machine\'s Evt10), byte by byte too', () => {
+    for (const step of [STREAM.length, 1]) {
+      const seen: string[] = [];
+      const parser = new PduParser({
+        onControlPdu(p) { seen.push(`pdu ${p.type}`); },
+        onPDataTf() { seen.push('P-DATA-TF'); },
+        onPdv(c, _k, _d, end) { if (end) seen.push(`pdv ${c}`); },
+      }, { maxPDataLength: 0 });
+      for (let i = 0; i < STREAM.length; i += step) parser.push(STREAM.subarray(i, i + step));
+      assert.deepEqual(seen, ['pdu 2', 'P-DATA-TF', 'pdv 1', 'pdv 1', 'P-DATA-TF', 'pdv 1', 'pdv 1', 'P-DATA-TF', 'pdv 3', 'pdv 3', 'P-DATA-TF', 'pdv 5', 'pdu 6', 'pdu 7'], `step ${step}`);
+    }
   });
 
   it('is not idle mid-PDU', () => {

@@ -5,15 +5,15 @@ import assert from 'node:assert/strict';
 import {
   MAX_PRESENTATION_CONTEXTS, QUERY_TRANSFER_SYNTAXES, countContexts, planContexts, type StorageProposal,
 } from '../../src/retrieve/presentation-contexts.ts';
-import { UNCOMPRESSED, defaultStorageProposal, proposalForClasses } from '../../src/retrieve/storage-proposal.ts';
+import { UNCOMPRESSED, buildProposal, defaultStorageProposal, proposalForClasses } from '../../src/retrieve/storage-proposal.ts';
 import { STORAGE_SOP_CLASSES, storageSopClassByKeyword } from '../../src/dicom/storage-sop-classes.ts';
 import { transferSyntaxByName, transferSyntaxByUid } from '../../src/dicom/transfer-syntaxes.ts';
-import { expandGetscuFlags } from '../../src/cli/getscu-flags.ts';
 
 const STUDY_ROOT_GET = '1.2.840.10008.5.1.4.1.2.2.3';
 const PATIENT_ROOT_GET = '1.2.840.10008.5.1.4.1.2.1.3';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 const IMPLICIT_LE = '1.2.840.10008.1.2';
+const DEFLATED = '1.2.840.10008.1.2.1.99';
 const UNCOMPRESSED_SET = new Set([EXPLICIT_LE, IMPLICIT_LE]);
 
 function uidOf(keyword: string): string {
@@ -121,19 +121,52 @@ describe('proposalForClasses', () => {
     assert.equal(new Set(offered).size, offered.length, 'no syntax proposed twice for one class');
   });
 
-  it('with syntaxes known from the plan: exactly those, uncompressed first', () => {
-    const known = new Map([[CT, new Set([tsUid('jpeg-baseline'), EXPLICIT_LE, tsUid('rle')])], [SR, new Set([IMPLICIT_LE])]]);
+  it('with syntaxes known from the plan: those first (uncompressed before compressed), then the uncompressed syntax not seen', () => {
+    const known = new Map([[CT, new Set([tsUid('rle'), tsUid('jpeg-baseline'), EXPLICIT_LE])], [SR, new Set([IMPLICIT_LE])]]);
     const p = proposalForClasses([CT, SR], known);
     const ct = p.find((s) => s.sopClassUid === CT)!;
-    assert.deepEqual(ct.contexts, [[EXPLICIT_LE], [IMPLICIT_LE], [tsUid('jpeg-baseline')], [tsUid('rle')]]);
+    assert.deepEqual(ct.contexts, [[EXPLICIT_LE], [tsUid('jpeg-baseline')], [tsUid('rle')], [IMPLICIT_LE]]);
     const sr = p.find((s) => s.sopClassUid === SR)!;
-    assertUncompressedFirst(sr);
-    assert.ok(sr.contexts.flat().every((t) => UNCOMPRESSED_SET.has(t)));
+    assert.deepEqual(sr.contexts, [[IMPLICIT_LE], [EXPLICIT_LE]], 'the stored syntax first, even implicit');
+  });
+
+  it('a class known to hold only a compressed syntax gets that context first (a first-context peer sends it as stored)', () => {
+    const [mr] = proposalForClasses([MR], new Map([[MR, new Set([tsUid('jpeg-ls-lossless')])]]));
+    assert.deepEqual(mr!.contexts, [[tsUid('jpeg-ls-lossless')], [EXPLICIT_LE], [IMPLICIT_LE]]);
+  });
+
+  it('with a short budget, known syntaxes keep their contexts and the uncompressed ones share one', () => {
+    const known = new Map([[CT, new Set([tsUid('jpeg-lossless-sv1'), IMPLICIT_LE])], [MR, new Set([tsUid('rle'), tsUid('jpeg-baseline')])]]);
+    const three = proposalForClasses([CT, MR], known, 6);
+    assert.deepEqual(three.find((s) => s.sopClassUid === CT)!.contexts, [[IMPLICIT_LE], [tsUid('jpeg-lossless-sv1')], [EXPLICIT_LE]]);
+    assert.deepEqual(three.find((s) => s.sopClassUid === MR)!.contexts, [[tsUid('jpeg-baseline')], [tsUid('rle')], UNCOMPRESSED]);
+    const two = proposalForClasses([CT, MR], known, 4);
+    assert.deepEqual(two.find((s) => s.sopClassUid === CT)!.contexts, [[IMPLICIT_LE, EXPLICIT_LE], [tsUid('jpeg-lossless-sv1')]]);
+    assert.deepEqual(two.find((s) => s.sopClassUid === MR)!.contexts, [[tsUid('jpeg-baseline')], [tsUid('rle')]]);
+    const [one] = proposalForClasses([MR], new Map([[MR, new Set([tsUid('rle')])]]), 1);
+    assert.deepEqual(one!.contexts, [[tsUid('rle')]], 'one context: the stored syntax');
   });
 
   it('with a budget of one context per class, each class gets one uncompressed context', () => {
     const p = proposalForClasses([CT, MR, SR], undefined, 3);
     assert.deepEqual(p.map((s) => s.contexts), [[UNCOMPRESSED], [UNCOMPRESSED], [UNCOMPRESSED]]);
+  });
+
+  it('Deflated is never proposed when nothing is known (PixelMed would deflate every instance)', () => {
+    for (const s of proposalForClasses([CT, MR, SR, uidOf('EncapsulatedPDFStorage')])) {
+      assert.ok(!s.contexts.flat().includes(DEFLATED), `${s.sopClassUid} offered Deflated`);
+    }
+    for (const s of proposalForClasses([uidOf('VideoEndoscopicImageStorage')])) assert.ok(!s.contexts.flat().includes(DEFLATED));
+  });
+
+  it('Deflated is proposed for a class known to hold deflated instances, after its other stored syntaxes', () => {
+    const known = new Map([[SR, new Set([DEFLATED, EXPLICIT_LE])], [MR, new Set([DEFLATED])], [CT, new Set([EXPLICIT_LE])]]);
+    const p = proposalForClasses([SR, MR, CT], known);
+    assert.deepEqual(p.find((s) => s.sopClassUid === SR)!.contexts, [[EXPLICIT_LE], [DEFLATED], [IMPLICIT_LE]]);
+    assert.deepEqual(p.find((s) => s.sopClassUid === MR)!.contexts, [[DEFLATED], [EXPLICIT_LE], [IMPLICIT_LE]]);
+    assert.ok(!p.find((s) => s.sopClassUid === CT)!.contexts.flat().includes(DEFLATED), 'not for a class with none');
+    const [both] = proposalForClasses([CT], new Map([[CT, new Set([DEFLATED, tsUid('rle')])]]));
+    assert.deepEqual(both!.contexts, [[tsUid('rle')], [DEFLATED], [EXPLICIT_LE], [IMPLICIT_LE]]);
   });
 
   it('a non-image class is not offered pixel compression', () => {
@@ -142,6 +175,20 @@ describe('proposalForClasses', () => {
       const name = transferSyntaxByUid(ts);
       assert.ok(!name?.encapsulated, `${ts} offered for an SR`);
     }
+  });
+});
+
+describe('buildProposal', () => {
+  it('Deflated only where the plan saw it or the user asks for it (--transfer-syntax deflated)', () => {
+    const planned = [CT, SR];
+    const offered = (p: StorageProposal[]) => p.flatMap((s) => s.contexts.flat());
+    assert.ok(!offered(buildProposal({ planned })).includes(DEFLATED));
+    assert.ok(!offered(buildProposal({})).includes(DEFLATED), 'nor in the default set');
+    const seen = buildProposal({ planned, syntaxesByClass: new Map([[SR, new Set([DEFLATED])]]) });
+    assert.deepEqual(seen.find((s) => s.sopClassUid === SR)!.contexts[0], [DEFLATED]);
+    assert.ok(!seen.find((s) => s.sopClassUid === CT)!.contexts.flat().includes(DEFLATED));
+    const asked = buildProposal({ planned, contexts: [[DEFLATED], [EXPLICIT_LE]] });
+    assert.deepEqual(asked.map((s) => s.contexts), [[[DEFLATED], [EXPLICIT_LE]], [[DEFLATED], [EXPLICIT_LE]]]);
   });
 });
 
@@ -166,20 +213,5 @@ describe('defaultStorageProposal', () => {
 
   it('respects a smaller budget', () => {
     assert.equal(defaultStorageProposal(10).length, 10);
-  });
-});
-
-describe('expandGetscuFlags', () => {
-  it("rewrites getscu's single-dash long options", () => {
-    assert.deepEqual(
-      expandGetscuFlags(['-aet', 'ME', '-aec', 'PACS', '-od', 'out', '-pdu', '16384', '-to', '5', '-ta', '6', '-td', '7', 'host', '104']),
-      ['--aetitle', 'ME', '--call', 'PACS', '--output-directory', 'out', '--max-pdu', '16384', '--timeout', '5', '--acse-timeout', '6', '--dimse-timeout', '7', 'host', '104'],
-    );
-  });
-
-  it('leaves everything else alone, and nothing after "--"', () => {
-    assert.deepEqual(expandGetscuFlags(['-k', 'PatientID=1', '-S', '--aetitle', 'X', '-aetx', 'host']), ['-k', 'PatientID=1', '-S', '--aetitle', 'X', '-aetx', 'host']);
-    assert.deepEqual(expandGetscuFlags(['-aet', 'A', '--', '-aet', '-od']), ['--aetitle', 'A', '--', '-aet', '-od']);
-    assert.deepEqual(expandGetscuFlags([]), []);
   });
 });

@@ -1,0 +1,113 @@
+// The retrieve's one C-FIND association (PS3.4 C.4.1): opened when the first query is asked,
+// kept for every later one (the inventory of each request, and recovery's look-ups), one query
+// at a time (no Asynchronous Operations Window is negotiated, PS3.7 D.3.3.3), released at the end.
+import type { DicomJsonDataset } from '../dicom/dicom-json.ts';
+import { encodeIdentifier } from '../dicom/identifier.ts';
+import { readStrings } from '../dicom/data-set-reader.ts';
+import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
+import { formatStatus, statusCategory } from '../dimse/status.ts';
+import type { ScuSession } from '../dimse/scu-session.ts';
+import { QUERY_TRANSFER_SYNTAXES } from './presentation-contexts.ts';
+
+export interface FindOutcome {
+  rows: Map<number, string[]>[];
+  status: number;
+  /** The final status was Success: the peer says it listed every match (it may still be wrong). */
+  complete: boolean;
+  /** Why not complete, in words (a failure status, a result limit, a cancel). */
+  problem: string | undefined;
+}
+
+export function findContexts(model: RetrieveModel) {
+  return model.find ? [{ id: 1, abstractSyntax: model.find, transferSyntaxes: QUERY_TRANSFER_SYNTAXES }] : [];
+}
+
+export class Finder {
+  /** C-FIND requests sent, and associations opened for them (for -v, --json and tests). */
+  queries = 0;
+  associations = 0;
+  private session: ScuSession | undefined;
+  private busy = false;
+  private turn: Promise<unknown> = Promise.resolve();
+  private unavailable: string | undefined;
+  private stopped: Error | undefined;
+  private readonly open: () => Promise<ScuSession>;
+  private readonly model: RetrieveModel;
+
+  constructor(model: RetrieveModel, open: () => Promise<ScuSession>) {
+    this.model = model;
+    this.open = open;
+  }
+
+  /** Whether an association is open for queries now. */
+  get connected(): boolean {
+    return this.session !== undefined && !this.session.ended;
+  }
+
+  /** Why no query can be asked, once that is known (no FIND class in the model, or the peer refused it). */
+  get unavailableReason(): string | undefined {
+    return this.model.find ? this.unavailable : `the ${this.model.name} has no C-FIND`;
+  }
+
+  /**
+   * One C-FIND: the wanted tags of each match. Undefined when the peer offers no C-FIND for the
+   * model. Errors opening the association (refused, unreachable, timed out) are thrown.
+   */
+  find(identifier: DicomJsonDataset, tags: number[]): Promise<FindOutcome | undefined> {
+    const run = this.turn.then(() => this.findNow(identifier, tags));
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  private async findNow(identifier: DicomJsonDataset, tags: number[]): Promise<FindOutcome | undefined> {
+    if (this.unavailableReason) return undefined;
+    if (this.stopped) throw this.stopped;
+    const session = await this.ready();
+    if (this.stopped) throw this.stopped;
+    const context = session.acceptedContext(this.model.find!);
+    if (!context) {
+      this.unavailable = `the peer did not accept ${this.model.name} - FIND`;
+      return undefined;
+    }
+    const ts = context.transferSyntax;
+    const rows: Map<number, string[]>[] = [];
+    this.queries++;
+    this.busy = true;
+    const final = await session.find(context, encodeIdentifier(identifier, ts), (r) => {
+      if (r.dataSet) rows.push(readStrings(r.dataSet, ts, tags));
+    }).finally(() => { this.busy = false; });
+    const status = final.command.status ?? 0;
+    const category = statusCategory(status);
+    const comment = final.command.errorComment ? ` (${final.command.errorComment})` : '';
+    return {
+      rows, status, complete: category === 'success',
+      problem: category === 'success' ? undefined : `C-FIND answered ${formatStatus(status)}${comment}${category === 'cancel' || (status & 0xff00) === 0xa700 ? ' after a partial listing' : ''}`,
+    };
+  }
+
+  private async ready(): Promise<ScuSession> {
+    // A peer may close an idle association between two requests: a new one then.
+    if (this.session && !this.session.ended) return this.session;
+    this.associations++;
+    this.session = await this.open();
+    return this.session;
+  }
+
+  async close(): Promise<void> {
+    await this.turn;
+    const s = this.session;
+    this.session = undefined;
+    if (s) await s.release().catch(() => s.abort());
+  }
+
+  /** PS3.7 9.3.2.3: C-CANCEL the running C-FIND (its final response follows); no query is asked after it. */
+  cancel(error: Error): void {
+    this.stopped ??= error;
+    if (this.busy) this.session?.cancel();
+  }
+
+  /** Ends the association at once if a query is running on it; an idle one is released (close). */
+  abort(error: Error): void {
+    if (this.busy) this.session?.abort(error);
+  }
+}

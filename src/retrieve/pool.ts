@@ -1,0 +1,195 @@
+// Stage 4 of a retrieve: a pool of C-GET associations (--parallel N) fed by one queue of units.
+// A worker takes the next unit, reuses its association when that association already proposed
+// each of the unit's classes with exactly the unit's contexts (a peer that sends on the first
+// accepted context of a class must see the same choice), else releases it and opens one that
+// proposes the unit's contexts and those of the units queued behind it that fit beside them.
+// Associations open concurrently: N queued units start N workers at once.
+import type { NegotiatedContext } from '../ul/association.ts';
+import { AssociationAbortedError, AssociationRejectedError } from '../ul/errors.ts';
+import type { ScuSession } from '../dimse/scu-session.ts';
+import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
+import { planContexts, type ContextPlan, type StorageProposal } from './presentation-contexts.ts';
+import { runUnit, type UnitOutcome, type UnitRunner } from './unit-get.ts';
+import { contextCount, STORAGE_BUDGET, type Unit } from './units.ts';
+
+export interface PoolOptions {
+  size: number;
+  model: RetrieveModel;
+  /** Opens a C-GET association proposing `plan` (relational retrieve, if asked, is the opener's). */
+  open(plan: ContextPlan): Promise<ScuSession>;
+  runner: UnitRunner;
+  /**
+   * The peer refused an association for want of room (PS3.8 Table 9-21: transient, congestion or
+   * a local limit) while no association of the pool is open: free one elsewhere if possible (the
+   * C-FIND association) and say whether to try again.
+   */
+  onLimit(): Promise<boolean>;
+  /** A new association is up: for the events. */
+  onAssociated(id: number, session: ScuSession): void;
+  onReleased(id: number): void;
+}
+
+interface Member {
+  id: number;
+  session: ScuSession;
+  /** Each proposed class's contexts, as a comparable string. */
+  proposed: Map<string, string>;
+}
+
+interface Queued { unit: Unit; resolve(o: UnitOutcome): void; reject(e: Error): void }
+
+const contextsKey = (contexts: string[][]) => JSON.stringify(contexts);
+/** Pauses before each new attempt once the C-FIND association was released to make room. */
+const ROOM_RETRIES_MS = [50, 250, 1000];
+
+export class Pool {
+  associations = 0;
+  private readonly options: PoolOptions;
+  private readonly queue: Queued[] = [];
+  private workers = 0;
+  private readonly idle: Member[] = [];
+  private readonly busy = new Set<Member>();
+  private stopped: Error | undefined;
+
+  constructor(options: PoolOptions) {
+    this.options = options;
+  }
+
+  /** Associations at once, at most (--parallel). */
+  get size(): number {
+    return this.options.size;
+  }
+
+  /** Runs a unit on some association of the pool; resolves with what came of it. */
+  run(unit: Unit): Promise<UnitOutcome> {
+    if (this.stopped) return Promise.reject(this.stopped);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ unit, resolve, reject });
+      if (this.workers < this.options.size) {
+        this.workers++;
+        void this.work();
+      }
+    });
+  }
+
+  /** The negotiated contexts of the first association (for -v and --json). */
+  firstContexts: NegotiatedContext[] = [];
+
+  private async work(): Promise<void> {
+    let member: Member | undefined = this.idle.pop();
+    try {
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+        try {
+          member = await this.memberFor(next.unit, member);
+          // Stopped (a cancel) while the association was being opened: the unit never starts.
+          if (this.stopped) throw this.stopped;
+          this.busy.add(member);
+          next.resolve(await runUnit(this.options.runner, member.session, member.id, next.unit));
+        } catch (err) {
+          if (member?.session.ended) member = undefined;
+          if (!member && atLimit(err) && this.busy.size + this.idle.length > 0) {
+            // The peer takes fewer associations at once than asked: the others go on with the queue.
+            this.options.runner.verbose?.(`the peer refused a further association (${(err as Error).message}); going on with ${this.busy.size + this.idle.length}`);
+            this.queue.unshift(next);
+            return;
+          }
+          next.reject(err as Error);
+        } finally {
+          if (member) this.busy.delete(member);
+        }
+      }
+    } finally {
+      this.workers--;
+      if (member && !member.session.ended) this.idle.push(member);
+    }
+  }
+
+  private async memberFor(unit: Unit, current: Member | undefined): Promise<Member> {
+    if (this.stopped) throw this.stopped;
+    if (current && !current.session.ended && covers(current, unit.storage)) return current;
+    if (current) await this.release(current);
+    const storage = this.withQueued(unit.storage);
+    const plan = planContexts([this.options.model.get!], storage);
+    const session = await this.openRoomy(plan);
+    const member: Member = { id: ++this.associations, session, proposed: new Map(storage.map((s) => [s.sopClassUid, contextsKey(s.contexts)])) };
+    if (member.id === 1) this.firstContexts = session.contexts;
+    this.options.onAssociated(member.id, session);
+    if (!session.acceptedContext(this.options.model.get!)) {
+      session.abort();
+      await session.closed();
+      throw new AssociationAbortedError(`the peer did not accept the ${this.options.model.name} - GET presentation context; it may not support C-GET (try -S or -P)`);
+    }
+    return member;
+  }
+
+  /**
+   * Opens an association; at the peer's limit with none of ours open, frees the C-FIND one and
+   * tries again a few times (the peer may count an association until its own thread has ended).
+   */
+  private async openRoomy(plan: ContextPlan): Promise<ScuSession> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.options.open(plan);
+      } catch (err) {
+        const alone = this.busy.size + this.idle.length === 0;
+        if (!atLimit(err) || !alone || attempt >= ROOM_RETRIES_MS.length || (attempt === 0 && !await this.options.onLimit())) throw err;
+        await new Promise((r) => setTimeout(r, ROOM_RETRIES_MS[attempt]));
+      }
+    }
+  }
+
+  /** The unit's proposal, plus the classes of queued units that fit beside it without conflict. */
+  private withQueued(storage: StorageProposal[]): StorageProposal[] {
+    const out = [...storage];
+    const byClass = new Map(out.map((s) => [s.sopClassUid, contextsKey(s.contexts)]));
+    let used = contextCount(out);
+    for (const q of this.queue) {
+      for (const s of q.unit.storage) {
+        const had = byClass.get(s.sopClassUid);
+        if (had !== undefined || used + s.contexts.length > STORAGE_BUDGET) continue;
+        byClass.set(s.sopClassUid, contextsKey(s.contexts));
+        out.push(s);
+        used += s.contexts.length;
+      }
+    }
+    return out;
+  }
+
+  private async release(m: Member): Promise<void> {
+    if (m.session.ended) return;
+    await m.session.release().catch(() => m.session.abort());
+    this.options.onReleased(m.id);
+  }
+
+  /** Stops taking units: queued ones are rejected with `error`; running ones finish (or are cancelled by the caller). */
+  stop(error: Error): void {
+    this.stopped ??= error;
+    for (const q of this.queue.splice(0)) q.reject(error);
+  }
+
+  /** C-CANCEL every running C-GET (PS3.7 9.3.2.3). */
+  cancel(): void {
+    for (const m of this.busy) m.session.cancel();
+  }
+
+  abort(error: Error): void {
+    this.stop(error);
+    for (const m of [...this.busy, ...this.idle]) m.session.abort(error);
+  }
+
+  /** Releases every association; call once no unit is running. */
+  async close(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((m) => this.release(m)));
+  }
+}
+
+/** PS3.8 Table 9-21: rejected transiently, or for congestion or a local limit: room may come. */
+function atLimit(err: unknown): boolean {
+  if (!(err instanceof AssociationRejectedError)) return false;
+  const { result, source } = err.rejection;
+  return result === 2 || source === 3;
+}
+
+function covers(m: Member, storage: StorageProposal[]): boolean {
+  return storage.every((s) => m.proposed.get(s.sopClassUid) === contextsKey(s.contexts));
+}

@@ -1,0 +1,124 @@
+// dcmget's own ledger, not the SCP's counters, decides what arrived (issue 15, items 3, 6, 7): a
+// lying SCP gets exit 4 and a line that says so; a second C-STORE of one instance is reported and
+// not counted twice; files a resume kept count as arrived.
+//
+// Run: ./node_modules/.bin/node --test test/integration/ledger-truth.test.ts
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeTempDir, removeDir } from '../support/peers.ts';
+import { FIXTURES_DIR, fixtureInstances, startFakeScp, type FakeScp, type FakeScpScript, type FixtureInstance } from '../support/fake-scp.ts';
+import { assertExit, assertNoTemporaryFiles, assertReceived, ensureBuilt, getArgs, listFiles, runDcmget, type RunResult } from '../support/fake-scp-run.ts';
+import { syntheticInstance } from '../support/synthetic.ts';
+
+const S1 = '2.25.216439078136092584305017246521836907.1.1';
+let work = '';
+let caseNo = 0;
+let s1: FixtureInstance[] = [];
+const servers: FakeScp[] = [];
+
+before(async () => {
+  ensureBuilt();
+  work = await makeTempDir('ledger-truth');
+  s1 = fixtureInstances((m) => m.studyInstanceUID === S1);
+});
+
+after(async () => {
+  for (const s of servers) await s.stop();
+  if (work) await removeDir(work);
+});
+
+async function run(script: FakeScpScript, extra: string[] = [], prepare?: (out: string) => void): Promise<{ r: RunResult; out: string; json: Record<string, any>; scp: FakeScp }> {
+  const scp = await startFakeScp({ instances: s1, ...script });
+  servers.push(scp);
+  const out = path.join(work, `case-${++caseNo}`);
+  fs.mkdirSync(out, { recursive: true });
+  prepare?.(out);
+  const r = await runDcmget(getArgs(scp, out, ['QueryRetrieveLevel=STUDY', `StudyInstanceUID=${S1}`], ['--json', ...extra]));
+  return { r, out, json: JSON.parse(r.stdout || '{}'), scp };
+}
+
+const expected = (list: FixtureInstance[]) => list.map((i) => ({ sopInstanceUid: i.sopInstanceUid, datasetSha256: i.manifest.datasetSha256 }));
+
+describe('counters that claim more than arrived', () => {
+  test('a final Success with Completed=5 and no C-STORE at all → 4, and a line saying so', async () => {
+    const c = await run({ get: { final: { immediate: true, status: 0, claim: { completed: 5, failed: 0, warning: 0 } } } }, ['--no-retry']);
+    assertExit(c.r, 4, c.scp);
+    assert.match(c.r.stderr, /the SCP counted 5 completed sub-operation\(s\); dcmget received 0/);
+    assert.equal(c.json.complete, false);
+    assert.deepEqual(listFiles(c.out), []);
+  });
+
+  test('one C-STORE and Completed=1000 → 4; the one file intact', async () => {
+    const c = await run({ instances: [s1[0]!], get: { final: { status: 0, claim: { completed: 1000, failed: 0, warning: 0 } } } });
+    assertExit(c.r, 4, c.scp);
+    assert.match(c.r.stderr, /the SCP counted 1000 completed sub-operation\(s\); dcmget received 1/);
+    assertReceived(c.out, expected([s1[0]!]));
+  });
+
+  test('recovery asks for what the listing names, and still says what the SCP claimed', async () => {
+    // Completed=5 with nothing sent, then (on the retry by UID) the same: the listing names 3.
+    const c = await run({ get: { final: { immediate: true, status: 0, claim: { completed: 5, failed: 0, warning: 0 } } } });
+    assertExit(c.r, 4, c.scp);
+    assert.match(c.r.stderr, /recovery: recovered 0 of 3 missing/);
+  });
+});
+
+describe('the same SOP Instance UID twice in one run', () => {
+  test('the second copy is dropped and reported; the summary counts instances, not C-STOREs → 0', async () => {
+    const c = await run({ get: { duplicate: [0] } });
+    assertExit(c.r, 0, c.scp);
+    assertReceived(c.out, expected(s1));
+    assert.match(c.r.stderr, new RegExp(`sent ${s1[0]!.sopInstanceUid.replace(/\./g, '\\.')} a second time`));
+    assert.match(c.r.stderr, /^3 instances, .*\(1 duplicate C-STORE\(s\) dropped\)$/m);
+    assert.equal(c.json.ledger.stored, 3);
+    assert.equal(c.json.ledger.duplicates, 1);
+    assertNoTemporaryFiles(c.out);
+  });
+});
+
+describe('after a resume', () => {
+  test('files kept count as arrived: no "the SCP counted 3 completed; dcmget stored 2"', async () => {
+    const seed = (out: string) => fs.copyFileSync(path.join(FIXTURES_DIR, s1[0]!.manifest.file), path.join(out, `${s1[0]!.sopInstanceUid}.dcm`));
+    const c = await run({}, ['--on-exists', 'skip'], seed);
+    assertExit(c.r, 0, c.scp);
+    assert.doesNotMatch(c.r.stderr, /the SCP counted/);
+    assert.equal(c.json.ledger.stored + c.json.ledger.skipped, 3);
+    assert.match(c.r.stderr, /\(1 already there, kept\)/);
+  });
+});
+
+describe('a run that waits on the peer more than it works', () => {
+  const STUDY = '1.2.826.0.1.3680043.10.1338.99.71';
+  const many = () => Array.from({ length: 24 }, (_, n) => syntheticInstance({ sopInstanceUid: `${STUDY}.1.${n + 1}`, studyInstanceUid: STUDY, seriesInstanceUid: `${STUDY}.2.${n % 3}`, patientId: 'SLOW', frames: 1, rows: 8, columns: 8 }));
+  const keys = ['QueryRetrieveLevel=STUDY', `StudyInstanceUID=${STUDY}`];
+
+  test('one line at the end says how long it waited and what --parallel would likely give; in --json too', async () => {
+    const scp = await startFakeScp({ instances: many(), get: { subOpDelayMs: 60 } });
+    servers.push(scp);
+    const out = path.join(work, `case-${++caseNo}`);
+    const r = await runDcmget(getArgs(scp, out, keys, ['--json']));
+    assertExit(r, 0, scp);
+    assert.match(r.stderr, /^hint: \d+\.\d s of the \d+\.\d s of C-GET \(\d+%\) went to waiting for the PACS's next instance after each answer: --parallel 4 .* would likely take about \d+\.\d s/m);
+    const json = JSON.parse(r.stdout);
+    assert.ok(json.waits.waitedMs >= 24 * 50, JSON.stringify(json.waits));
+    assert.match(json.hint, /--parallel 4/);
+    const quiet = await runDcmget(getArgs(scp, path.join(work, `case-${++caseNo}`), keys, ['-q']));
+    assertExit(quiet, 0, scp);
+    assert.doesNotMatch(quiet.stderr, /hint/);
+  });
+
+  test('no hint for a run that did not wait, nor with --parallel', async () => {
+    const scp = await startFakeScp({ instances: many(), get: { subOpDelayMs: 60 } });
+    servers.push(scp);
+    const fast = await startFakeScp({ instances: many() });
+    servers.push(fast);
+    const r1 = await runDcmget(getArgs(fast, path.join(work, `case-${++caseNo}`), keys, []));
+    assertExit(r1, 0, fast);
+    assert.doesNotMatch(r1.stderr, /hint/);
+    const r2 = await runDcmget(getArgs(scp, path.join(work, `case-${++caseNo}`), keys, ['--parallel', '3']));
+    assertExit(r2, 0, scp);
+    assert.doesNotMatch(r2.stderr, /hint/);
+  });
+});
