@@ -5,27 +5,21 @@
 // - from dcmget's own `--ndjson` events (a JSON line per instance costs CPU, hence untimed):
 //   when each series was served, how many at once, the gaps between instances.
 //
-// What dcmget's events carry today (src/cli/json-report.ts eventJson): `time` (ISO, whole ms),
-// one `associated` for the first association only, `stored` with the SOP Instance UID, `final`
-// per C-GET, one `released` for all. No event says which association it belongs to, so the
-// figures below are per series (the bench knows each instance's series from the workload; with
-// --parallel a series is one C-GET on one association): its span from first to last instance,
-// and how many series were in flight at once.
+// What dcmget's events carry (src/cli/json-report.ts eventJson, since the retrieve pool):
+// `time` (ISO, whole ms); `association` on `associated` (every association), `unit` (a C-GET
+// sent), `pending`, `final` (with `unit` and dcmget's own `busyMs`) and `released`; `stored`
+// with the SOP Instance UID but no association. So per association: life, busy and idle time,
+// instances from the final counters (perAssociation below); per series, from `stored` (the bench
+// knows each instance's series from the workload): its span, and how many were in flight.
 //
-// For per-association figures from dcmget's own events (which also see what the wire does not:
-// its own time on each instance, the time between C-FINDs and associations), they need
-// (NEEDED_FIELDS, also in README):
+// What the events still lack for dcmget's side of each sub-operation (NEEDED_FIELDS, also in
+// README; observeRun() uses them when present, and `missing` lists those absent):
 export const NEEDED_FIELDS = [
   '`t` on every event: ms since the retrieve started (performance.now(), 0.01 ms), beside `time` (whole ms is coarser than one instance at 2 ms RTT)',
-  '`association` on every event emitted for one association: 1-based, in the order they were opened, kept through the run (a second pass continues the numbering)',
-  '`associated` for every association (not only the first), with `association` and `requestedT`: `t` when its TCP connect began (negotiation time = t - requestedT)',
-  'a `get` event when a C-GET-RQ is sent: `association`, `unit` (index of the C-GET in the job), `t`; `final` with the same `association` and `unit`',
-  '`stored` and `failed` with `association` and `requestT`: `t` when the C-STORE-RQ command set arrived (our time on the instance = t - requestT; the wait for it = requestT - the previous answer on that association)',
-  '`released` for every association, with `association`',
+  '`association` on `stored` and `failed` (it is on associated, unit, pending, final and released already)',
+  '`requestT` on `stored` and `failed`: `t` when the C-STORE-RQ command set arrived (dcmget\'s time on the instance = t - requestT; the wait for it = requestT - the previous answer on that association)',
+  '`requestedT` on `associated`: `t` when its TCP connect began (negotiation time = t - requestedT)',
 ] as const;
-//
-// observeRun() uses those fields as soon as they appear (perAssociation below); until then
-// perAssociation is null and `missing` lists what was absent.
 
 import type { Workload } from './workloads.ts';
 import { associationFigures, type AssociationFigures as WireFigures, type ConnectionTap } from './pdu-tap.ts';
@@ -36,6 +30,10 @@ interface Event {
   t?: number;
   association?: number;
   unit?: number;
+  busyMs?: number;
+  completed?: number | null;
+  failed?: number | null;
+  warning?: number | null;
   requestT?: number;
   requestedT?: number;
   sopInstanceUid?: string;
@@ -59,7 +57,7 @@ export interface AssociationFigures {
   /** A-ASSOCIATE-RQ to -AC, ms */
   negotiationMs: number | null;
   instances: number;
-  /** time with a C-GET outstanding (get -> final); without `get` events, first -> last instance */
+  /** time with a C-GET outstanding: the finals' busyMs, else unit -> final, else first -> last instance */
   busyMs: number;
   /** associated -> released, less busy */
   idleMs: number | null;
@@ -135,12 +133,12 @@ export function observeRun(log: string, w: Workload, taps: ConnectionTap[], run:
   const missing: string[] = [];
   if (events.length === 0) missing.push('--ndjson events');
   if (!hasT) missing.push('t');
-  if (!stored.some((e) => e.association !== undefined)) missing.push('association');
-  if (!events.some((e) => e.event === 'get')) missing.push('get');
+  if (!stored.some((e) => e.association !== undefined)) missing.push('association on stored');
   if (!stored.some((e) => e.requestT !== undefined)) missing.push('requestT');
+  if (!events.some((e) => e.event === 'associated' && e.requestedT !== undefined)) missing.push('requestedT');
   return {
     ...meta,
-    planMs: first('plan'),
+    planMs: first('inventory') ?? first('plan'),
     associatedMs: first('associated'),
     firstStoredMs: stored.length ? r1(at(stored[0]!)) : null,
     lastStoredMs: stored.length ? r1(at(stored.at(-1)!)) : null,
@@ -149,7 +147,7 @@ export function observeRun(log: string, w: Workload, taps: ConnectionTap[], run:
     series,
     concurrencyMs: concurrency(series),
     gapMs: allGaps.length ? { median: r1(quantile(allGaps, 0.5)), p90: r1(quantile(allGaps, 0.9)) } : null,
-    perAssociation: stored.some((e) => e.association !== undefined) ? perAssociation(events, at) : null,
+    perAssociation: events.some((e) => e.event === 'final' && e.association !== undefined) ? perAssociation(events, at) : null,
     missing,
     wire,
   };
@@ -184,16 +182,20 @@ function perAssociation(events: Event[], at: (e: Event) => number): AssociationF
     const associated = one('associated');
     const released = one('released');
     const stored = mine.filter((e) => e.event === 'stored' || e.event === 'failed');
-    const gets = mine.filter((e) => e.event === 'get');
+    const units = mine.filter((e) => e.event === 'unit' || e.event === 'get');
+    const finals = mine.filter((e) => e.event === 'final');
     let busy = 0;
-    if (gets.length) {
-      for (const g of gets) {
-        const f = mine.find((e) => e.event === 'final' && e.unit === g.unit);
-        if (f) busy += at(f) - at(g);
+    if (finals.length && finals.every((f) => f.busyMs !== undefined)) {
+      busy = finals.reduce((sum, f) => sum + f.busyMs!, 0);
+    } else if (units.length) {
+      for (const u of units) {
+        const f = finals.find((e) => e.unit === u.unit);
+        if (f) busy += at(f) - at(u);
       }
     } else if (stored.length) {
       busy = at(stored.at(-1)!) - at(stored[0]!);
     }
+    const instances = stored.length || finals.reduce((sum, f) => sum + (f.completed ?? 0) + (f.failed ?? 0) + (f.warning ?? 0), 0);
     const life = associated && released ? at(released) - at(associated) : null;
     const storing = stored.every((e) => e.requestT !== undefined) && stored.length ? stored.reduce((sum, e) => sum + (at(e) - e.requestT!), 0) : null;
     return {
@@ -201,7 +203,7 @@ function perAssociation(events: Event[], at: (e: Event) => number): AssociationF
       associatedMs: associated ? r1(at(associated)) : null,
       releasedMs: released ? r1(at(released)) : null,
       negotiationMs: associated?.requestedT !== undefined ? r1(at(associated) - associated.requestedT) : null,
-      instances: stored.length,
+      instances,
       busyMs: r1(busy),
       idleMs: life === null ? null : r1(life - busy),
       storingMs: storing === null ? null : r1(storing),
@@ -219,8 +221,7 @@ export function printObservation(o: Observation): void {
   const conc = o.concurrencyMs.map((ms, k) => `${k}: ${ms}`).slice(1).join(', ');
   console.log(`    --ndjson (ms after spawn): plan done ${o.planMs ?? '-'}, associated ${o.associatedMs ?? '-'}, instances ${o.firstStoredMs ?? '-'}-${o.lastStoredMs ?? '-'} ms, released ${o.releasedMs ?? '-'}, exit ${Math.round(o.wallMs)}; gap between instances of a series median ${o.gapMs?.median ?? '-'} ms (p90 ${o.gapMs?.p90 ?? '-'}); ms with k series in flight: ${conc}`);
   if (o.perAssociation) {
-    for (const a of o.perAssociation) console.log(`      association ${a.association}: ${a.instances} instances, busy ${a.busyMs} ms, idle ${a.idleMs ?? '-'} ms, storing ${a.storingMs ?? '-'} ms, negotiation ${a.negotiationMs ?? '-'} ms`);
-  } else {
-    console.log(`      per association from dcmget's events: not there yet (missing: ${o.missing.join(', ')}; see bench/observe.ts NEEDED_FIELDS)`);
+    for (const a of o.perAssociation) console.log(`      dcmget's events, association ${a.association}: ${a.instances} instances, busy ${a.busyMs} ms, idle ${a.idleMs ?? '-'} ms, storing ${a.storingMs ?? '-'} ms, negotiation ${a.negotiationMs ?? '-'} ms`);
   }
+  if (o.missing.length) console.log(`      not in dcmget's events yet: ${o.missing.join(', ')} (bench/observe.ts NEEDED_FIELDS)`);
 }

@@ -1,11 +1,11 @@
 // Start-up experiments, outside src/ and the build: what brings `dcmget --version` near
-// `node -e 0`? From a built dist/ (default bench/.dist/dist, as npm run bench builds it), into a
-// temp dir, it makes
-//   bundle     the command line bundled as scripts/bundle.mjs bundles it (esbuild, ESM), run
-//              through a copy of bin/dcmget.js (V8's code cache on): what users run today;
+// `node -e 0`? It times what `npm run bench` built (bench/.dist: scripts/bundle.mjs's bundle run
+// through a copy of bin/dcmget.js, V8's code cache on: what users run), and makes from src/, into
+// a temp dir, with esbuild as scripts/bundle.mjs does:
 //   lazy       the same bundle, but the Node built-ins that a start does not need (child_process,
-//              which commander imports for subcommands dcmget has none of; zlib; crypto) are
-//              loaded at their first use through process.getBuiltinModule (an esbuild plugin);
+//              which commander imports for subcommands dcmget has none of; zlib; crypto; dns;
+//              stream/promises) are loaded at their first use through process.getBuiltinModule
+//              (an esbuild plugin);
 //   direct     lazy, and every other built-in taken with process.getBuiltinModule, not imported
 //              (an ES module's import of a built-in reads all its exports: node:fs's lazy
 //              ReadStream getter loads the streams stack);
@@ -18,7 +18,7 @@
 // and times them alternating with `node -e 0` (Node's floor) and `node -e "console.log(1)"` (the
 // floor of a process that prints, as --version does), median of --runs, with peak RSS.
 //
-//   node bench/startup.ts [distDir] [--runs 21] [--keep]
+//   node bench/startup.ts [--runs 21] [--keep]   (after npm run bench, which builds bench/.dist)
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,27 +29,33 @@ import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values, positionals } = parseArgs({ options: { runs: { type: 'string', default: '21' }, keep: { type: 'boolean', default: false } }, allowPositionals: true });
-const dist = path.resolve(positionals[0] ?? path.join(ROOT, 'bench', '.dist', 'dist'));
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' }, keep: { type: 'boolean', default: false } } });
+const built = path.join(ROOT, 'bench', '.dist');
 const runs = Number(values.runs);
-if (!fs.existsSync(path.join(dist, 'cli', 'run.js'))) throw new Error(`${dist}/cli/run.js missing: run npm run bench once (or pass a dist/ folder)`);
+if (!fs.existsSync(path.join(built, 'dist', 'cli', 'dcmget.mjs'))) throw new Error(`${built}/dist/cli/dcmget.mjs missing: run npm run bench once`);
+const SRC = path.join(ROOT, 'src');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dcmget-startup-'));
 const NODE = process.execPath;
 const LAUNCHER = path.join(ROOT, 'bin', 'dcmget.js');
 
-/** Built-ins a start does not need, made lazy: each becomes a proxy that loads it at first use. */
-const LAZY_BUILTINS = ['node:child_process', 'node:zlib', 'node:crypto'];
+/**
+ * Built-ins a start does not need, made lazy: the default export becomes a proxy, and each named
+ * function export a function, that load the module at first use.
+ */
 const lazyBuiltins: Plugin = {
   name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^node:(child_process|zlib|crypto)$/ }, (args) => (args.namespace === 'lazy' ? undefined : { path: args.path, namespace: 'lazy' }));
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
-      // a Proxy for the default export and the named ones the code uses (createHash from crypto)
-      contents: `const load = () => process.getBuiltinModule(${JSON.stringify(args.path)});
-        export default new Proxy({}, { get: (_, k) => load()[k] });
-        export const createHash = (...a) => load().createHash(...a);`,
-      loader: 'js',
-    }));
+    b.onResolve({ filter: /^node:(child_process|zlib|crypto|dns|stream\/promises)$/ }, (args) => (args.namespace === 'lazy' ? undefined : { path: args.path, namespace: 'lazy' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, async (args) => {
+      const real = (await import(args.path)) as Record<string, unknown>;
+      const functions = Object.keys(real).filter((k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k) && typeof real[k] === 'function');
+      return {
+        contents: `const load = () => process.getBuiltinModule(${JSON.stringify(args.path)});
+          export default new Proxy({}, { get: (_, k) => load()[k] });
+          ${functions.map((f) => `export function ${f}(...a) { return load().${f}(...a); }`).join('\n')}`,
+        loader: 'js',
+      };
+    });
   },
 };
 
@@ -69,25 +75,30 @@ const builtinsDirect: Plugin = {
   },
 };
 
-// The bundle exactly as scripts/bundle.mjs makes it (its options repeated here: this script may
-// not change the build), with or without the plugin.
-const BANNER = "import { createRequire as dcmgetCreateRequire } from 'node:module'; const require = dcmgetCreateRequire(import.meta.url);";
-async function esm(name: string, plugins: Plugin[], format: 'esm' | 'cjs' = 'esm'): Promise<string> {
+/** A variant's folder: bin/, dist/cli/, and dist/vendor/ (the vendored packages npm run bench built). */
+function variantDir(name: string): string {
   const dir = path.join(work, name);
   fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
-  fs.mkdirSync(path.join(dir, 'dist'), { recursive: true });
-  const out = path.join(dir, 'dist', format === 'esm' ? 'dcmget.mjs' : 'dcmget.cjs');
+  fs.mkdirSync(path.join(dir, 'dist', 'cli'), { recursive: true });
+  if (fs.existsSync(path.join(built, 'dist', 'vendor'))) fs.symlinkSync(path.join(built, 'dist', 'vendor'), path.join(dir, 'dist', 'vendor'));
+  return dir;
+}
+
+// The command line bundled as scripts/bundle.mjs bundles it (its options repeated here: this
+// script may not change the build), with plugins.
+const BANNER = "import { createRequire as dcmgetCreateRequire } from 'node:module'; const require = dcmgetCreateRequire(import.meta.url);";
+async function esm(name: string, plugins: Plugin[], format: 'esm' | 'cjs' = 'esm'): Promise<string> {
+  const dir = variantDir(name);
+  const out = path.join(dir, 'dist', 'cli', format === 'esm' ? 'dcmget.mjs' : 'dcmget.cjs');
   await build({
-    entryPoints: [path.join(dist, 'cli', 'run.js')], outfile: out, bundle: true, platform: 'node', format,
+    entryPoints: [path.join(SRC, 'cli', 'run.ts')], outfile: out, bundle: true, platform: 'node', format,
     target: 'node22', logLevel: 'error', plugins,
     ...(format === 'esm' ? { banner: { js: BANNER } } : {
       // CommonJS: import.meta.url for the lazy createRequire() calls is this file's URL
       define: { 'import.meta.url': 'DCMGET_MODULE_URL' }, banner: { js: 'var DCMGET_MODULE_URL = require("node:url").pathToFileURL(__filename).href;' },
     }),
   });
-  fs.writeFileSync(path.join(dir, 'bin', 'dcmget.js'), fs.readFileSync(LAUNCHER, 'utf8').replace('../dist/dcmget.mjs', `../dist/${path.basename(out)}`));
-  // node_modules beside it, so that the lazy require()s (cli-progress, dcmjs) resolve
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  fs.writeFileSync(path.join(dir, 'bin', 'dcmget.js'), fs.readFileSync(LAUNCHER, 'utf8').replace('../dist/cli/dcmget.mjs', `../dist/cli/${path.basename(out)}`));
   return path.join(dir, 'bin', 'dcmget.js');
 }
 
@@ -99,12 +110,12 @@ async function esm(name: string, plugins: Plugin[], format: 'esm' | 'cjs' = 'esm
 const prebuiltProgram: Plugin = {
   name: 'prebuilt-program',
   setup(b) {
-    b.onLoad({ filter: /[\\/]cli[\\/]program\.js$/ }, (args) => ({
-      contents: `${fs.readFileSync(args.path, 'utf8').replace('export function buildProgram(', 'function buildProgramFresh(')}
+    b.onLoad({ filter: /[\\/]cli[\\/]program\.ts$/ }, (args) => ({
+      contents: `${fs.readFileSync(args.path, 'utf8').replace('export function buildProgram(): Command', 'function buildProgramFresh(): Command')}
 let prebuilt;
 export function prebuildProgram() { prebuilt = buildProgramFresh(); }
 export function buildProgram() { const p = prebuilt ?? buildProgramFresh(); prebuilt = undefined; return p; }`,
-      loader: 'js',
+      loader: 'ts',
       resolveDir: path.dirname(args.path),
     }));
   },
@@ -115,41 +126,39 @@ export function buildProgram() { const p = prebuilt ?? buildProgramFresh(); preb
  * and compiled at build time too; `prebuilt`: the program built at build time is the one used.
  */
 async function snapshot(name: string, warm: boolean, prebuilt = false): Promise<string> {
-  const dir = path.join(work, name);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  const entry = path.join(dir, 'entry.mjs');
+  const dir = variantDir(name);
+  const entry = path.join(dir, 'entry.mts');
+  // What src/cli/run.ts does, but main() runs when the snapshot is started, not when it is built.
   fs.writeFileSync(entry, `
 import v8 from 'node:v8';
-import { main } from ${JSON.stringify(path.join(dist, 'cli', 'main.js'))};
-import * as program from ${JSON.stringify(path.join(dist, 'cli', 'program.js'))};
+import { main } from ${JSON.stringify(path.join(SRC, 'cli', 'main.ts'))};
+import { processOutputs } from ${JSON.stringify(path.join(SRC, 'cli', 'output-streams.ts'))};
+import * as program from ${JSON.stringify(path.join(SRC, 'cli', 'program.ts'))};
 ${warm ? 'program.buildProgram(); // compiles commander and our option table into the snapshot\'s heap' : ''}
 ${prebuilt ? 'program.prebuildProgram(); // the program main() will use' : ''}
 v8.startupSnapshot.setDeserializeMainFunction(() => {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err) => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw err; });
-  }
+  const { stderr } = processOutputs();
   // A snapshot's process.argv is [node, ...the arguments after --]: no script name at [1].
   main(process.argv.slice(1)).then((code) => { process.exitCode = code; }, (err) => {
-    process.stderr.write('dcmget: internal error: ' + (err?.message ?? String(err)) + '\\n');
+    stderr.write('dcmget: internal error: ' + (err?.message ?? String(err)) + '\\n');
     process.exitCode = 1;
   });
 });
 `);
-  const bundle = path.join(dir, 'dcmget.cjs');
-  // A snapshot's entry must be one script that requires built-ins only. import.meta.url names a
-  // file beside node_modules, for the lazy createRequire() calls (cli-progress, dcmjs, node:tls).
+  const bundle = path.join(dir, 'dist', 'cli', 'dcmget.cjs');
+  // A snapshot's entry must be one script that requires built-ins only. import.meta.url names the
+  // bundle's own place, for the lazy createRequire() calls (../vendor/*.cjs, node:tls).
   await build({
     entryPoints: [entry], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'error',
     plugins: prebuilt ? [lazyBuiltins, prebuiltProgram] : [lazyBuiltins], define: { 'import.meta.url': 'DCMGET_MODULE_URL' },
-    banner: { js: `var DCMGET_MODULE_URL = ${JSON.stringify(`file://${path.join(dir, 'dcmget.cjs')}`)};` },
+    banner: { js: `var DCMGET_MODULE_URL = ${JSON.stringify(`file://${bundle}`)};` },
   });
   const blob = path.join(dir, 'dcmget.blob');
   execFileSync(NODE, ['--snapshot-blob', blob, '--build-snapshot', bundle], { stdio: ['ignore', 'ignore', 'ignore'] });
   return blob;
 }
 
-const bundled = await esm('bundle', []);
+const bundled = path.join(built, 'bin', 'dcmget.js');
 const lazy = await esm('lazy', [lazyBuiltins]);
 const direct = await esm('direct', [lazyBuiltins, builtinsDirect]);
 const cjs = await esm('cjs', [lazyBuiltins], 'cjs');
