@@ -1,6 +1,7 @@
 // What the relay sees of each association, for any tool (dcmget or getscu): PDU boundaries,
 // PDV message control headers (PS3.8 9.3.5.1, Annex E) and, in command PDVs, the Command Field
-// (0000,0100) and Status (0000,0900) (PS3.7 E.1). Nothing else is decoded and nothing is changed.
+// (0000,0100) and Status (0000,0900) (PS3.7 E.1), read with dcmget's own parser and decoder
+// (src/ul/pdu-parser.ts, src/dimse/command-set.ts). Data sets are not decoded; nothing is changed.
 // From them, per association: when it was negotiated and released, when each C-GET or C-FIND ran
 // (request to final response: busy; the rest of its life: idle), and for each C-STORE
 // sub-operation the three parts of its cycle:
@@ -12,15 +13,9 @@
 // adds) and the client's own time; so half of rttMs is taken off each turnaround, leaving the
 // peer's own time plus the relay's hop (~0.02-0.1 ms each way at 0 ms).
 
-const PDU_P_DATA_TF = 0x04;
-const PDU_A_ASSOCIATE_AC = 0x02;
-const PDU_A_RELEASE_RQ = 0x05;
-const PDU_A_RELEASE_RP = 0x06;
-const PDU_A_ABORT = 0x07;
-const COMMAND_BIT = 0x01;
-const LAST_BIT = 0x02;
-/** A command set is a few hundred bytes; more is kept of none. */
-const MAX_COMMAND_BYTES = 4096;
+import { PduParser } from '../src/ul/pdu-parser.ts';
+import { decodeCommandSet } from '../src/dimse/command-set.ts';
+import { MESSAGE_CONTROL, PDU_TYPE } from '../src/ul/pdu-types.ts';
 
 export interface TapEvent {
   /** ms, performance.now() of the relay */
@@ -33,98 +28,51 @@ export interface TapEvent {
   status?: number | undefined;
 }
 
-/** A streaming parser of one direction: PDU headers, PDV headers, command sets. */
+/**
+ * One direction, parsed by dcmget's own streaming PDU parser (src/ul/pdu-parser.ts: PDVs handed
+ * on as they arrive) and command-set decoder. Bytes it refuses (a tool under test may send
+ * anything) end the recording of that direction, never the relay.
+ */
 class DirectionParser {
-  private readonly fromServer: boolean;
-  private readonly emit: (e: TapEvent) => void;
-  private header = Buffer.alloc(6);
-  private headerFill = 0;
-  private pduType = 0;
-  /** bytes of the current PDU body left */
-  private pduLeft = 0;
-  private pdvHeader = Buffer.alloc(6);
-  private pdvHeaderFill = 0;
-  private pdvLeft = 0;
-  private control = 0;
+  private readonly parser: PduParser;
+  private t = 0;
   private command: Buffer[] = [];
-  private commandBytes = 0;
+  private broken = false;
 
   constructor(fromServer: boolean, emit: (e: TapEvent) => void) {
-    this.fromServer = fromServer;
-    this.emit = emit;
+    this.parser = new PduParser({
+      onControlPdu: (pdu) => emit({ t: this.t, fromServer, pduType: pdu.type }),
+      onPdv: (_contextId, control, data, end) => {
+        const isCommand = (control & MESSAGE_CONTROL.COMMAND) !== 0;
+        if (isCommand && data.length > 0) this.command.push(Buffer.from(data)); // views die with the call
+        if (!end || !(control & MESSAGE_CONTROL.LAST)) return;
+        if (!isCommand) {
+          emit({ t: this.t, fromServer, pduType: PDU_TYPE.P_DATA_TF, kind: 'data' });
+          return;
+        }
+        const bytes = Buffer.concat(this.command);
+        this.command = [];
+        let field: number | undefined;
+        let status: number | undefined;
+        try {
+          const c = decodeCommandSet(bytes);
+          field = c.commandField;
+          status = c.status;
+        } catch { /* not a command set we can read: its time is still recorded */ }
+        emit({ t: this.t, fromServer, pduType: PDU_TYPE.P_DATA_TF, kind: 'command', commandField: field, status });
+      },
+    }, { maxPDataLength: 0 });
   }
 
   feed(chunk: Buffer, t: number): void {
-    let i = 0;
-    while (i < chunk.length) {
-      if (this.pduLeft === 0) {
-        const take = Math.min(6 - this.headerFill, chunk.length - i);
-        chunk.copy(this.header, this.headerFill, i, i + take);
-        this.headerFill += take;
-        i += take;
-        if (this.headerFill < 6) return;
-        this.headerFill = 0;
-        this.pduType = this.header[0]!;
-        this.pduLeft = this.header.readUInt32BE(2);
-        if (this.pduLeft === 0) this.emit({ t, fromServer: this.fromServer, pduType: this.pduType });
-        continue;
-      }
-      if (this.pduType !== PDU_P_DATA_TF) {
-        const take = Math.min(this.pduLeft, chunk.length - i);
-        i += take;
-        this.pduLeft -= take;
-        if (this.pduLeft === 0) this.emit({ t, fromServer: this.fromServer, pduType: this.pduType });
-        continue;
-      }
-      if (this.pdvLeft === 0) {
-        const take = Math.min(6 - this.pdvHeaderFill, chunk.length - i, this.pduLeft);
-        chunk.copy(this.pdvHeader, this.pdvHeaderFill, i, i + take);
-        this.pdvHeaderFill += take;
-        this.pduLeft -= take;
-        i += take;
-        if (this.pdvHeaderFill < 6) continue;
-        this.pdvHeaderFill = 0;
-        this.pdvLeft = this.pdvHeader.readUInt32BE(0) - 2;
-        this.control = this.pdvHeader[5]!;
-        if (this.pdvLeft === 0) this.endPdv(t);
-        continue;
-      }
-      const take = Math.min(this.pdvLeft, chunk.length - i);
-      if (this.control & COMMAND_BIT && this.commandBytes < MAX_COMMAND_BYTES) {
-        this.command.push(Buffer.from(chunk.subarray(i, i + take)));
-        this.commandBytes += take;
-      }
-      i += take;
-      this.pdvLeft -= take;
-      this.pduLeft -= take;
-      if (this.pdvLeft === 0) this.endPdv(t);
+    if (this.broken) return;
+    this.t = t;
+    try {
+      this.parser.push(chunk);
+    } catch {
+      this.broken = true;
     }
   }
-
-  private endPdv(t: number): void {
-    if (!(this.control & LAST_BIT)) return;
-    if (this.control & COMMAND_BIT) {
-      const set = Buffer.concat(this.command);
-      this.command = [];
-      this.commandBytes = 0;
-      this.emit({ t, fromServer: this.fromServer, pduType: PDU_P_DATA_TF, kind: 'command', commandField: us(set, 0x0100), status: us(set, 0x0900) });
-    } else {
-      this.emit({ t, fromServer: this.fromServer, pduType: PDU_P_DATA_TF, kind: 'data' });
-    }
-  }
-}
-
-/** A US element of group 0000 in an Implicit VR Little Endian command set, found by walking it. */
-function us(set: Buffer, element: number): number | undefined {
-  let o = 0;
-  while (o + 8 <= set.length) {
-    const group = set.readUInt16LE(o);
-    const el = set.readUInt16LE(o + 2);
-    const length = set.readUInt32LE(o + 4);
-    if (group === 0 && el === element && length === 2 && o + 10 <= set.length) return set.readUInt16LE(o + 8);
-    o += 8 + length;
-  }
-  return undefined;
 }
 
 export class ConnectionTap {
@@ -171,6 +119,7 @@ export interface AssociationFigures {
   serverTotalMs: number;
 }
 
+const { A_ASSOCIATE_AC: PDU_A_ASSOCIATE_AC, A_RELEASE_RQ: PDU_A_RELEASE_RQ, A_RELEASE_RP: PDU_A_RELEASE_RP, A_ABORT: PDU_A_ABORT } = PDU_TYPE;
 const OPERATIONS: Record<number, string> = { 0x0010: 'C-GET', 0x0020: 'C-FIND', 0x0021: 'C-MOVE', 0x0030: 'C-ECHO' };
 const PENDING = new Set([0xff00, 0xff01]);
 const r2 = (x: number): number => Math.round(x * 100) / 100;
