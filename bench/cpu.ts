@@ -87,7 +87,7 @@ function run(tool: string, size: 'series' | 'study', prefix: string[] = [], whol
   return new Promise((resolve, reject) => {
     const started = performance.now();
     // perf stat's user_time and system_time: the process's rusage in microseconds (GNU time prints 10 ms).
-    const child = spawn('perf', ['stat', '-x,', '-o', timeFile, '-e', 'user_time,system_time', '--', ...cmd, '-aec', peer.aet, ...keys, '-od', out.dir, '127.0.0.1', String(peer.port)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TCP_NODELAY: '1' } });
+    const child = spawn('perf', ['stat', '-x,', '-o', timeFile, '-e', 'user_time,system_time', '--', ...cmd, '-aec', peer.aet, ...keys, '-od', out.dir, '127.0.0.1', String(peer.port)], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TCP_NODELAY: '1' } }); // node --perf-basic-prof leaves isolate-*.log files in its cwd
     let err = '';
     child.stderr.on('data', (d: Buffer) => { err += d; });
     child.once('exit', (code) => {
