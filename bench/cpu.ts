@@ -70,7 +70,8 @@ const tools = new Map<string, string[]>([['dcmget', [dcmget]], ['getscu', []]]);
 for (const v of opt.variant ?? []) {
   const eq = v.indexOf('=');
   if (eq <= 0) throw new Error(`--variant wants LABEL=ARGS, got ${v}`);
-  tools.set(v.slice(0, eq), v.slice(eq + 1).split(/\s+/).filter(Boolean));
+  // the runs' cwd is the work dir: a script's path is made absolute here
+  tools.set(v.slice(0, eq), v.slice(eq + 1).split(/\s+/).filter(Boolean).map((a) => (a.endsWith('.js') || a.endsWith('.mjs') ? path.resolve(a) : a)));
 }
 
 /** prefix: a wrapper (perf record ... --); with `whole`, prefix is the whole command up to dcmget's arguments. */
