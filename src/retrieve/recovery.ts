@@ -63,9 +63,14 @@ export async function recover(state: RequestState, inv: Inventory | undefined, d
   const trouble = troubled(state);
   if (!trouble && (!listing || listing.every((l) => state.arrived.has(l.instance.uid)))) return undefined;
   if (!listing && deps.finder && state.request.level) {
-    const fresh = await takeInventory(state.request, deps.finder, 'instances', inv);
-    listing = listedInstances(fresh);
-    inv = fresh;
+    try {
+      const fresh = await takeInventory(state.request, deps.finder, 'instances', inv);
+      listing = listedInstances(fresh);
+      inv = fresh;
+    } catch (err) {
+      // No listing now: what the peer named as failed is still asked for by repeating the query.
+      deps.verbose?.(`recovery: cannot list ${state.request.key} (${(err as Error).message})`);
+    }
   }
   const failed = new Set(state.outcomes.flatMap((o) => o.failedUids));
   const missing = new Set([...failed, ...(listing ?? []).map((l) => l.instance.uid)].filter((u) => !state.arrived.has(u)));
