@@ -14,11 +14,15 @@
 // with call stacks): each function's self and inclusive microseconds per instance, so that the
 // cost of, say, answering a C-STORE-RQ is one figure however many builtins it calls.
 //
+// With --callgrind, each tool at each size once more under valgrind's callgrind (all threads): the
+// instructions per instance, the same slope. Instructions do not drift with the machine's load as
+// time does, so a change of a few microseconds shows; ~1 min per run of the study.
+//
 // --variant LABEL="ARGS" adds a tool run as `node ARGS <dcmget's arguments>`: a prototype built
 // outside src/ (e.g. "/tmp/proto/bin/dcmget.js") or Node flags ("--max-opt=2 bench/.dist/bin/dcmget.js"),
 // measured in the same shuffled rounds.
 //
-//   node bench/cpu.ts [--server dcmqrscp|orthanc] [--rounds 5] [--quick] [--perf] [--cpu-prof] [--perf-runs 3] [--dcmget PATH] [--variant L=ARGS]
+//   node bench/cpu.ts [--server dcmqrscp|orthanc] [--rounds 5] [--quick] [--perf] [--cpu-prof] [--callgrind] [--perf-runs 3] [--dcmget PATH] [--variant L=ARGS]
 //     (dcmget: default bench/.dist/bin/dcmget.js, as built by npm run bench)
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -43,6 +47,7 @@ const { values: opt } = parseArgs({
     'dcmget-args': { type: 'string', default: '' },
     'perf-runs': { type: 'string', default: '3' },
     'cpu-prof': { type: 'boolean', default: false },
+    callgrind: { type: 'boolean', default: false },
     variant: { type: 'string', multiple: true },
   },
 });
@@ -139,6 +144,7 @@ try {
   }
   if (opt.perf) await perfPerInstance(extra);
   if (opt['cpu-prof']) await cpuProfPerInstance(extra);
+  if (opt.callgrind) await callgrindPerInstance(extra);
 } finally {
   await peer.stop();
 }
@@ -258,4 +264,42 @@ async function cpuProfPerInstance(extra: number): Promise<void> {
   console.log(`   self:\n${fmt(per('self'), 40)}`);
   console.log(`   inclusive:\n${fmt(per('incl'), 50)}`);
   console.log(`   inclusive, JavaScript only (samples in native calls, idle, GC left out):\n${fmt(per('inJs'), 60)}`);
+}
+
+// ---- callgrind ----------------------------------------------------------------
+
+/** Instructions of a run, all threads (callgrind's "summary" line; --separate-threads=no). */
+async function instructions(tool: string, size: 'series' | 'study'): Promise<number> {
+  const file = path.join(work, `callgrind-${tool}-${size}.out`);
+  const vg = ['valgrind', '--tool=callgrind', '--smc-check=all', `--callgrind-out-file=${file}`, '--'];
+  await run(tool, size, tool === 'getscu' ? vg : [...vg, process.execPath, ...tools.get(tool)!], true);
+  const text = fs.readFileSync(file, 'utf8');
+  fs.rmSync(file);
+  const m = /^(?:summary|totals): (\d+)/m.exec(text);
+  if (!m) throw new Error(`callgrind: no summary in ${file}`);
+  return Number(m[1]);
+}
+
+async function callgrindPerInstance(extra: number): Promise<void> {
+  const n = Number(opt['perf-runs']);
+  console.log(`\n  callgrind (valgrind --tool=callgrind, all threads): thousands of instructions per instance, study less series, ${n} run(s) each, shuffled`);
+  const got = new Map<string, number[]>();
+  const jobs = [...tools.keys()].flatMap((t) => (['series', 'study'] as const).map((s) => [t, s] as const));
+  for (let i = 0; i < n; i++) {
+    for (const [t, s] of [...jobs].sort(() => Math.random() - 0.5)) {
+      const k = `${t} ${s}`;
+      if (!got.has(k)) got.set(k, []);
+      got.get(k)!.push(await instructions(t, s));
+    }
+  }
+  const per = new Map<string, number>();
+  for (const t of tools.keys()) {
+    const study = got.get(`${t} study`)!;
+    const series = got.get(`${t} series`)!;
+    const each = study.map((v, i) => (v - series[i]!) / extra / 1000).sort((a, b) => a - b);
+    per.set(t, median(study) / extra / 1000 - median(series) / extra / 1000);
+    console.log(`  ${t.padEnd(7)} ${per.get(t)!.toFixed(1)} k instructions per instance (runs ${each[0]!.toFixed(1)}-${each.at(-1)!.toFixed(1)}); series ${(median(series) / 1e9).toFixed(2)} G, study ${(median(study) / 1e9).toFixed(2)} G`);
+  }
+  const base = per.get('dcmget')!;
+  for (const [t, k] of per) if (t !== 'dcmget' && t !== 'getscu') console.log(`  ${t}: ${(k - base).toFixed(1)} k instructions per instance against dcmget (${(((k - base) / base) * 100).toFixed(1)} %)`);
 }

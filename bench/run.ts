@@ -34,6 +34,8 @@
 //   --keep               keep the temp dir (workloads, server dirs, profile)
 //   --no-build           run bin/dcmget.js (dist/) as it is (default: build
 //                        src/ into bench/.dist/ first and run that snapshot)
+//   --dcmget PATH        run this launcher as "dcmget" instead, e.g. the code before a change,
+//                        built by `node bench/build-at.ts REV` (no build here either)
 //
 // It never fails on speed; it exits 1 when a retrieve is broken (wrong file
 // count, non-zero exit), since a benchmark of a broken retrieve is meaningless.
@@ -87,6 +89,7 @@ const { values: opt } = parseArgs({
     'keep-going': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
+    dcmget: { type: 'string' },
     'output-fs': { type: 'string' },
     rtt: { type: 'string' },
     'no-relay-cost': { type: 'boolean', default: false },
@@ -691,14 +694,29 @@ function machine(): Record<string, string> {
     dcmtk: /v\d+\.\d+\.\d+/.exec(sh('getscu', ['--version']))?.[0] ?? '?',
     orthanc: sh('/usr/sbin/Orthanc', ['--version']).split('\n')[0] ?? '?',
     filesystem: sh('df', ['-hT', os.tmpdir()]).split('\n')[1]?.replace(/\s+/g, ' ') ?? '?',
-    commit: `${sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']) ? ' + uncommitted src/ changes' : ''}`,
+    commit: opt.dcmget
+      ? `${builtFrom(opt.dcmget)} (--dcmget ${opt.dcmget})`
+      : `${sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']) ? ' + uncommitted src/ changes' : ''}`,
   };
+}
+
+/** What bench/build-at.ts wrote beside a launcher it built. */
+function builtFrom(launcher: string): string {
+  try {
+    return fs.readFileSync(path.join(path.dirname(path.dirname(path.resolve(launcher))), 'BUILT-FROM'), 'utf8').trim();
+  } catch {
+    return 'unknown';
+  }
 }
 
 // ---- main ---------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  if (opt['no-build']) {
+  if (opt.dcmget) {
+    DCMGET = path.resolve(opt.dcmget);
+    UNBUNDLED = path.join(path.dirname(path.dirname(DCMGET)), 'dist', 'cli', 'dcmget.mjs');
+    if (!fs.existsSync(UNBUNDLED)) throw new Error(`${UNBUNDLED} is missing: --dcmget wants a launcher beside a built dist/ (node bench/build-at.ts REV)`);
+  } else if (opt['no-build']) {
     DCMGET = path.join(ROOT, 'bin', 'dcmget.js');
     // dist/ holds the command line only bundled: --cpu-prof profiles the bundle.
     UNBUNDLED = path.join(ROOT, 'dist', 'cli', 'dcmget.mjs');
