@@ -38,7 +38,9 @@ export function encodeFileMetaInformation(meta: FileMetaInformation): Buffer {
   if (sourceAeTitle) elements.push({ element: 0x0016, vr: 'AE', text: sourceAeTitle });
   let groupLength = 0;
   for (const e of elements) groupLength += headerLength(e) + valueLength(e);
-  const out = Buffer.alloc(PREAMBLE_AND_PREFIX + 12 + groupLength);
+  // A slice of Node's shared pool, zeroed (the preamble is zeros): Buffer.alloc gives each its own
+  // ArrayBuffer, ~10 us of malloc and GC handles for every instance received.
+  const out = Buffer.allocUnsafe(PREAMBLE_AND_PREFIX + 12 + groupLength).fill(0);
   out.write('DICM', 128, 'latin1');
   let offset = PREAMBLE_AND_PREFIX;
   // (0002,0000) File Meta Information Group Length, UL

@@ -7,7 +7,7 @@ import { MESSAGE_CONTROL } from '../ul/pdu-types.ts';
 import { ProtocolError } from '../ul/protocol-error.ts';
 import { COMMAND_FIELD, commandName } from './command-field.ts';
 import {
-  DATA_SET_PRESENT, MAX_COMMAND_SET_LENGTH, NO_DATA_SET, decodeCommandSet, encodeCommandSet, hasDataSet,
+  DATA_SET_PRESENT, MAX_COMMAND_SET_LENGTH, NO_DATA_SET, decodeCommandSet, encodeCommandPdu, hasDataSet,
   type CommandSet,
 } from './command-set.ts';
 
@@ -71,10 +71,11 @@ export class DimseChannel implements DataListener {
     return id;
   }
 
+  /** A message: its command set as one P-DATA-TF (one socket write for a lone command, such as a C-STORE-RSP), then its data set. */
   send(contextId: number, command: CommandSet, dataSet?: Buffer): void {
-    const full = { ...command, commandDataSetType: dataSet ? (command.commandDataSetType !== NO_DATA_SET ? command.commandDataSetType : DATA_SET_PRESENT) : NO_DATA_SET };
+    const dataSetType = dataSet ? (command.commandDataSetType !== NO_DATA_SET ? command.commandDataSetType : DATA_SET_PRESENT) : NO_DATA_SET;
     if (this.log.debug) this.log.debug(`→ ${commandName(command.commandField)} ctx ${contextId}${command.messageId !== undefined ? ` id ${command.messageId}` : ''}${dataSet ? ` + data set ${dataSet.length} bytes` : ''}`);
-    this.association.send(contextId, true, encodeCommandSet(full), dataSet !== undefined);
+    this.association.sendCommandPdu(contextId, encodeCommandPdu(contextId, command, dataSetType), dataSet !== undefined);
     if (dataSet) this.association.send(contextId, false, dataSet);
   }
 

@@ -2,6 +2,7 @@
 // Command Group Length (0000,0000). Only these small structures are ever decoded on the
 // receive path; data sets pass through untouched.
 import { padByte, paddedLength } from '../dicom/value-padding.ts';
+import { P_DATA_TF_HEADER_LENGTH, writePDataTfHeader } from '../ul/p-data-tf.ts';
 import { decodePaddedText } from '../ul/padded-text.ts';
 import { ProtocolError } from '../ul/protocol-error.ts';
 
@@ -100,19 +101,26 @@ function writeValue(out: Buffer, offset: number, vr: Vr, value: unknown, length:
   }
 }
 
-/** One allocation per command set: a C-STORE-RSP goes out for every instance received. */
-export function encodeCommandSet(command: CommandSet): Buffer {
+/** Bytes of the command set's elements after (0000,0000). */
+function elementsLength(command: CommandSet): number {
   let length = 0;
   for (const [, vr, field] of ELEMENTS) {
     const value = command[field];
     if (value !== undefined) length += 8 + valueLength(vr, value);
   }
-  const out = Buffer.alloc(12 + length);
-  out.writeUInt32LE(4, 4); // (0000,0000) UL, length 4
-  out.writeUInt32LE(length, 8);
-  let offset = 12;
+  return length;
+}
+
+/**
+ * Writes the command set at `start` of `out` (zero-filled, 12 + `length` bytes from there), with
+ * `dataSetType` as its Command Data Set Type (0000,0800).
+ */
+function writeCommandSet(out: Buffer, start: number, command: CommandSet, dataSetType: number, length: number): void {
+  out.writeUInt32LE(4, start + 4); // (0000,0000) UL, length 4
+  out.writeUInt32LE(length, start + 8);
+  let offset = start + 12;
   for (const [tag, vr, field] of ELEMENTS) {
-    const value = command[field];
+    const value = tag === 0x00000800 ? dataSetType : command[field];
     if (value === undefined) continue;
     const n = valueLength(vr, value);
     out.writeUInt16LE(tag & 0xffff, offset + 2);
@@ -120,6 +128,30 @@ export function encodeCommandSet(command: CommandSet): Buffer {
     writeValue(out, offset + 8, vr, value, n);
     offset += 8 + n;
   }
+}
+
+/**
+ * One allocation per command set, a slice of Node's shared pool (allocUnsafe, under 4 KiB), zeroed:
+ * Buffer.alloc would give each its own ArrayBuffer (a malloc, a backing store, a handle for the GC
+ * to free: ~10 us), and a C-STORE-RSP goes out for every instance received.
+ */
+export function encodeCommandSet(command: CommandSet): Buffer {
+  const length = elementsLength(command);
+  const out = Buffer.allocUnsafe(12 + length).fill(0);
+  writeCommandSet(out, 0, command, command.commandDataSetType, length);
+  return out;
+}
+
+/**
+ * The command set as one P-DATA-TF PDU holding one PDV (PS3.8 9.3.5, E.2: command and last
+ * fragment) on `contextId`: one buffer to write to the socket, for Association.sendCommandPdu.
+ * `dataSetType` overrides the command's Command Data Set Type without copying the command.
+ */
+export function encodeCommandPdu(contextId: number, command: CommandSet, dataSetType = command.commandDataSetType): Buffer {
+  const length = elementsLength(command);
+  const out = Buffer.allocUnsafe(P_DATA_TF_HEADER_LENGTH + 12 + length).fill(0); // as encodeCommandSet
+  writePDataTfHeader(out, contextId, true, true, 12 + length);
+  writeCommandSet(out, P_DATA_TF_HEADER_LENGTH, command, dataSetType, length);
   return out;
 }
 

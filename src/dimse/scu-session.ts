@@ -6,7 +6,7 @@ import { ProtocolError } from '../ul/protocol-error.ts';
 import { AssociationAbortedError } from '../ul/errors.ts';
 import { DimseChannel, type DatasetSink } from './channel.ts';
 import { COMMAND_FIELD, PRIORITY, commandName } from './command-field.ts';
-import type { CommandSet } from './command-set.ts';
+import { NO_DATA_SET, type CommandSet } from './command-set.ts';
 import { statusCategory } from './status.ts';
 
 export interface SessionOptions extends AssociationRequest {
@@ -196,15 +196,16 @@ export class ScuSession {
       pending.settle();
       if (!this.association.established) return;
       // PS3.7 9.3.1.2: the C-STORE-RSP echoes the request's class, instance and message ID.
-      this.channel.send(context.id, {
+      const rsp: CommandSet = {
         commandField: COMMAND_FIELD.C_STORE_RSP,
         messageIdBeingRespondedTo: command.messageId,
         affectedSopClassUid: command.affectedSopClassUid,
         affectedSopInstanceUid: command.affectedSopInstanceUid,
         status,
-        commandDataSetType: 0x0101,
-        ...extra,
-      });
+        commandDataSetType: NO_DATA_SET,
+      };
+      // Sent for every instance: the usual answer, Success with nothing extra, is not copied.
+      this.channel.send(context.id, extra ? { ...rsp, ...extra } : rsp);
     });
   }
 

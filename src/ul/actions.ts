@@ -11,7 +11,14 @@ import { ProtocolError } from './protocol-error.ts';
 import type { Action, State, UlEvent } from './state-table.ts';
 
 /** A P-DATA request primitive: one message part, fragmented to the peer's Maximum Length. */
-export interface PDataRequest { contextId: number; command: boolean; data: Buffer; more: boolean }
+export interface PDataRequest {
+  contextId: number;
+  command: boolean;
+  data: Buffer;
+  more: boolean;
+  /** `data` already framed as one P-DATA-TF (e.g. a command set, encodeCommandPdu): sent as is where the peer's Maximum Length allows. */
+  pdu?: Buffer | undefined;
+}
 
 /** What came with the event. */
 export interface EventInput {

@@ -7,6 +7,7 @@ import type { AcceptOptions, AssociateDecision, PeerAddress } from './acceptor.t
 import { REJECTION } from './a-associate-rj.ts';
 import { encodeAssociateAc, encodeAssociateRq } from './a-associate.ts';
 import { contextsOfAnswer, type NegotiatedContext } from './negotiation.ts';
+import { P_DATA_TF_HEADER_LENGTH } from './p-data-tf.ts';
 import {
   DICOM_APPLICATION_CONTEXT,
   type AssociateRq, type ExtendedNegotiation, type PresentationContextRq, type RoleSelection, type UserIdentityRq,
@@ -120,6 +121,16 @@ export class Association {
    */
   send(contextId: number, command: boolean, data: Buffer, more = false): void {
     this.machine.dispatch('Evt9', { pData: { contextId, command, data, more } });
+  }
+
+  /**
+   * P-DATA request (Evt9) of a whole command set already framed as one P-DATA-TF (`pdu`, with
+   * the command set from byte P_DATA_TF_HEADER_LENGTH on: dimse/command-set.ts encodeCommandPdu):
+   * one socket write, no copy. Refused where send() is; fragmented as send() does when the
+   * peer's Maximum Length is smaller than the PDU.
+   */
+  sendCommandPdu(contextId: number, pdu: Buffer, more = false): void {
+    this.machine.dispatch('Evt9', { pData: { contextId, command: true, data: pdu.subarray(P_DATA_TF_HEADER_LENGTH), more, pdu } });
   }
 
   /**

@@ -9,7 +9,7 @@ import { REJECTION } from './a-associate-rj.ts';
 import { PERFORM, type EventInput, type PDataRequest, type UlMachine } from './actions.ts';
 import { AssociationAbortedError, AssociationRejectedError, ConnectionError, TimeoutError } from './errors.ts';
 import { contextsOfAc, type NegotiatedContext } from './negotiation.ts';
-import { encodePDataTf } from './p-data-tf.ts';
+import { encodePDataTf, fitsMaxLength } from './p-data-tf.ts';
 import { PduParser, type PduHandler } from './pdu-parser.ts';
 import {
   ABORT_REASON, PDU_TYPE,
@@ -255,12 +255,13 @@ export class StateMachine implements UlMachine, PduHandler {
   /** Message parts as P-DATA-TF PDUs fragmented to the peer's Maximum Length. */
   sendPData(r: PDataRequest): void {
     const socket = this.socket!;
-    const parts = encodePDataTf(r.contextId, r.command, r.data, this.peerMaxLength);
-    if (this.log.debug) this.log.debug(`→ P-DATA-TF ctx ${r.contextId} ${r.command ? 'command' : 'dataset'} ${r.data.length} bytes in ${parts.length / 2} PDU(s)`);
-    if (!r.more && parts.length === 2 && r.data.length <= SINGLE_WRITE_BYTES) {
+    const whole = r.pdu !== undefined && fitsMaxLength(r.pdu.length, this.peerMaxLength);
+    const parts = whole ? [r.pdu!] : encodePDataTf(r.contextId, r.command, r.data, this.peerMaxLength);
+    if (this.log.debug) this.log.debug(`→ P-DATA-TF ctx ${r.contextId} ${r.command ? 'command' : 'dataset'} ${r.data.length} bytes in ${whole ? 1 : parts.length / 2} PDU(s)`);
+    if (!r.more && (whole || (parts.length === 2 && r.data.length <= SINGLE_WRITE_BYTES))) {
       // A lone command (a C-STORE-RSP, on which the SCP waits): one write now, not a cork
       // released on the next tick.
-      socket.write(Buffer.concat(parts));
+      socket.write(whole ? r.pdu! : Buffer.concat(parts));
       return;
     }
     socket.cork();

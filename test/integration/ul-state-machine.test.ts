@@ -10,10 +10,13 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 
+import { COMMAND_FIELD } from '../../src/dimse/command-field.ts';
+import { NO_DATA_SET, decodeCommandSet, encodeCommandPdu, encodeCommandSet } from '../../src/dimse/command-set.ts';
 import { listen, type AssociateDecision } from '../../src/ul/acceptor.ts';
 import { Association, type DataListener, type Transition } from '../../src/ul/association.ts';
 import { AssociationAbortedError, AssociationRejectedError, ConnectionError, TimeoutError } from '../../src/ul/errors.ts';
 import { answerContexts } from '../../src/ul/negotiation.ts';
+import { encodePDataTf } from '../../src/ul/p-data-tf.ts';
 import type { AssociateRq, PresentationContextRq } from '../../src/ul/pdu-types.ts';
 import { ACTIONS, EVENT_NAMES, STATE_NAMES, actionFor, type Action, type State, type UlEvent } from '../../src/ul/state-table.ts';
 import { hex } from '../support/bytes.ts';
@@ -683,5 +686,48 @@ describe('TCP keepalive on every association socket', () => {
     assert.ok(!keepaliveOn(`( sport = :${r.peer.socket.localPort} )`), 'the raw peer has none: the check can fail');
     const a = await REACH.acceptor.Sta6!({});
     assert.ok(keepaliveOn(`( sport = :${a.peer.socket.remotePort} )`), 'acceptor');
+  });
+});
+
+describe('a command set framed beforehand (Association.sendCommandPdu, DT-1)', () => {
+  const COMMAND = encodeCommandSet({
+    commandField: COMMAND_FIELD.C_STORE_RSP, messageIdBeingRespondedTo: 3, affectedSopClassUid: CT_IMAGE_STORAGE,
+    affectedSopInstanceUid: '1.2.3.4.5.6.7', status: 0, commandDataSetType: NO_DATA_SET,
+  });
+  const PDU = encodeCommandPdu(1, decodeCommandSet(COMMAND));
+
+  async function requestorSta6(maxLength: number): Promise<Ctx> {
+    const ctx = await requestorSta5({});
+    ctx.peer.send(pdus.associateAc([{ id: 1, result: 0, transferSyntax: EXPLICIT_LE }, { id: 3, result: 0, transferSyntax: IMPLICIT_LE }], { maxLength }));
+    ctx.association = await ctx.establishing;
+    ctx.association.setDataListener(ctx.rec.listener);
+    await ctx.rec.reached('Sta6');
+    return ctx;
+  }
+
+  test('goes out as it was framed, the bytes send() makes of the command set', async () => {
+    const ctx = await requestorSta6(16384);
+    ctx.association!.sendCommandPdu(1, PDU);
+    assert.deepEqual((await ctx.peer.next()).bytes, PDU);
+    ctx.association!.send(1, true, COMMAND);
+    assert.deepEqual((await ctx.peer.next()).bytes, PDU);
+    await nothingSent(ctx);
+  });
+
+  test("is fragmented to a peer's Maximum Length smaller than it (PS3.8 D.1)", async () => {
+    const ctx = await requestorSta6(40);
+    ctx.association!.sendCommandPdu(1, PDU);
+    const expected = encodePDataTf(1, true, COMMAND, 40);
+    for (let i = 0; i < expected.length; i += 2) {
+      assert.deepEqual((await ctx.peer.next()).bytes, Buffer.concat([expected[i]!, expected[i + 1]!]));
+    }
+    await nothingSent(ctx);
+  });
+
+  test('is refused where P-DATA is (Sta7, a blank cell), nothing sent', async () => {
+    const ctx = await releaseRequested(await requestorSta6(16384));
+    assert.throws(() => ctx.association!.sendCommandPdu(1, PDU), /refused/);
+    await nothingSent(ctx);
+    assert.equal(ctx.association!.state, 'Sta7');
   });
 });

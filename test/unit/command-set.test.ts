@@ -3,8 +3,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  DATA_SET_PRESENT, NO_DATA_SET, decodeCommandSet, encodeCommandSet, hasDataSet, type CommandSet,
+  DATA_SET_PRESENT, NO_DATA_SET, decodeCommandSet, encodeCommandPdu, encodeCommandSet, hasDataSet, type CommandSet,
 } from '../../src/dimse/command-set.ts';
+import { encodePDataTf } from '../../src/ul/p-data-tf.ts';
+import fc from 'fast-check';
 import { COMMAND_FIELD, PRIORITY, commandName } from '../../src/dimse/command-field.ts';
 import { describeStatus, statusCategory } from '../../src/dimse/status.ts';
 import { ProtocolError } from '../../src/ul/protocol-error.ts';
@@ -121,6 +123,71 @@ describe('encodeCommandSet', () => {
     assert.deepEqual(byTag.get(0x00000600), Buffer.from('AET '));
   });
 });
+
+// A C-STORE-RSP (PS3.7 9.3.1.2) as the P-DATA-TF that carries it: PS3.8 9.3.5 (PDU and PDV item
+// headers), E.2 (message control header 03H: command, last fragment), then group 0000.
+const C_STORE_RSP_PDU = hex(`
+  04 00  00 00 00 6e                         // P-DATA-TF, reserved, PDU length 110 = 4 + item 106
+  00 00 00 6a  01  03                        // PDV item length 106 = 2 + 104, context 1, command + last
+  00 00 00 00  04 00 00 00  5c 00 00 00      // (0000,0000) UL group length 92 = 34 + 4 x 10 + 18
+  00 00 02 00  1a 00 00 00                   // (0000,0002) UI Affected SOP Class UID, length 26
+  31 2e 32 2e 38 34 30 2e 31 30 30 30 38 2e 35 2e 31 2e 34 2e 31 2e 31 2e 32 00   // CT Image Storage + NUL
+  00 00 00 01  02 00 00 00  01 80            // (0000,0100) Command Field 8001H C-STORE-RSP
+  00 00 20 01  02 00 00 00  34 12            // (0000,0120) Message ID Being Responded To 1234H
+  00 00 00 08  02 00 00 00  01 01            // (0000,0800) Command Data Set Type: none
+  00 00 00 09  02 00 00 00  00 00            // (0000,0900) Status 0000H Success
+  00 00 00 10  0a 00 00 00                   // (0000,1000) UI Affected SOP Instance UID, length 10
+  31 2e 32 2e 33 2e 34 2e 35 00              // "1.2.3.4.5" + NUL
+`);
+
+describe('encodeCommandPdu (PS3.8 9.3.5 around PS3.7 E.1)', () => {
+  const STORE_RSP: CommandSet = {
+    commandField: COMMAND_FIELD.C_STORE_RSP, messageIdBeingRespondedTo: 0x1234, affectedSopClassUid: CT_IMAGE_STORAGE,
+    affectedSopInstanceUid: '1.2.3.4.5', status: 0x0000, commandDataSetType: NO_DATA_SET,
+  };
+
+  it('writes a C-STORE-RSP as the hand-made vector', () => {
+    assert.equal(encodeCommandPdu(1, STORE_RSP).toString('hex'), C_STORE_RSP_PDU.toString('hex'));
+  });
+
+  it('is the command set with the P-DATA-TF header encodePDataTf puts before it, on any context', () => {
+    for (const command of [STORE_RSP, EXPECTED_GET_RSP_FOR_PDU, { ...STORE_RSP, status: 0xa700, errorComment: 'disk full' }]) {
+      for (const contextId of [1, 3, 127, 255]) {
+        assert.deepEqual(encodeCommandPdu(contextId, command), Buffer.concat(encodePDataTf(contextId, true, encodeCommandSet(command), 0)));
+      }
+    }
+  });
+
+  it('takes the Command Data Set Type it is given over the command\'s own, and leaves the command as it was', () => {
+    const rq: CommandSet = { commandField: COMMAND_FIELD.C_GET_RQ, messageId: 1, affectedSopClassUid: STUDY_ROOT_GET, priority: PRIORITY.MEDIUM, commandDataSetType: NO_DATA_SET };
+    const pdu = encodeCommandPdu(1, rq, DATA_SET_PRESENT);
+    assert.deepEqual(pdu, Buffer.concat(encodePDataTf(1, true, encodeCommandSet({ ...rq, commandDataSetType: DATA_SET_PRESENT }), 0)));
+    assert.equal(rq.commandDataSetType, NO_DATA_SET);
+    assert.equal(decodeCommandSet(pdu.subarray(12)).commandDataSetType, DATA_SET_PRESENT);
+  });
+
+  it('is byte for byte the framed encodeCommandSet for many C-STORE-RSPs (fast-check)', () => {
+    const uid = fc.array(fc.integer({ min: 0, max: 99999 }), { minLength: 1, maxLength: 12 }).map((parts) => parts.join('.'));
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 255 }), fc.integer({ min: 0, max: 0xffff }), uid, uid, fc.integer({ min: 0, max: 0xffff }),
+      fc.option(fc.string({ maxLength: 64 }).map((t) => t.replace(/[^ -~]/g, 'x')), { nil: undefined }),
+      (contextId, messageId, classUid, instanceUid, status, errorComment) => {
+        const command: CommandSet = {
+          commandField: COMMAND_FIELD.C_STORE_RSP, messageIdBeingRespondedTo: messageId, affectedSopClassUid: classUid,
+          affectedSopInstanceUid: instanceUid, status, commandDataSetType: NO_DATA_SET, errorComment,
+        };
+        const pdu = encodeCommandPdu(contextId, command);
+        assert.deepEqual(pdu, Buffer.concat(encodePDataTf(contextId, true, encodeCommandSet(command), 0)));
+        assertWellFormed(pdu.subarray(12));
+      },
+    ), { seed: 16, numRuns: 500 });
+  });
+});
+
+const EXPECTED_GET_RSP_FOR_PDU: CommandSet = {
+  commandField: 0x8010, affectedSopClassUid: STUDY_ROOT_GET, messageIdBeingRespondedTo: 5, commandDataSetType: NO_DATA_SET,
+  status: 0xb000, offendingElement: [0x00100020], errorComment: 'some failed', remaining: 0, completed: 3, failed: 1, warning: 2,
+};
 
 describe('decodeCommandSet', () => {
   const EXPECTED_GET_RSP: CommandSet = {
