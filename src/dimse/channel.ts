@@ -113,8 +113,21 @@ export class DimseChannel implements DataListener {
       this.commandContext = contextId;
       this.commandLength += data.length;
       if (this.commandLength > MAX_COMMAND_SET_LENGTH) throw new ProtocolError(`command set over ${MAX_COMMAND_SET_LENGTH} bytes`, 0x06);
+      const last = end && (control & MESSAGE_CONTROL.LAST) !== 0;
+      if (last && this.commandParts.length === 0) {
+        // The usual case, the whole command set in one fragment: decoded from the view at once
+        // (decodeCommandSet copies every value it keeps out of the read buffer).
+        this.commandLength = 0;
+        this.onCommand(context, data);
+        return;
+      }
       if (data.length > 0) this.commandParts.push(Buffer.from(data)); // views die with the call; commands are tiny
-      if (end && control & MESSAGE_CONTROL.LAST) this.onCommand(context);
+      if (last) {
+        const bytes = Buffer.concat(this.commandParts, this.commandLength);
+        this.commandParts = [];
+        this.commandLength = 0;
+        this.onCommand(context, bytes);
+      }
       return;
     }
     const current = this.current;
@@ -138,10 +151,7 @@ export class DimseChannel implements DataListener {
     }
   }
 
-  private onCommand(context: NegotiatedContext): void {
-    const bytes = Buffer.concat(this.commandParts, this.commandLength);
-    this.commandParts = [];
-    this.commandLength = 0;
+  private onCommand(context: NegotiatedContext, bytes: Buffer): void {
     const command = decodeCommandSet(bytes);
     if (this.log.debug) this.log.debug(`← ${commandName(command.commandField)} ctx ${context.id}${command.status !== undefined ? ` status 0x${command.status.toString(16).padStart(4, '0')}` : ''}`);
     if (!hasDataSet(command)) {
