@@ -24,8 +24,11 @@ function valueLength(e: MetaElement): number {
 /** PS3.5 7.1.2: OB (and the other long VRs) take 2 reserved bytes and a 4-byte length. */
 const headerLength = (e: MetaElement): number => (e.vr === 'OB' ? 12 : 8);
 
-/** The bytes that go before the received data set; one allocation, as it is built for every instance. */
-export function encodeFileMetaInformation(meta: FileMetaInformation): Buffer {
+/**
+ * The bytes that go before the received data set, element by element: the reference that
+ * encodeFileMetaInformation's templates are cut from (and checked against in the tests).
+ */
+export function buildFileMetaInformation(meta: FileMetaInformation): Buffer {
   const elements: MetaElement[] = [
     { element: 0x0001, vr: 'OB', bytes: [0x00, 0x01] }, // File Meta Information Version
     { element: 0x0002, vr: 'UI', text: meta.mediaStorageSopClassUid },
@@ -65,6 +68,66 @@ export function encodeFileMetaInformation(meta: FileMetaInformation): Buffer {
     }
     offset += length;
   }
+  return out;
+}
+
+/** Where (0002,0000)'s value is: after the preamble, "DICM", and its tag, VR and length. */
+const GROUP_LENGTH_AT = PREAMBLE_AND_PREFIX + 8;
+/** (0002,0003) UI: its tag, VR and 2-byte length (PS3.5 7.1.2). */
+const INSTANCE_UID_HEADER = 8;
+
+/** A File Meta header less its Media Storage SOP Instance UID: what every instance of one kind shares. */
+interface MetaTemplate {
+  /** Up to (0002,0003): preamble, "DICM", (0002,0000), (0002,0001), (0002,0002). */
+  head: Buffer;
+  /** After (0002,0003): (0002,0010) to the end of the group. */
+  tail: Buffer;
+  /** (0002,0000) with an empty (0002,0003). */
+  groupLength: number;
+}
+
+/**
+ * Per SOP class, transfer syntax and source AE title. Bounded: the keys come from the peer (a
+ * retrieve meets a few SOP classes; a peer sending endless new ones only makes us rebuild).
+ */
+const templates = new Map<string, MetaTemplate>();
+const MAX_TEMPLATES = 64;
+
+function templateFor(meta: FileMetaInformation): MetaTemplate {
+  // Lengths first: the peer's strings may hold any character, a separator would be ambiguous.
+  const ae = meta.sourceAeTitle ?? '';
+  const key = `${meta.mediaStorageSopClassUid.length}.${meta.transferSyntaxUid.length}.${meta.mediaStorageSopClassUid}${meta.transferSyntaxUid}${ae}`;
+  let t = templates.get(key);
+  if (t) return t;
+  const whole = buildFileMetaInformation({ ...meta, mediaStorageSopInstanceUid: '' });
+  // Elements in ascending order (PS3.10 Table 7.1-1): (0002,0003) follows (0002,0002).
+  const at = PREAMBLE_AND_PREFIX + 12 + 14 + 8 + paddedLength(Buffer.byteLength(meta.mediaStorageSopClassUid, 'latin1'));
+  t = { head: whole.subarray(0, at), tail: whole.subarray(at + INSTANCE_UID_HEADER), groupLength: whole.readUInt32LE(GROUP_LENGTH_AT) };
+  if (templates.size >= MAX_TEMPLATES) templates.clear();
+  templates.set(key, t);
+  return t;
+}
+
+/**
+ * The bytes that go before the received data set, built for every instance: the template of its
+ * kind with its own SOP Instance UID and the group length written in (byte for byte what
+ * buildFileMetaInformation makes; one allocation from Node's pool, two copies).
+ */
+export function encodeFileMetaInformation(meta: FileMetaInformation): Buffer {
+  const t = templateFor(meta);
+  const uid = meta.mediaStorageSopInstanceUid;
+  const uidLength = paddedLength(Buffer.byteLength(uid, 'latin1'));
+  const at = t.head.length;
+  const out = Buffer.allocUnsafe(at + INSTANCE_UID_HEADER + uidLength + t.tail.length);
+  t.head.copy(out, 0);
+  out.writeUInt32LE(t.groupLength + uidLength, GROUP_LENGTH_AT);
+  out.writeUInt16LE(0x0002, at);
+  out.writeUInt16LE(0x0003, at + 2);
+  out.write('UI', at + 4, 'latin1');
+  out.writeUInt16LE(uidLength, at + 6);
+  const n = out.write(uid, at + INSTANCE_UID_HEADER, 'latin1');
+  if (n < uidLength) out[at + INSTANCE_UID_HEADER + n] = padByte('UI');
+  t.tail.copy(out, at + INSTANCE_UID_HEADER + uidLength);
   return out;
 }
 

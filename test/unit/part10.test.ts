@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { decodeFileMetaInformation, encodeFileMetaInformation, type FileMetaInformation } from '../../src/dicom/part10.ts';
+import fc from 'fast-check';
+import { buildFileMetaInformation, decodeFileMetaInformation, encodeFileMetaInformation, type FileMetaInformation } from '../../src/dicom/part10.ts';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../../src/dicom/implementation.ts';
 
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2'; // 25 characters: odd, needs a pad
@@ -88,6 +89,39 @@ describe('encodeFileMetaInformation (PS3.10 7.1)', () => {
     const noAe = encodeFileMetaInformation({ ...META, sourceAeTitle: undefined });
     assert.equal(walkMeta(noAe, 132).some((e) => e.tag === 0x00020016), false);
     assert.equal(noAe.length, bytes.length - (8 + 8));
+  });
+});
+
+describe('encodeFileMetaInformation from a template per SOP class, transfer syntax and source AE', () => {
+  const uid = fc.array(fc.integer({ min: 0, max: 99999 }), { minLength: 1, maxLength: 16 }).map((parts) => parts.join('.'));
+  // The peer's strings may hold any byte: Latin-1 characters, the separators a key might use.
+  const anyText = fc.string({ unit: fc.integer({ min: 1, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 40 });
+  const meta = fc.record({
+    mediaStorageSopClassUid: fc.oneof(fc.constantFrom(CT_IMAGE_STORAGE, '1.2', '1.2.840.10008.5.1.4.1.1.7', '1\\2', '1.2\\'), uid, anyText),
+    mediaStorageSopInstanceUid: fc.oneof(uid, anyText),
+    transferSyntaxUid: fc.oneof(fc.constantFrom(EXPLICIT_LE, '1.2.840.10008.1.2', '1.2.840.10008.1.2.1.99', '2\\3', '\\3'), anyText),
+    sourceAeTitle: fc.option(fc.oneof(fc.constantFrom('ORTHANC', 'AB', ' PAD ', '', '3'), anyText), { nil: undefined }),
+  });
+
+  it('is byte for byte the element-by-element encoding, for many inputs in any order (fast-check)', () => {
+    fc.assert(fc.property(fc.array(meta, { minLength: 1, maxLength: 30 }), (metas) => {
+      for (const m of metas) assert.deepEqual(encodeFileMetaInformation(m), buildFileMetaInformation(m));
+    }), { seed: 16, numRuns: 300 });
+  });
+
+  it('keeps kinds apart whose fields, run together, read the same', () => {
+    const a = { mediaStorageSopClassUid: '1.2', mediaStorageSopInstanceUid: '9', transferSyntaxUid: '3.4', sourceAeTitle: undefined };
+    const b = { mediaStorageSopClassUid: '1.23', mediaStorageSopInstanceUid: '9', transferSyntaxUid: '.4', sourceAeTitle: undefined };
+    const c = { mediaStorageSopClassUid: '1.2', mediaStorageSopInstanceUid: '9', transferSyntaxUid: '3', sourceAeTitle: '.4' };
+    for (const m of [a, b, c, a, c, b]) assert.deepEqual(encodeFileMetaInformation(m), buildFileMetaInformation(m));
+  });
+
+  it('stays right past the bound on templates (more kinds than it keeps)', () => {
+    for (let i = 0; i < 200; i++) {
+      const m = { ...META, mediaStorageSopClassUid: `1.2.${i}`, mediaStorageSopInstanceUid: `1.3.${i * 7}` };
+      assert.deepEqual(encodeFileMetaInformation(m), buildFileMetaInformation(m));
+    }
+    assert.deepEqual(encodeFileMetaInformation(META), buildFileMetaInformation(META));
   });
 });
 
