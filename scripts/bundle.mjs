@@ -22,6 +22,37 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.resolve(process.argv[2] ?? 'dist');
 const common = { bundle: true, platform: 'node', target: 'node22', logLevel: 'warning', metafile: true, legalComments: 'eof' };
 
+/**
+ * Node built-ins that a start does not need, loaded at their first use instead of at load:
+ * node:child_process (commander's, for executable subcommands, which dcmget has none of),
+ * node:zlib (deflated syntaxes, gzipped query files), node:crypto (temporary names, hashed
+ * names), node:dns (the peer's address), node:stream/promises. An ES module's imports of them are
+ * all loaded and linked before the first line runs: ~6-9 ms of every start (bench/README.md,
+ * "Start-up"). Each becomes a module whose default export is a proxy and whose named function
+ * exports are wrappers, all reaching the real module through process.getBuiltinModule (Node
+ * >= 22.3; the package asks 22.13) when first called.
+ */
+const LAZY_BUILTINS = /^node:(child_process|zlib|crypto|dns|stream\/promises)$/;
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: LAZY_BUILTINS }, (args) => (args.namespace === 'lazy-builtin' ? undefined : { path: args.path, namespace: 'lazy-builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const real = await import(args.path);
+      const functions = Object.keys(real).filter((k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k) && typeof real[k] === 'function');
+      return {
+        contents: [
+          `let loaded;`,
+          `const load = () => (loaded ??= process.getBuiltinModule(${JSON.stringify(args.path)}));`,
+          `export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });`,
+          ...functions.map((f) => `export function ${f}(...args) { return load().${f}(...args); }`),
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 const cli = await build({
   ...common,
   entryPoints: [path.join(ROOT, 'src', 'cli', 'run.ts')],
@@ -29,6 +60,7 @@ const cli = await build({
   format: 'esm',
   // commander is CommonJS: its require() calls of Node built-ins need a require in an ES module.
   banner: { js: "import { createRequire as dcmgetCreateRequire } from 'node:module'; const require = dcmgetCreateRequire(import.meta.url);" },
+  plugins: [lazyBuiltins],
 });
 
 // Each vendored package: an entry that names what dcmget uses of it.
