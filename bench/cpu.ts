@@ -22,7 +22,7 @@
 // outside src/ (e.g. "/tmp/proto/bin/dcmget.js") or Node flags ("--max-opt=2 bench/.dist/bin/dcmget.js"),
 // measured in the same shuffled rounds.
 //
-//   node bench/cpu.ts [--server dcmqrscp|orthanc] [--rounds 5] [--quick] [--perf] [--cpu-prof] [--callgrind] [--perf-runs 3] [--dcmget PATH] [--variant L=ARGS]
+//   node bench/cpu.ts [--server dcmqrscp|orthanc] [--rounds 5] [--quick] [--perf] [--cpu-prof] [--callgrind [--keep-callgrind DIR]] [--perf-runs 3] [--dcmget PATH] [--variant L=ARGS]
 //     (dcmget: default bench/.dist/bin/dcmget.js, as built by npm run bench)
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -48,6 +48,7 @@ const { values: opt } = parseArgs({
     'perf-runs': { type: 'string', default: '3' },
     'cpu-prof': { type: 'boolean', default: false },
     callgrind: { type: 'boolean', default: false },
+    'keep-callgrind': { type: 'string' },
     variant: { type: 'string', multiple: true },
   },
 });
@@ -268,22 +269,30 @@ async function cpuProfPerInstance(extra: number): Promise<void> {
 
 // ---- callgrind ----------------------------------------------------------------
 
-/** Instructions of a run, all threads (callgrind's "summary" line; --separate-threads=no). */
-async function instructions(tool: string, size: 'series' | 'study'): Promise<number> {
+/** Instructions of a run: all threads, and the main thread alone (callgrind --separate-threads=yes, one file each). */
+async function instructions(tool: string, size: 'series' | 'study'): Promise<{ all: number; main: number }> {
   const file = path.join(work, `callgrind-${tool}-${size}.out`);
-  const vg = ['valgrind', '--tool=callgrind', '--smc-check=all', `--callgrind-out-file=${file}`, '--'];
+  const vg = ['valgrind', '--tool=callgrind', '--smc-check=all', '--separate-threads=yes', `--callgrind-out-file=${file}`, '--'];
   await run(tool, size, tool === 'getscu' ? vg : [...vg, process.execPath, ...tools.get(tool)!], true);
-  const text = fs.readFileSync(file, 'utf8');
-  fs.rmSync(file);
-  const m = /^(?:summary|totals): (\d+)/m.exec(text);
-  if (!m) throw new Error(`callgrind: no summary in ${file}`);
-  return Number(m[1]);
+  let all = 0;
+  let main = NaN;
+  for (const f of fs.readdirSync(work).filter((n) => n.startsWith(`${path.basename(file)}-`))) {
+    const text = fs.readFileSync(path.join(work, f), 'utf8');
+    // --keep-callgrind DIR: the output files kept, for callgrind_annotate (the last run of each wins)
+    if (opt['keep-callgrind']) fs.copyFileSync(path.join(work, f), path.join(path.resolve(opt['keep-callgrind']), f));
+    fs.rmSync(path.join(work, f));
+    const m = /^(?:summary|totals): (\d+)/m.exec(text);
+    if (!m) throw new Error(`callgrind: no summary in ${f}`);
+    all += Number(m[1]);
+    if (f.endsWith('-01')) main = Number(m[1]);
+  }
+  return { all, main };
 }
 
 async function callgrindPerInstance(extra: number): Promise<void> {
   const n = Number(opt['perf-runs']);
-  console.log(`\n  callgrind (valgrind --tool=callgrind, all threads): thousands of instructions per instance, study less series, ${n} run(s) each, shuffled`);
-  const got = new Map<string, number[]>();
+  console.log(`\n  callgrind (valgrind --tool=callgrind): thousands of instructions per instance, study less series, ${n} run(s) each, shuffled; all threads (V8's compiler threads vary from run to run) and the main thread alone`);
+  const got = new Map<string, { all: number; main: number }[]>();
   const jobs = [...tools.keys()].flatMap((t) => (['series', 'study'] as const).map((s) => [t, s] as const));
   for (let i = 0; i < n; i++) {
     for (const [t, s] of [...jobs].sort(() => Math.random() - 0.5)) {
@@ -292,14 +301,21 @@ async function callgrindPerInstance(extra: number): Promise<void> {
       got.get(k)!.push(await instructions(t, s));
     }
   }
-  const per = new Map<string, number>();
+  const per = new Map<string, { all: number; main: number }>();
   for (const t of tools.keys()) {
     const study = got.get(`${t} study`)!;
     const series = got.get(`${t} series`)!;
-    const each = study.map((v, i) => (v - series[i]!) / extra / 1000).sort((a, b) => a - b);
-    per.set(t, median(study) / extra / 1000 - median(series) / extra / 1000);
-    console.log(`  ${t.padEnd(7)} ${per.get(t)!.toFixed(1)} k instructions per instance (runs ${each[0]!.toFixed(1)}-${each.at(-1)!.toFixed(1)}); series ${(median(series) / 1e9).toFixed(2)} G, study ${(median(study) / 1e9).toFixed(2)} G`);
+    const slope = (k: 'all' | 'main'): number => (median(study.map((c) => c[k])) - median(series.map((c) => c[k]))) / extra / 1000;
+    const each = (k: 'all' | 'main'): string => {
+      const xs = study.map((c, i) => (c[k] - series[i]![k]) / extra / 1000).sort((a, b) => a - b);
+      return `${xs[0]!.toFixed(1)}-${xs.at(-1)!.toFixed(1)}`;
+    };
+    per.set(t, { all: slope('all'), main: slope('main') });
+    console.log(`  ${t.padEnd(7)} all threads ${slope('all').toFixed(1)} k (runs ${each('all')}), main thread ${slope('main').toFixed(1)} k (runs ${each('main')}) instructions per instance`);
   }
   const base = per.get('dcmget')!;
-  for (const [t, k] of per) if (t !== 'dcmget' && t !== 'getscu') console.log(`  ${t}: ${(k - base).toFixed(1)} k instructions per instance against dcmget (${(((k - base) / base) * 100).toFixed(1)} %)`);
+  for (const [t, k] of per) {
+    if (t === 'dcmget' || t === 'getscu') continue;
+    console.log(`  ${t}: ${(k.all - base.all).toFixed(1)} k (${(((k.all - base.all) / base.all) * 100).toFixed(1)} %) all threads, ${(k.main - base.main).toFixed(1)} k (${(((k.main - base.main) / base.main) * 100).toFixed(1)} %) main thread, per instance against dcmget`);
+  }
 }

@@ -18,7 +18,10 @@
 // and times them alternating with `node -e 0` (Node's floor) and `node -e "console.log(1)"` (the
 // floor of a process that prints, as --version does), median of --runs, with peak RSS.
 //
-//   node bench/startup.ts [--runs 21] [--keep]   (after npm run bench, which builds bench/.dist)
+// --variant L=PATH adds a launcher (e.g. one built by bench/build-at.ts) to the same rounds;
+// --no-prototypes leaves the prototypes out (today's bundle, the variants and Node's floors only).
+//
+//   node bench/startup.ts [--runs 21] [--keep] [--variant L=PATH] [--no-prototypes]   (after npm run bench, which builds bench/.dist)
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,7 +32,10 @@ import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: {
+  runs: { type: 'string', default: '21' }, keep: { type: 'boolean', default: false },
+  variant: { type: 'string', multiple: true }, 'no-prototypes': { type: 'boolean', default: false },
+} });
 const built = path.join(ROOT, 'bench', '.dist');
 const runs = Number(values.runs);
 if (!fs.existsSync(path.join(built, 'dist', 'cli', 'dcmget.mjs'))) throw new Error(`${built}/dist/cli/dcmget.mjs missing: run npm run bench once`);
@@ -159,26 +165,29 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
 }
 
 const bundled = path.join(built, 'bin', 'dcmget.js');
-const lazy = await esm('lazy', [lazyBuiltins]);
-const direct = await esm('direct', [lazyBuiltins, builtinsDirect]);
-const cjs = await esm('cjs', [lazyBuiltins], 'cjs');
-const t0 = performance.now();
-const blob = await snapshot('snapshot', false);
-const buildMs = performance.now() - t0;
-const blobWarm = await snapshot('snapshot-warm', true);
-const blobPrebuilt = await snapshot('snapshot-prebuilt', true, true);
-
 const commands: Record<string, string[]> = {
   'node -e 0': ['-e', '0'],
   'node -e "console.log(1)"': ['-e', 'console.log(1)'],
   'bundle (today)': [bundled, '--version'],
-  'lazy built-ins': [lazy, '--version'],
-  'lazy, getBuiltinModule': [direct, '--version'],
-  'lazy, CommonJS bundle': [cjs, '--version'],
-  snapshot: ['--snapshot-blob', blob, '--', '--version'],
-  'snapshot, program built': ['--snapshot-blob', blobWarm, '--', '--version'],
-  'snapshot, program prebuilt': ['--snapshot-blob', blobPrebuilt, '--', '--version'],
 };
+let blob: string | undefined;
+let buildMs = 0;
+if (!values['no-prototypes']) {
+  commands['lazy built-ins'] = [await esm('lazy', [lazyBuiltins]), '--version'];
+  commands['lazy, getBuiltinModule'] = [await esm('direct', [lazyBuiltins, builtinsDirect]), '--version'];
+  commands['lazy, CommonJS bundle'] = [await esm('cjs', [lazyBuiltins], 'cjs'), '--version'];
+  const t0 = performance.now();
+  blob = await snapshot('snapshot', false);
+  buildMs = performance.now() - t0;
+  commands['snapshot'] = ['--snapshot-blob', blob, '--', '--version'];
+  commands['snapshot, program built'] = ['--snapshot-blob', await snapshot('snapshot-warm', true), '--', '--version'];
+  commands['snapshot, program prebuilt'] = ['--snapshot-blob', await snapshot('snapshot-prebuilt', true, true), '--', '--version'];
+}
+for (const v of values.variant ?? []) {
+  const eq = v.indexOf('=');
+  if (eq <= 0) throw new Error(`--variant wants LABEL=PATH, got ${v}`);
+  commands[v.slice(0, eq)] = [path.resolve(v.slice(eq + 1)), '--version'];
+}
 for (const [name, args] of Object.entries(commands)) {
   const r = spawnSync(NODE, args, { encoding: 'utf8' });
   if (r.status !== 0 || (name.includes('node') ? false : r.stdout.trim() !== '0.1.0' && !/^\d+\.\d+\.\d+/.test(r.stdout.trim()))) throw new Error(`${name} does not run: ${r.stderr}`);
@@ -201,7 +210,7 @@ for (let i = 0; i <= runs; i++) {
 }
 const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const floor = med(times['node -e 0']!);
-console.log(`start-up, median of ${runs} alternating runs (min-max), wall ms from spawn to exit; snapshot blob ${(fs.statSync(blob).size / 2 ** 20).toFixed(1)} MB, built in ${(buildMs / 1000).toFixed(1)} s`);
+console.log(`start-up, median of ${runs} alternating runs (min-max), wall ms from spawn to exit${blob ? `; snapshot blob ${(fs.statSync(blob).size / 2 ** 20).toFixed(1)} MB, built in ${(buildMs / 1000).toFixed(1)} s` : ''}`);
 for (const [name, xs] of Object.entries(times)) {
   console.log(`  ${name.padEnd(26)} ${med(xs).toFixed(1).padStart(6)} ms  (${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)})  +${(med(xs) - floor).toFixed(1).padStart(5)} ms over node -e 0   peak RSS ${(med(rss[name]!) / 1024).toFixed(1)} MB`);
 }
