@@ -13,6 +13,8 @@ export interface RunInfo {
   model: string;
   outputDirectory: string;
   startedAt: string;
+  /** performance.now() when the retrieve started: the origin of each NDJSON event's `t`. */
+  startedMs?: number | undefined;
 }
 
 export const JSON_SCHEMA_VERSION = 1;
@@ -64,9 +66,19 @@ function nullable<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undef
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v ?? null])) as never;
 }
 
-/** One NDJSON line per event, as it happens; undefined for events not in the stream. */
-export function eventJson(e: RetrieveEvent): Record<string, unknown> | undefined {
-  const time = new Date().toISOString();
+/**
+ * One NDJSON line per event, as it happens; undefined for events not in the stream. With
+ * `startedMs`, `t`: milliseconds since the retrieve started, to 0.01 ms (`time` has whole
+ * milliseconds, coarser than one instance at a 2 ms round trip).
+ */
+export function eventJson(e: RetrieveEvent, startedMs?: number): Record<string, unknown> | undefined {
+  const j = eventFields(e, new Date().toISOString());
+  if (!j || startedMs === undefined) return j;
+  const { event, time, ...rest } = j;
+  return { event, time, t: Math.round((performance.now() - startedMs) * 100) / 100, ...rest };
+}
+
+function eventFields(e: RetrieveEvent, time: string): Record<string, unknown> | undefined {
   switch (e.type) {
     case 'inventory':
       return { event: 'inventory', time, request: e.request, studies: e.studies ?? null, series: e.series ?? null, instances: e.instances ?? null, sopClasses: e.sopClasses ?? null, trusted: e.trusted, problems: e.problems };
@@ -77,9 +89,9 @@ export function eventJson(e: RetrieveEvent): Record<string, unknown> | undefined
     case 'pending':
       return { event: 'pending', time, status: e.status, statusHex: formatStatus(e.status), association: e.association, unit: e.unit, ...nullable(e.counters) };
     case 'stored':
-      return { event: 'stored', time, path: e.file.path, size: e.file.fileBytes, sopClassUid: e.file.sopClassUid, sopInstanceUid: e.file.sopInstanceUid, transferSyntaxUid: e.file.transferSyntaxUid };
+      return { event: 'stored', time, association: e.association ?? null, path: e.file.path, size: e.file.fileBytes, sopClassUid: e.file.sopClassUid, sopInstanceUid: e.file.sopInstanceUid, transferSyntaxUid: e.file.transferSyntaxUid };
     case 'failed':
-      return { event: 'failed', time, sopClassUid: e.failure.sopClassUid, sopInstanceUid: e.failure.sopInstanceUid, status: e.failure.status, statusHex: formatStatus(e.failure.status), message: e.failure.message };
+      return { event: 'failed', time, association: e.association ?? null, sopClassUid: e.failure.sopClassUid, sopInstanceUid: e.failure.sopInstanceUid, status: e.failure.status, statusHex: formatStatus(e.failure.status), message: e.failure.message };
     case 'cancelling':
       return { event: 'cancelling', time };
     case 'final':

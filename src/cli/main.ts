@@ -94,7 +94,7 @@ async function runCommand(cmd: CommandLine, ui: Console): Promise<number> {
     flags, ui, model, verbosePc: settings.verbosePc ?? false,
     run: {
       host: peer.host, port: peer.port, callingAeTitle: flags.aetitle, calledAeTitle: flags.call, model: model.model,
-      outputDirectory: flags.outputDirectory, startedAt: new Date().toISOString(),
+      outputDirectory: flags.outputDirectory, startedAt: new Date().toISOString(), startedMs: performance.now(),
     },
     options: {
       ...await onFamily(peerOptions, settings),

@@ -111,7 +111,7 @@ function eventHandler(r: RetrieveRun): { onEvent: (e: RetrieveEvent) => void; fi
   let lastPendingLine = -Infinity;
   const onEvent = (e: RetrieveEvent) => {
     if (flags.ndjson) {
-      const j = eventJson(e);
+      const j = eventJson(e, r.run.startedMs);
       if (j) ui.json(j);
     }
     switch (e.type) {

@@ -25,10 +25,10 @@ export type RetrieveEvent =
   | { type: 'unit'; association: number; unit: UnitInfo }
   /** A pending C-GET-RSP: `counters` add up every C-GET of the run so far; `unitCounters` are this response's own. */
   | { type: 'pending'; status: number; counters: SubOperationCounters; association: number; unit: number; unitCounters: SubOperationCounters }
-  /** An instance is stored: the file is complete, under its final name, and the C-STORE-RSP Success follows. */
-  | { type: 'stored'; file: StoredFile }
-  /** A C-STORE sub-operation dcmget answered with a failure status (a write failed, a data set was incomplete…). */
-  | { type: 'failed'; failure: StoreFailure }
+  /** An instance is stored: the file is complete, under its final name, and the C-STORE-RSP Success follows; on which association (as in 'associated'). */
+  | { type: 'stored'; file: StoredFile; association: number | undefined }
+  /** A C-STORE sub-operation dcmget answered with a failure status (a write failed, a data set was incomplete…), on which association. */
+  | { type: 'failed'; failure: StoreFailure; association: number | undefined }
   /** A C-CANCEL went out (signal, cancelAfter): the final responses follow. */
   | { type: 'cancelling' }
   /** A unit's final C-GET-RSP, with its own counters, and how long it kept its association busy. */

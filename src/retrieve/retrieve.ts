@@ -69,11 +69,11 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
   const ledger = o.ledgerFile ? new LedgerFile(o.ledgerFile, o.fsync) : undefined;
   const store = new StoreScp({
     outputDirectory: o.outputDirectory, sourceAeTitle: o.calledAeTitle, fsync: o.fsync, ignore: o.ignore, layout: o.layout, onExists: o.onExists,
-    onStored: (file) => {
-      emit({ type: 'stored', file });
+    onStored: (file, association) => {
+      emit({ type: 'stored', file, association });
       if (o.cancelAfter !== undefined && store.ledger.stored >= o.cancelAfter) control.cancel();
     },
-    onFailed: (failure) => emit({ type: 'failed', failure }), warn: o.warn, verbose: o.logger?.verbose,
+    onFailed: (failure, association) => emit({ type: 'failed', failure, association }), warn: o.warn, verbose: o.logger?.verbose,
   });
   const result = emptyResult(store.ledger);
   const requests = selectRequests(o, result, ledger);

@@ -50,6 +50,8 @@ export interface UnitTally {
   /** When our last C-STORE-RSP went out (performance.now()), and the time from each to the next C-STORE-RQ. */
   answeredAt: number | undefined;
   waitedMs: number;
+  /** The association the unit's C-GET runs on (the pool's number), for the stored and failed events. */
+  association?: number | undefined;
   /**
    * Whether to write this instance: 'store'; 'duplicate' when this run already has it (reported);
    * 'drop' when a recovery re-asks a whole query and this one is already here (not reported).
@@ -69,8 +71,8 @@ export interface StoreScpOptions {
   /** --layout template; default `{SOPInstanceUID}.dcm`. */
   layout?: string | undefined;
   onExists?: OnExists | undefined;
-  onStored?: ((file: StoredFile) => void) | undefined;
-  onFailed?: ((failure: StoreFailure) => void) | undefined;
+  onStored?: ((file: StoredFile, association: number | undefined) => void) | undefined;
+  onFailed?: ((failure: StoreFailure, association: number | undefined) => void) | undefined;
   warn?: ((message: string) => void) | undefined;
   /** Details worth a line under -v only. */
   verbose?: ((message: string) => void) | undefined;
@@ -140,7 +142,7 @@ export class StoreScp {
       if (failure.errorCode !== undefined) tally.failedLocally++;
       const f = { sopClassUid, sopInstanceUid, ...failure };
       if (this.failures.length < MAX_LISTED_FAILURES) this.failures.push(f);
-      this.options.onFailed?.(f);
+      this.options.onFailed?.(f, tally.association);
     };
     if (this.options.ignore) return this.ignoring(tally, sopInstanceUid, respond);
     if (!sopInstanceUid) return discard(() => fail({ status: STATUS_CANNOT_STORE, message: 'C-STORE-RQ without Affected SOP Instance UID', errorCode: undefined }));
@@ -189,7 +191,7 @@ export class StoreScp {
         this.ledger.stored++;
         tally.stored++;
         this.ledger.bytes += file.dataSetBytes;
-        this.options.onStored?.(file);
+        this.options.onStored?.(file, tally.association);
       },
     });
   }

@@ -67,6 +67,7 @@ export async function runUnit(runner: UnitRunner, session: ScuSession, associati
   const context = session.acceptedContext(runner.getSopClassUid);
   if (!context) throw new AssociationAbortedError('the C-GET presentation context is not accepted on this association');
   const tally = runner.tallyFor(unit);
+  tally.association = association;
   const startedAt = performance.now();
   let firstTotal: number | undefined;
   runner.onStart(unit, association);

@@ -153,6 +153,14 @@ describe('output for people and scripts', () => {
     const stored = events.find((e) => e.event === 'stored');
     assert.ok(stored.path && stored.sopInstanceUid && stored.transferSyntaxUid && stored.size > 0);
     assert.equal(events.at(-1).exitCode, 0);
+    // t: ms since the retrieve started, finer than `time`, in the order the events happened.
+    const ts = events.filter((e) => e.event !== 'summary').map((e) => e.t);
+    assert.ok(ts.every((t) => typeof t === 'number' && t >= 0), `every event has t: ${ts.join(' ')}`);
+    assert.deepEqual(ts, [...ts].sort((a, b) => a - b), 't never goes back');
+    assert.ok(ts.some((t) => !Number.isInteger(t)), 'finer than a millisecond');
+    // stored: on which association (the number of an `associated` event).
+    const associations = events.filter((e) => e.event === 'associated').map((e) => e.association);
+    for (const e of events.filter((x) => x.event === 'stored')) assert.ok(associations.includes(e.association), `stored on association ${e.association}`);
   });
 });
 

@@ -195,7 +195,10 @@ describe('startRetrieve: a typed EventEmitter with a result', () => {
     const stored: string[] = [];
     job.on('inventory', (e) => byName.push(`${e.type} ${e.sopClasses?.length} class(es)`));
     job.on('associated', (e) => byName.push(`${e.type} ${e.association}`));
-    job.on('stored', ({ file }) => stored.push(file.path));
+    job.on('stored', ({ file, association }) => {
+      stored.push(file.path);
+      assert.equal(association, 1, 'on the one association');
+    });
     job.on('final', (e) => byName.push(`${e.type} 0x${e.status.toString(16)} ${e.counters.completed}`));
     job.on('released', (e) => byName.push(`${e.type} ${e.association}`));
     const result = await job.result;
@@ -204,6 +207,21 @@ describe('startRetrieve: a typed EventEmitter with a result', () => {
     assert.deepEqual(stored.sort(), listFiles(out).map((f) => path.join(out, f)).sort());
     assert.equal(stored.length, 4);
     assert.deepEqual(seen.filter((e) => e.type === 'stored').map((e) => e.file.path).sort(), stored.sort());
+  });
+
+  test("'stored' and 'failed' name the association of the unit's C-GET", async () => {
+    const { scp, options, out } = await fake(study(3, {}, 0));
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, '1.2.826.0.1.3680043.10.1338.99.7.1.2.dcm'), 'already here');
+    const job = startRetrieve({ ...options, onExists: 'fail' });
+    const associated: number[] = [];
+    const seen: string[] = [];
+    job.on('associated', (e) => associated.push(e.association));
+    job.on('stored', (e) => seen.push(`stored ${e.file.sopInstanceUid.split('.').at(-1)} on ${e.association}`));
+    job.on('failed', (e) => seen.push(`failed ${e.failure.sopInstanceUid.split('.').at(-1)} on ${e.association}`));
+    await job.result;
+    assert.deepEqual(associated, [1], summarizeEvents(scp.events));
+    assert.deepEqual(seen.sort(), ['failed 2 on 1', 'stored 1 on 1', 'stored 3 on 1']);
   });
 
   test('a listener that throws ends the retrieve: the associations aborted, the result rejects with its error', async () => {
