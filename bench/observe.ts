@@ -5,18 +5,17 @@
 // - from dcmget's own `--ndjson` events (a JSON line per instance costs CPU, hence untimed):
 //   when each series was served, how many at once, the gaps between instances.
 //
-// What dcmget's events carry (src/cli/json-report.ts eventJson, since the retrieve pool):
-// `time` (ISO, whole ms); `association` on `associated` (every association), `unit` (a C-GET
-// sent), `pending`, `final` (with `unit` and dcmget's own `busyMs`) and `released`; `stored`
-// with the SOP Instance UID but no association. So per association: life, busy and idle time,
-// instances from the final counters (perAssociation below); per series, from `stored` (the bench
-// knows each instance's series from the workload): its span, and how many were in flight.
+// What dcmget's events carry (src/cli/json-report.ts eventJson): `time` (ISO, whole ms) and `t`
+// (ms since the retrieve started, 0.01 ms; since 3b18fa3) on every event but the summary;
+// `association` on `associated` (every association), `unit` (a C-GET sent), `pending`, `final`
+// (with `unit` and dcmget's own `busyMs`), `released`, and (since 3b18fa3) `stored` and `failed`.
+// So per association: life, busy and idle time, instances from the final counters (perAssociation
+// below); per series, from `stored` (the bench knows each instance's series from the workload):
+// its span, and how many were in flight.
 //
 // What the events still lack for dcmget's side of each sub-operation (NEEDED_FIELDS, also in
 // README; observeRun() uses them when present, and `missing` lists those absent):
 export const NEEDED_FIELDS = [
-  '`t` on every event: ms since the retrieve started (performance.now(), 0.01 ms), beside `time` (whole ms is coarser than one instance at 2 ms RTT)',
-  '`association` on `stored` and `failed` (it is on associated, unit, pending, final and released already)',
   '`requestT` on `stored` and `failed`: `t` when the C-STORE-RQ command set arrived (dcmget\'s time on the instance = t - requestT; the wait for it = requestT - the previous answer on that association)',
   '`requestedT` on `associated`: `t` when its TCP connect began (negotiation time = t - requestedT)',
 ] as const;
@@ -103,7 +102,9 @@ export function observeRun(log: string, w: Workload, taps: ConnectionTap[], run:
   for (const line of log.split('\n')) {
     if (!line.startsWith('{')) continue;
     try {
-      events.push(JSON.parse(line) as Event);
+      const e = JSON.parse(line) as Event;
+      // the summary (and an error) are the report, not events: no `t`, no `time`
+      if (e.event !== 'summary' && e.event !== 'error') events.push(e);
     } catch { /* a line cut short: skip */ }
   }
   // With `t` (ms since the retrieve began) the first event's wall clock places t = 0 after spawn.
