@@ -61,11 +61,7 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
   if (fired) throw abortedBeforeStart(fired);
   const listening = new GuardedListener(listener, (err) => control.fail(err));
   const emit = listening.emit;
-  if (!o.ignore) {
-    makeDirectory(o.outputDirectory);
-    probeWritable(o.outputDirectory);
-    for (const stale of removeStaleTempFiles(o.outputDirectory)) o.logger?.verbose?.(`removed ${stale}, a temporary file left by an earlier run`);
-  }
+  prepareOutput(o);
   const ledger = o.ledgerFile ? new LedgerFile(o.ledgerFile, o.fsync) : undefined;
   const store = new StoreScp({
     outputDirectory: o.outputDirectory, sourceAeTitle: o.calledAeTitle, fsync: o.fsync, ignore: o.ignore, layout: o.layout, onExists: o.onExists,
@@ -81,27 +77,7 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
   const basics = associationBasics(o);
   const finder = o.modelInfo.find ? new Finder(o.modelInfo, () => ScuSession.open({ ...basics, presentationContexts: findContexts(o.modelInfo) })) : undefined;
   const states = new Map<number, RequestState>();
-  const pool = new Pool({
-    size: o.parallel, model: o.modelInfo,
-    open: (plan) => ScuSession.open({
-      ...basics, roleSelections: plan.roleSelections,
-      presentationContexts: plan.contexts.map((c) => (c.abstractSyntax === o.modelInfo.get && o.getTransferSyntaxes ? { ...c, transferSyntaxes: o.getTransferSyntaxes } : c)),
-      // PS3.4 C.5.3 Table C.5-1: one byte, 1 = relational-retrieval supported.
-      extendedNegotiations: o.relational ? [{ sopClassUid: o.modelInfo.get!, info: Buffer.from([1]) }] : undefined,
-    }),
-    runner: runner(o, store, states, result, emit),
-    // A peer that takes one association per caller: the idle C-FIND association makes room.
-    onLimit: async () => {
-      if (!finder?.holdsAssociation) return false;
-      await finder.close();
-      return true;
-    },
-    onAssociated: (id, s) => {
-      store.setConcurrency(Math.min(o.parallel, id));
-      emit({ type: 'associated', association: id, contexts: s.contexts, peerMaxLength: s.association.peerMaxLength });
-    },
-    onReleased: (id) => emit({ type: 'released', association: id }),
-  });
+  const pool = getPool(o, runner(o, store, states, result, emit), finder, store, emit);
   const control = new Control(o, started, {
     cancel: () => {
       result.cancelled = true;
@@ -145,6 +121,39 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
     ledger?.close();
   }
   return control.settle(finish(result, pool, finder, store, started), listening.thrown);
+}
+
+/** The output folder made, probed, and rid of what killed runs left. */
+function prepareOutput(o: Resolved): void {
+  if (o.ignore) return;
+  makeDirectory(o.outputDirectory);
+  probeWritable(o.outputDirectory);
+  for (const stale of removeStaleTempFiles(o.outputDirectory)) o.logger?.verbose?.(`removed ${stale}, a temporary file left by an earlier run`);
+}
+
+/** The pool of C-GET associations, each proposing the model's GET class and its unit's storage contexts. */
+function getPool(o: Resolved, unitRunner: UnitRunner, finder: Finder | undefined, store: StoreScp, emit: (e: RetrieveEvent) => void): Pool {
+  const basics = associationBasics(o);
+  return new Pool({
+    size: o.parallel, model: o.modelInfo, runner: unitRunner,
+    open: (plan) => ScuSession.open({
+      ...basics, roleSelections: plan.roleSelections,
+      presentationContexts: plan.contexts.map((c) => (c.abstractSyntax === o.modelInfo.get && o.getTransferSyntaxes ? { ...c, transferSyntaxes: o.getTransferSyntaxes } : c)),
+      // PS3.4 C.5.3 Table C.5-1: one byte, 1 = relational-retrieval supported.
+      extendedNegotiations: o.relational ? [{ sopClassUid: o.modelInfo.get!, info: Buffer.from([1]) }] : undefined,
+    }),
+    // A peer that takes one association per caller: the idle C-FIND association makes room.
+    onLimit: async () => {
+      if (!finder?.holdsAssociation) return false;
+      await finder.close();
+      return true;
+    },
+    onAssociated: (id, s) => {
+      store.setConcurrency(Math.min(o.parallel, id));
+      emit({ type: 'associated', association: id, contexts: s.contexts, peerMaxLength: s.association.peerMaxLength });
+    },
+    onReleased: (id) => emit({ type: 'released', association: id }),
+  });
 }
 
 function finish(result: RetrieveResult, pool: Pool, finder: Finder | undefined, store: StoreScp, started: number): RetrieveResult {
