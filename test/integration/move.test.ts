@@ -120,6 +120,27 @@ describe('C-MOVE from Orthanc, dcmget registered through its REST API', () => {
     assert.ok(json(r).associations.move >= 2, JSON.stringify(json(r).associations));
   });
 
+  test('--parallel 3 with C-STOREs that name no C-MOVE of ours: one C-MOVE at a time, said once, every instance counted', async () => {
+    // A relay changes the Move Originator Message ID (0000,1031), the last element of each
+    // C-STORE-RQ's command set, into one dcmget never used: as from a PACS that does not fill it in.
+    const scpPort = await freePort();
+    const proxy = await startFaultProxy({ port: scpPort, rules: [{ to: 'scp', match: (p) => p.commandField === 0x0001, action: 'corrupt', at: 1, fromEnd: true, xor: 0x80, times: Infinity }] });
+    await register(proxy.port);
+    try {
+      const study = INSTANCES.find((i) => i.file.includes('-s2-'))!.studyInstanceUID;
+      const od = out();
+      const r = await runDcmget(['--json', '--via', 'move', '--port', String(scpPort), '--parallel', '3', '--study', study, ...peer(), '-od', od]);
+      assert.ok(proxy.faults().length > 0, 'the relay changed the C-STOREs');
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(listFiles(od).length, INSTANCES.filter((i) => i.studyInstanceUID === study).length);
+      assert.equal(r.stderr.match(/names no C-MOVE of ours in its C-STOREs \(Move Originator Message ID, 0000,1031: \d+\): one C-MOVE at a time/g)?.length, 1, r.stderr);
+      assert.equal(json(r).ledger.received, listFiles(od).length);
+    } finally {
+      await proxy.stop();
+      await register(port);
+    }
+  });
+
   test('a destination AE title Orthanc does not know: it answers 0xC000 and never connects; exit 8, naming that AE title', async () => {
     const r = await runDcmget(['--via', 'move', '--port', String(port), '--move', 'NOBODY', '--study', studies()[0]!, ...peer(), '-od', out()]);
     assert.equal(r.code, 8, r.stderr);
@@ -325,5 +346,41 @@ describe('C-MOVE from PixelMed, dcmget among its remote AEs', () => {
     const r = await runDcmget(['--via', 'move', '--port', String(port), '--move', 'ELSEWHERE', '--study', studies()[0]!, ...peer(), '-od', out()]);
     assert.equal(r.code, 8, r.stderr);
     assert.match(r.stderr, new RegExp(`never connected to dcmget's Storage SCP: .* port ${port}; the PACS must know AE title "ELSEWHERE"`));
+  });
+});
+
+describe('C-MOVE usage errors: exit 2 before anything connects', () => {
+  let listener: net.Server;
+  let connections = 0;
+  before(async () => {
+    listener = net.createServer((s) => { connections++; s.destroy(); });
+    await new Promise<void>((r) => listener.listen({ host: LOOPBACK, port: 0 }, r));
+  });
+  after(() => { listener.close(); });
+  const peer = () => ['-aec', 'X', LOOPBACK, String((listener.address() as net.AddressInfo).port)];
+
+  for (const [args, pattern] of [
+    [['--via', 'move'], /--via move needs --port: the port dcmget's Storage SCP listens on/],
+    [['--via', 'auto'], /--via auto needs --port/],
+    [['--move', 'ME'], /the C-MOVE options need --port/],
+    [['--port', '0'], /--port takes a whole number from 1 to 65535/],
+    [['--via', 'sideways', '--port', '11113'], /--via.*Allowed choices are get, move, auto/],
+    [['--port', '11113', '--move', 'MUCH-TOO-LONG-AE-TITLE'], /an AE title is 1 to 16 printable characters/],
+    [['--via', 'move', '--port', '11113', '--model', 'without-bulk-data'], /has no C-MOVE SOP class/],
+  ] as const) {
+    test(args.join(' '), async () => {
+      const before = connections;
+      const r = await runDcmget([...args, '--study', '1.2.3', ...peer(), '-od', out()]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, pattern);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(connections, before, 'nothing connected');
+    });
+  }
+
+  test('--dry-run --via move shows the C-MOVE association: the MOVE class alone', async () => {
+    const r = await runDcmget(['--dry-run', '--via', 'move', '--port', '11113', '-S', '--study', '1.2.3', ...peer()]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Presentation contexts \(1 of 128\):\n\s+1\s+Study Root Query\/Retrieve Information Model - MOVE: /);
   });
 });
