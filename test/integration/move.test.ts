@@ -147,6 +147,12 @@ describe('C-MOVE from Orthanc, dcmget registered through its REST API', () => {
     assert.match(r.stderr, /never connected to dcmget's Storage SCP: its C-MOVE ended 0xC000 .*the PACS must know AE title "NOBODY"/);
   });
 
+  test('the PACS itself refused (--move-peer-aet names another AE title): exit 8, saying what was refused and why', async () => {
+    const r = await runDcmget(['--via', 'move', '--port', String(port), '--move-peer-aet', 'SOMEPACS', '--study', studies()[0]!, ...peer(), '-od', out()]);
+    assert.equal(r.code, 8, r.stderr);
+    assert.match(r.stderr, new RegExp(`association to dcmget's Storage SCP \\(port ${port}\\) was refused, from 127\\.0\\.0\\.1 calling "ORTHANC" to "DCMGET": only "SOMEPACS" may connect \\(--move-peer-aet\\)`));
+  });
+
   test('a PACS registered with a wrong port: exit 8, naming the port and the AE title it must know', async () => {
     await register(await deadPort());
     try {
@@ -197,6 +203,8 @@ describe('C-MOVE from Orthanc, dcmget registered through its REST API', () => {
         outputDirectory: od, via: 'move', move: { port: scpPort, peerAeTitle: orthanc.aet },
         logger: { verbose: (m) => verbose.push(m) },
       });
+      const incoming: { callingAeTitle: string; refused: string | undefined }[] = [];
+      job.on('incoming', (e) => incoming.push(e));
       const rejections = new Promise<number[][]>((resolve, reject) => {
         job.once('unit', () => {
           const ct = [{ id: 1, abstractSyntax: study.sopClassUID, transferSyntaxes: ['1.2.840.10008.1.2.1'] }];
@@ -226,6 +234,8 @@ describe('C-MOVE from Orthanc, dcmget registered through its REST API', () => {
       assert.equal(result.error, undefined, String(result.error));
       assert.equal(result.ledger.stored, INSTANCES.filter((i) => i.studyInstanceUID === study.studyInstanceUID).length);
       assert.equal(result.associations.refused, 4);
+      assert.equal(incoming.filter((e) => e.refused).length, 4);
+      assert.ok(incoming.some((e) => e.callingAeTitle === orthanc.aet && !e.refused), 'the PACS itself was let in');
       assert.ok(verbose.some((l) => /refused an association from 127\.0\.0\.2 .*only 127\.0\.0\.1 may connect \(--move-peer-host 127\.0\.0\.2/.test(l)), verbose.join('\n'));
       assert.ok(verbose.some((l) => /refused an association from 127\.0\.0\.1 calling "INTRUDER".*--move-peer-aet/.test(l)), verbose.join('\n'));
       // The Storage SCP does not outlive the run.
