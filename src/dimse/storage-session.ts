@@ -27,7 +27,11 @@ export class StorageSession {
   private closedWith: Error | null | undefined;
   private readonly waiters: ((e: Error | null) => void)[] = [];
 
-  constructor(association: Association, handler: StorageSessionHandler, logger?: DimseLogger) {
+  /**
+   * `dimseTimeoutMs`: the longest silence while a C-STORE's data set is arriving (then A-ABORT, the
+   * file removed); between C-STOREs the peer may be silent (the C-MOVE it serves is timed on its own).
+   */
+  constructor(association: Association, handler: StorageSessionHandler, options: { logger?: DimseLogger | undefined; dimseTimeoutMs?: number | undefined } = {}) {
     this.association = association;
     this.channel = new DimseChannel(association, {
       onStoreRequest: (command, context) => this.onStoreRequest(handler, command, context),
@@ -41,7 +45,7 @@ export class StorageSession {
         handler.onClose?.(error);
         for (const w of this.waiters.splice(0)) w(error);
       },
-    }, { logger });
+    }, options);
     this.stores = new StoreResponder(this.channel, association);
   }
 
@@ -56,7 +60,15 @@ export class StorageSession {
   }
 
   private onStoreRequest(handler: StorageSessionHandler, command: CommandSet, context: NegotiatedContext): DatasetSink {
-    return this.stores.take(handler.onStore, command, context);
+    const sink = this.stores.take(handler.onStore, command, context);
+    this.channel.watch(true);
+    const done = () => this.channel.watch(false);
+    return {
+      write: (chunk) => sink.write(chunk),
+      ...(sink.flush ? { flush: () => sink.flush!() } : {}),
+      end: () => { done(); sink.end(); },
+      abort: () => { done(); sink.abort(); },
+    };
   }
 
   /** PS3.7 9.3.5: C-ECHO is answered Success; any other message has no place here. */

@@ -35,7 +35,8 @@ export class StoreResponder {
     return handler(command, context, (status, extra) => {
       this.pending.delete(pending);
       pending.settle();
-      if (!this.association.established) return;
+      // PS3.8 AR-7: P-DATA still goes out while the peer's release waits for our answer (Sta8).
+      if (!this.association.established && this.association.state !== 'Sta8') return;
       // PS3.7 9.3.1.2: the C-STORE-RSP echoes the request's class, instance and message ID.
       this.channel.send(context.id, {
         commandField: COMMAND_FIELD.C_STORE_RSP,

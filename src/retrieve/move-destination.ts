@@ -23,6 +23,8 @@ import type { IncomingAssociations } from './operation.ts';
 import type { StoreScp, UnitTally } from './store-scp.ts';
 import type { Unit } from './units.ts';
 
+const MAX_REFUSALS_KEPT = 20;
+
 /** PS3.7 C.5.x: what a C-STORE that belongs to no C-MOVE of ours is answered. */
 const STATUS_NOT_AUTHORIZED = 0x0124;
 
@@ -50,6 +52,8 @@ export interface MoveDestinationOptions {
   implementationClassUid: string;
   implementationVersionName?: string | undefined;
   acseTimeoutMs?: number | undefined;
+  /** The longest silence while a C-STORE's data set arrives. */
+  dimseTimeoutMs?: number | undefined;
   logger?: UlLogger | undefined;
   /** Several C-MOVEs at once (--parallel > 1): said once when the PACS's C-STOREs name none of them. */
   parallel: number;
@@ -94,7 +98,6 @@ export class MoveDestination {
   private readonly options: MoveDestinationOptions;
   private listener: AssociationListener | undefined;
   private readonly running = new Map<number, RunningMove>();
-  private readonly sessions = new Set<StorageSession>();
   /** The calling AE title of each association accepted, by the peer's address and port, until it is served. */
   private readonly callers = new Map<string, string>();
   private nextId = 0;
@@ -127,7 +130,10 @@ export class MoveDestination {
         implementationClassUid: o.implementationClassUid, implementationVersionName: o.implementationVersionName, logger: o.logger,
         decide: (rq, peer) => d.decide(rq, peer),
         onAssociation: (association, peer) => d.serve(association, peer),
-        onRefused: (err, peer) => o.logger?.verbose?.(`Storage SCP: the association from ${plainAddress(peer.address)} did not come about: ${err.message}`),
+        onRefused: (err, peer) => {
+          d.callers.delete(`${peer.address}|${peer.port}`);
+          o.logger?.verbose?.(`Storage SCP: the association from ${plainAddress(peer.address)} did not come about: ${err.message}`);
+        },
       });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -198,7 +204,8 @@ export class MoveDestination {
     }
     const why = `from ${info.address} calling "${rq.callingAeTitle}" to "${rq.calledAeTitle}": ${info.refused!.why}`;
     this.associations.refused++;
-    for (const m of this.running.values()) m.incoming.refused.push(why);
+    // A few are enough to say why; a caller that keeps trying costs no memory.
+    for (const m of this.running.values()) if (m.incoming.refused.length < MAX_REFUSALS_KEPT) m.incoming.refused.push(why);
     this.options.logger?.verbose?.(`Storage SCP: refused an association ${why} (A-ASSOCIATE-RJ: ${describeRejection(info.refused!.rejection)})`);
     this.options.onIncoming?.(info);
     return { reject: info.refused!.rejection };
@@ -232,16 +239,14 @@ export class MoveDestination {
     // The File Meta's Source AE Title: the PACS that sends (a C-MOVE SCP calls with its own).
     const caller = this.callers.get(key);
     this.callers.delete(key);
-    const session = new StorageSession(association, {
+    new StorageSession(association, {
       onStore: (command, context, respond) => this.onStore(caller, command, context, respond),
       // The PACS is at work on our C-MOVEs: their DIMSE timeouts start again (-td is for silence).
       onActivity: () => { for (const m of this.running.values()) m.session.touch(); },
       onClose: (error) => {
-        this.sessions.delete(session);
         if (error) this.options.logger?.verbose?.(`Storage SCP: the association from ${plainAddress(peer.address)} ended: ${error.message}`);
       },
-    }, this.options.logger);
-    this.sessions.add(session);
+    }, { logger: this.options.logger, dimseTimeoutMs: this.options.dimseTimeoutMs });
   }
 
   private onStore(caller: string | undefined, ...[command, context, respond]: Parameters<StoreRequestHandler>): DatasetSink {

@@ -89,6 +89,7 @@ export class ViaChoice {
       implementationClassUid: IMPLEMENTATION_CLASS_UID,
       implementationVersionName: IMPLEMENTATION_VERSION_NAME,
       acseTimeoutMs: o.acseTimeoutMs ?? DEFAULTS.acseTimeoutMs,
+      dimseTimeoutMs: o.dimseTimeoutMs ?? DEFAULTS.dimseTimeoutMs,
       logger: o.logger,
       warn: o.warn,
       onIncoming: (info) => this.emit({ type: 'incoming', ...info, refused: info.refused?.why }),
