@@ -1,6 +1,7 @@
 // The retrieve's one C-FIND association (PS3.4 C.4.1): opened when the first query is asked,
 // kept for every later one (the inventory of each request, and recovery's look-ups), one query
 // at a time (no Asynchronous Operations Window is negotiated, PS3.7 D.3.3.3), released at the end.
+import { ConnectionError, TimeoutError } from '../ul/errors.ts';
 import type { DicomJsonDataset } from '../dicom/dicom-json.ts';
 import { encodeIdentifier } from '../dicom/identifier.ts';
 import { readStrings } from '../dicom/data-set-reader.ts';
@@ -8,6 +9,7 @@ import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import { formatStatus, statusCategory } from '../dimse/status.ts';
 import type { ScuSession } from '../dimse/scu-session.ts';
 import { QUERY_TRANSFER_SYNTAXES } from './presentation-contexts.ts';
+import { openWithRoom } from './room.ts';
 
 export interface FindOutcome {
   rows: Map<number, string[]>[];
@@ -28,8 +30,10 @@ export class Finder {
   associations = 0;
   private session: ScuSession | undefined;
   private busy = false;
+  private closing: Promise<void> | undefined;
   private turn: Promise<unknown> = Promise.resolve();
   private unavailable: string | undefined;
+  private openFailure: Error | undefined;
   private stopped: Error | undefined;
   private readonly open: () => Promise<ScuSession>;
   private readonly model: RetrieveModel;
@@ -86,18 +90,39 @@ export class Finder {
   }
 
   private async ready(): Promise<ScuSession> {
+    // The queries queued behind one whose association could not be opened (unreachable, timed
+    // out) fail the same way at once: each would wait the whole timeout again.
+    if (this.openFailure !== undefined) throw this.openFailure;
     // A peer may close an idle association between two requests: a new one then.
     if (this.session && !this.session.ended) return this.session;
     this.associations++;
-    this.session = await this.open();
+    try {
+      // A PACS that takes one association per caller: an idle C-GET association makes room.
+      this.session = await openWithRoom(this.open, async () => this.makeRoom?.(), () => this.makeRoom !== undefined);
+    } catch (err) {
+      if (err instanceof ConnectionError || err instanceof TimeoutError) this.openFailure = err;
+      throw err;
+    }
     return this.session;
   }
 
-  async close(): Promise<void> {
-    await this.turn;
-    const s = this.session;
-    this.session = undefined;
-    if (s) await s.release().catch(() => s.abort());
+  /** Set by the retrieve: frees an idle association of ours when the peer is at its limit. */
+  makeRoom: (() => Promise<boolean>) | undefined;
+
+  /** Releases the association once the queries asked so far are answered; a later query opens a new one. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.turn;
+      const s = this.session;
+      this.session = undefined;
+      if (s) await s.release().catch(() => s.abort());
+    })().finally(() => { this.closing = undefined; });
+    return this.closing;
+  }
+
+  /** Whether an association is open, or being released, for queries: one the PACS still counts. */
+  get holdsAssociation(): boolean {
+    return this.closing !== undefined || this.connected;
   }
 
   /** PS3.7 9.3.2.3: C-CANCEL the running C-FIND (its final response follows); no query is asked after it. */

@@ -7,7 +7,8 @@
 // Associations open concurrently: N queued units start N workers at once. With a fallback (--via
 // auto), a peer that does not accept the operation's context makes the pool switch to the other.
 import type { NegotiatedContext } from '../ul/association.ts';
-import { AssociationAbortedError, AssociationRejectedError } from '../ul/errors.ts';
+import { AssociationAbortedError, ConnectionError, TimeoutError } from '../ul/errors.ts';
+import { atLimit, openWithRoom } from './room.ts';
 import type { ScuSession } from '../dimse/scu-session.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import type { ContextPlan, StorageProposal } from './presentation-contexts.ts';
@@ -50,8 +51,6 @@ interface Member {
 interface Queued { unit: Unit; resolve(o: UnitOutcome): void; reject(e: Error): void }
 
 const contextsKey = (contexts: string[][]) => JSON.stringify(contexts);
-/** Pauses before each new attempt once the C-FIND association was released to make room. */
-const ROOM_RETRIES_MS = [50, 250, 1000];
 
 export class Pool {
   associations = 0;
@@ -136,7 +135,17 @@ export class Pool {
     for (;;) {
       const op = this.op;
       const storage = op.storageOnAssociation ? this.withQueued(unit.storage) : [];
-      const session = await this.openRoomy(op.plan(storage), op);
+      const plan = op.plan(storage);
+      let session: ScuSession;
+      try {
+        // At the peer's limit with none of ours open, the C-FIND association makes room.
+        session = await openWithRoom(() => this.options.open(plan, op), () => this.options.onLimit(), () => this.busy.size + this.idle.length === 0);
+      } catch (err) {
+        // Unreachable or silent: the units queued behind are not tried on new associations, each
+        // would wait the whole connect or ACSE timeout again (request-job.ts isFatal ends the run).
+        if (err instanceof ConnectionError || err instanceof TimeoutError) this.stop(err);
+        throw err;
+      }
       const member: Member = { id: ++this.associations, session, op, proposed: new Map(storage.map((s) => [s.sopClassUid, contextsKey(s.contexts)])) };
       this.opened[op.service]++;
       if (member.id === 1) this.firstContexts = session.contexts;
@@ -160,22 +169,6 @@ export class Pool {
     if (!next || next === refused) return false;
     this.op = next;
     return true;
-  }
-
-  /**
-   * Opens an association; at the peer's limit with none of ours open, frees the C-FIND one and
-   * tries again a few times (the peer may count an association until its own thread has ended).
-   */
-  private async openRoomy(plan: ContextPlan, op: Operation): Promise<ScuSession> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.options.open(plan, op);
-      } catch (err) {
-        const alone = this.busy.size + this.idle.length === 0;
-        if (!atLimit(err) || !alone || attempt >= ROOM_RETRIES_MS.length || (attempt === 0 && !await this.options.onLimit())) throw err;
-        await new Promise((r) => setTimeout(r, ROOM_RETRIES_MS[attempt]));
-      }
-    }
   }
 
   /** The unit's proposal, plus the classes of queued units that fit beside it without conflict. */
@@ -217,17 +210,17 @@ export class Pool {
     for (const m of [...this.busy, ...this.idle]) m.session.abort(error);
   }
 
+  /** Releases the associations no unit is using (the peer's limit wants room); says whether there were any. */
+  async releaseIdle(): Promise<boolean> {
+    const idle = this.idle.splice(0);
+    await Promise.all(idle.map((m) => this.release(m)));
+    return idle.length > 0;
+  }
+
   /** Releases every association; call once no unit is running. */
   async close(): Promise<void> {
     await Promise.all(this.idle.splice(0).map((m) => this.release(m)));
   }
-}
-
-/** PS3.8 Table 9-21: rejected transiently, or for congestion or a local limit: room may come. */
-function atLimit(err: unknown): boolean {
-  if (!(err instanceof AssociationRejectedError)) return false;
-  const { result, source } = err.rejection;
-  return result === 2 || source === 3;
 }
 
 function covers(m: Member, storage: StorageProposal[]): boolean {

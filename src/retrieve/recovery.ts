@@ -63,9 +63,14 @@ export async function recover(state: RequestState, inv: Inventory | undefined, d
   const trouble = troubled(state);
   if (!trouble && (!listing || listing.every((l) => state.arrived.has(l.instance.uid)))) return undefined;
   if (!listing && deps.finder && state.request.level) {
-    const fresh = await takeInventory(state.request, deps.finder, 'instances', inv);
-    listing = listedInstances(fresh);
-    inv = fresh;
+    try {
+      const fresh = await takeInventory(state.request, deps.finder, 'instances', inv);
+      listing = listedInstances(fresh);
+      inv = fresh;
+    } catch (err) {
+      // No listing now: what the peer named as failed is still asked for by repeating the query.
+      deps.verbose?.(`recovery: cannot list ${state.request.key} (${(err as Error).message})`);
+    }
   }
   const failed = new Set(state.outcomes.flatMap((o) => o.failedUids));
   const missing = new Set([...failed, ...(listing ?? []).map((l) => l.instance.uid)].filter((u) => !state.arrived.has(u)));
@@ -181,15 +186,14 @@ class Rounds {
   }
 
   /** IMAGE level units for these instances, each series' classes proposed (split when they do not fit). */
+  /**
+   * IMAGE level units for these instances (instanceUnits splits them by series). The classes are
+   * batched over all of them, not per series, so that every unit of a round shares one proposal
+   * and the pool reuses one association for them.
+   */
   private unitsOf(located: Located[], perGet: number, why: string, input = this.deps.proposal, storage?: StorageProposal[]): Unit[] {
-    const bySeries = new Map<string, Located[]>();
-    for (const l of located) bySeries.set(l.seriesUid, [...bySeries.get(l.seriesUid) ?? [], l]);
-    const units: Unit[] = [];
-    for (const group of bySeries.values()) {
-      const batches = storage ? [{ located: group, storage }] : classBatches(group, input);
-      for (const batch of batches) units.push(...instanceUnits(this.state.request, batch.located, this.deps.model, batch.storage, perGet, why));
-    }
-    return units;
+    const batches = storage ? [{ located, storage }] : classBatches(located, input);
+    return batches.flatMap((batch) => instanceUnits(this.state.request, batch.located, this.deps.model, batch.storage, perGet, why));
   }
 
   reason(uid: string, listing: Located[], rejected: Set<string>): string {

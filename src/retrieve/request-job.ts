@@ -10,6 +10,7 @@ import { inventoryClasses, listedInstances, takeInventory, type Depth, type Inve
 import type { LedgerFile } from './ledger-file.ts';
 import type { Resolved } from './options.ts';
 import type { Pool } from './pool.ts';
+import { atLimit } from './room.ts';
 import { recover, type RecoveryReport } from './recovery.ts';
 import { RequestState } from './request-state.ts';
 import type { Request } from './requests.ts';
@@ -27,6 +28,8 @@ export interface JobContext {
   proposal: ProposalInput;
   /** The state of each request running, by request index (the Storage SCP reports into it). */
   states: Map<number, RequestState>;
+  /** A request's inventory is taken (whether it needed one or not). */
+  inventoried(): void;
   /** A request is done: failures of instances that arrived after all are no longer failures. */
   settled(arrived: ReadonlySet<string>): void;
   /**
@@ -55,7 +58,12 @@ export async function runRequest(request: Request, ctx: JobContext): Promise<voi
   ctx.states.set(request.index, state);
   try {
     const depth: Depth = resumes(ctx.o) ? 'instances' : ctx.o.parallel > 1 ? 'series' : 'classes';
-    const inv = await inventoryOf(request, ctx, depth);
+    let inv: Inventory | undefined;
+    try {
+      inv = await inventoryOf(request, ctx, depth);
+    } finally {
+      ctx.inventoried();
+    }
     const units = firstUnits(state, inv, ctx).filter((u) => !ctx.ledger?.unitComplete(request.key, u.key));
     const outcomes = await Promise.all(units.map((u) => ctx.pool.run(u)));
     state.outcomes.push(...outcomes);
@@ -86,7 +94,9 @@ async function inventoryOf(request: Request, ctx: JobContext, depth: Depth): Pro
   try {
     inv = await takeInventory(request, ctx.finder, depth);
   } catch (err) {
-    if (isFatal(err) || ctx.cancelled()) throw err;
+    // A PACS that takes one association per caller refuses the C-FIND's beside a C-GET's: that
+    // request goes without an inventory (the C-GET itself will tell if the PACS is full).
+    if ((isFatal(err) && !atLimit(err)) || ctx.cancelled()) throw err;
     ctx.o.warn?.('the C-FIND before the C-GET was refused or failed; proposing the default storage classes (-v says why)');
     ctx.o.logger?.verbose?.(`inventory: ${(err as Error).message}`);
     return undefined;

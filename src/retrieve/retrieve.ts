@@ -88,10 +88,18 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
       finder?.abort(e);
     },
   });
+  if (finder) finder.makeRoom = () => pool.releaseIdle();
+  let inventoriesLeft = requests.length;
   const ctx: JobContext = {
     o, finder, pool, result, ledger, states, emit, cancelled: () => control.cancelled,
     settled: (arrived) => store.forgetFailures(arrived),
     judge: (outcomes, matched) => via.judge(outcomes, matched),
+    // An idle C-FIND association holds one of the PACS's association slots (Orthanc serves 4 at
+    // once): once no request waits for its inventory, it is released (recovery opens another if
+    // it needs to ask), so that every C-GET association of --parallel runs at once.
+    inventoried: () => {
+      if (--inventoriesLeft === 0) void finder?.close().catch(() => undefined);
+    },
     proposal: { storage: o.storage, extraStorageClasses: o.extraStorageClasses, contextSyntaxes: o.contextSyntaxes },
   };
   try {
@@ -145,7 +153,7 @@ function poolFor(o: Resolved, finder: Finder | undefined, via: ViaChoice, unitRu
     }),
     // A peer that takes one association per caller: the idle C-FIND association makes room.
     onLimit: async () => {
-      if (!finder?.connected) return false;
+      if (!finder?.holdsAssociation) return false;
       await finder.close();
       return true;
     },

@@ -315,6 +315,9 @@ export class StateMachine implements UlMachine, PduHandler {
     // Only AE-5 starts ARTIM from Sta1: the transport is open and the A-ASSOCIATE-RQ awaited.
     const awaitingRq = this.current === 'Sta1';
     const ms = awaitingRq ? this.o.acseTimeoutMs ?? DEFAULT_ACSE_TIMEOUT_MS : this.o.artimMs ?? DEFAULT_ARTIM_MS;
+    // Awaiting only the peer's close (Sta13), nothing more is owed to anyone: a process that is
+    // done need not stay up for it (the A-ABORT already went to the kernel, which delivers it).
+    if (!awaitingRq) this.socket?.unref();
     this.arm(ms, () => this.dispatch('Evt18', {
       error: awaitingRq
         ? new TimeoutError('acse', `no A-ASSOCIATE-RQ from ${this.where} within ${ms} ms of the connection (ARTIM)`)

@@ -1,0 +1,32 @@
+// A PACS that takes few associations at once (per caller, or in all) answers a further
+// A-ASSOCIATE-RQ with A-ASSOCIATE-RJ: rejected transiently, or by the presentation service
+// provider for temporary congestion or a local limit (PS3.8 9.3.4, Table 9-21). Room may come:
+// the retrieve frees an idle association of its own (the C-FIND one for a C-GET, a C-GET one for
+// a C-FIND) and tries again, instead of ending.
+import { AssociationRejectedError } from '../ul/errors.ts';
+
+export function atLimit(err: unknown): boolean {
+  if (!(err instanceof AssociationRejectedError)) return false;
+  const { result, source } = err.rejection;
+  return result === 2 || source === 3;
+}
+
+/** Pauses before each new attempt once room was asked for: the peer may count an association it was just told of until its own thread has ended. */
+const RETRIES_MS = [50, 250, 1000];
+
+/**
+ * Opens an association; at the peer's limit, and where `mayWait()` says our other associations
+ * will not free a slot by themselves, asks `makeRoom` once and tries again a few times.
+ */
+export async function openWithRoom<T>(open: () => Promise<T>, makeRoom: () => Promise<unknown>, mayWait: () => boolean): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await open();
+    } catch (err) {
+      if (!atLimit(err) || !mayWait() || attempt >= RETRIES_MS.length) throw err;
+      // Free what we can; even with nothing to free, the peer may not have counted a release yet.
+      if (attempt === 0) await makeRoom();
+      await new Promise((r) => setTimeout(r, RETRIES_MS[attempt]));
+    }
+  }
+}
