@@ -172,6 +172,8 @@ function resolveVia(options: RetrieveOptions): Via {
   const via = options.via ?? (options.move ? 'auto' : 'get');
   if (!['get', 'move', 'auto'].includes(via)) throw new UsageError(`via is get, move or auto, not "${via}"`);
   if (via === 'get') return via;
+  // The PACS's associations to our Storage SCP would be plain TCP: the instances unencrypted.
+  if (options.tls) throw new UsageError(`--via ${via} with --tls: dcmget's Storage SCP for C-MOVE does not speak TLS, so the instances would come unencrypted; use C-GET (--via get)`);
   const port = options.move?.port;
   if (port === undefined) throw new UsageError(`--via ${via} needs the port dcmget's Storage SCP listens on for the PACS's C-STOREs (--port, movescu's +P)`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`the Storage SCP's port must be a whole number from 1 to 65535, not ${port}`);

@@ -112,7 +112,7 @@ export function latencyHint(result: RetrieveResult, parallel: number): string | 
   if (parallel > 1 || instances < 20 || waitedMs < 1000 || waitedMs < getMs / 2) return undefined;
   const likely = getMs - waitedMs * (1 - 1 / HINT_PARALLEL);
   const share = Math.round((100 * waitedMs) / getMs);
-  return `${(waitedMs / 1000).toFixed(1)} s of the ${(getMs / 1000).toFixed(1)} s of C-GET (${share}%) went to waiting for the PACS's next instance after each answer: --parallel ${HINT_PARALLEL} (a study split by series over ${HINT_PARALLEL} associations) would likely take about ${(likely / 1000).toFixed(1)} s, if the PACS serves ${HINT_PARALLEL} at once`;
+  return `${(waitedMs / 1000).toFixed(1)} s of the ${(getMs / 1000).toFixed(1)} s of ${result.via === 'move' ? 'C-MOVE' : 'C-GET'} (${share}%) went to waiting for the PACS's next instance after each answer: --parallel ${HINT_PARALLEL} (a study split by series over ${HINT_PARALLEL} associations) would likely take about ${(likely / 1000).toFixed(1)} s, if the PACS serves ${HINT_PARALLEL} at once`;
 }
 
 /** Adds a request's recovery report. */

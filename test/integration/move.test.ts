@@ -377,6 +377,8 @@ describe('C-MOVE usage errors: exit 2 before anything connects', () => {
     [['--via', 'sideways', '--port', '11113'], /--via.*Allowed choices are get, move, auto/],
     [['--port', '11113', '--move', 'MUCH-TOO-LONG-AE-TITLE'], /an AE title is 1 to 16 printable characters/],
     [['--via', 'move', '--port', '11113', '--model', 'without-bulk-data'], /has no C-MOVE SOP class/],
+    [['--via', 'move', '--port', '11113', '--tls', '--tls-no-verify'], /--via move with --tls: dcmget's Storage SCP for C-MOVE does not speak TLS/],
+    [['--port', '11113', '--tls', '--tls-no-verify'], /--via auto with --tls/],
   ] as const) {
     test(args.join(' '), async () => {
       const before = connections;
