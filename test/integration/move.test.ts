@@ -200,12 +200,12 @@ describe('C-MOVE from Orthanc, dcmget registered through its REST API', () => {
       const job = startRetrieve({
         host: LOOPBACK, port: orthanc.dicomPort, calledAeTitle: orthanc.aet, model: 'study',
         identifiers: [{ '00080052': { vr: 'CS', Value: ['STUDY'] }, '0020000D': { vr: 'UI', Value: [study.studyInstanceUID] } }],
-        outputDirectory: od, via: 'move', move: { port: scpPort, peerAeTitle: orthanc.aet },
+        outputDirectory: od, via: 'move', move: { port: scpPort, peerAeTitle: orthanc.aet, listenAddress: LOOPBACK },
         logger: { verbose: (m) => verbose.push(m) },
       });
       const incoming: { callingAeTitle: string; refused: string | undefined }[] = [];
       job.on('incoming', (e) => incoming.push(e));
-      const rejections = new Promise<number[][]>((resolve, reject) => {
+      const rejections = new Promise<[string, ...number[][]]>((resolve, reject) => {
         job.once('unit', () => {
           const ct = [{ id: 1, abstractSyntax: study.sopClassUID, transferSyntaxes: ['1.2.840.10008.1.2.1'] }];
           const attempt = async (localAddress: string | undefined, options: Parameters<typeof pdus.associateRq>[1], contexts = ct) => {
@@ -215,7 +215,13 @@ describe('C-MOVE from Orthanc, dcmget registered through its REST API', () => {
             raw.socket.destroy();
             return [...answer.bytes.subarray(0, 1), ...answer.bytes.subarray(7, 10)];
           };
+          // Bound to 127.0.0.1 (--listen-address): another address of the host gets no answer at all.
+          const elsewhere = new Promise<string>((res) => {
+            const socket = net.connect({ host: '127.0.0.2', port: scpPort }, () => { socket.destroy(); res('connected'); });
+            socket.once('error', (e: NodeJS.ErrnoException) => res(e.code ?? e.message));
+          });
           Promise.all([
+            elsewhere,
             attempt(undefined, { callingAeTitle: 'INTRUDER' }),
             attempt(undefined, { callingAeTitle: orthanc.aet, calledAeTitle: 'SOMEONE' }),
             attempt('127.0.0.2', { callingAeTitle: orthanc.aet }),
@@ -223,7 +229,8 @@ describe('C-MOVE from Orthanc, dcmget registered through its REST API', () => {
           ]).then(resolve, reject);
         });
       });
-      const [result, answers] = await Promise.all([job.result, rejections]);
+      const [result, [elsewhere, ...answers]] = await Promise.all([job.result, rejections]);
+      assert.equal(elsewhere, 'ECONNREFUSED', 'nothing listens on 127.0.0.2');
       // PDU type 3 (A-ASSOCIATE-RJ), result 1 (permanent), source 1 (service user), reason:
       assert.deepEqual(answers, [
         [3, 1, 1, 3], // calling AE title not recognized
