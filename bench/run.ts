@@ -1,15 +1,29 @@
 // npm run bench [-- options]: dcmget against DCMTK getscu and the server and
-// disk limits, on Orthanc 1.10 and DCMTK dcmqrscp over loopback (issue 5).
+// disk limits, on Orthanc 1.10 and DCMTK dcmqrscp over loopback (issue 5), or
+// across a simulated round trip (--rtt, issue 16).
 // See bench/README.md for what each tool and limit means.
 //
-//   --quick              A = 200 x 512 KiB, B = 3 x 100 MiB (default 2000 and 10)
+//   --quick              A = 200 x 512 KiB, B = 3 x 100 MiB, D = 8 x 10 x 64 KiB
+//                        (default 2000, 10 and 8 x 50)
 //   --big                also workload C, one 2 GiB instance (or DCMGET_BENCH_BIG=1)
-//   --workload A,B,C     only these workloads (repeatable; C needs no --big then)
+//   --workload A,B,C,D   only these workloads (repeatable; C needs no --big then)
+//   --rtt MS             every retrieve through the bench's delay relay (bench/relay.ts),
+//                        which adds MS of round trip; default workload D (8 series x 50 x
+//                        64 KiB), tools getscu, dcmget and dcmget --parallel 2, 4, 8; also
+//                        the relay's own cost (at 0 ms against a direct connection) and
+//                        --observe
+//   --no-relay-cost      with --rtt: skip the relay's own cost
+//   --observe            one more, untimed run of each tool per workload x server through a
+//                        relay that records each association (bench/pdu-tap.ts; default with
+//                        --rtt): busy/idle per association, the client's and the server's
+//                        turnaround per instance; dcmget with --ndjson (per series figures)
 //   --server orthanc,dcmqrscp
 //   --tools dcmget,getscu,ignore,disk   only these tools (default all)
 //   --runs N             measured rounds (default 5)   --warmup N (default 1)
 //   --dcmget-args "..."  extra flags for every dcmget run (e.g. "--max-pdu 131072")
-//   --variant L=ARGS     an extra tool "dcmget[L]" run with ARGS (repeatable)
+//   --variant L=ARGS     an extra tool "dcmget[L]" run with ARGS (repeatable); ARGS that
+//                        start with @PATH run PATH (a prototype's bin/dcmget.js) instead,
+//                        and node flags may come first: L="--max-opt=2 @/tmp/p/bin/dcmget.js -x"
 //   --json FILE          all raw runs and the summary as JSON
 //   --profile            one extra dcmget run on A against Orthanc under
 //                        node --cpu-prof; prints the top self-time functions
@@ -32,8 +46,10 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startOrthanc, type OrthancServer } from '../test/support/orthanc.ts';
 import { startDcmqrscp, type DcmqrscpServer } from '../test/support/dcmqrscp.ts';
-import { generateWorkload, workloadSpec, type Workload, type WorkloadName } from './workloads.ts';
+import { generateWorkload, workloadSpec, WORKLOAD_NAMES, type Workload, type WorkloadName } from './workloads.ts';
 import { loopAvailable, outputDir, releaseAll, type OutputFsKind } from './output-fs.ts';
+import { probeRelay, startRelay, type ProbeResult, type Relay } from './relay.ts';
+import { observeRun, printObservation, type Observation } from './observe.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
@@ -72,6 +88,9 @@ const { values: opt } = parseArgs({
     keep: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     'output-fs': { type: 'string' },
+    rtt: { type: 'string' },
+    'no-relay-cost': { type: 'boolean', default: false },
+    observe: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
   allowPositionals: false,
@@ -85,9 +104,11 @@ if (opt.help) {
 
 const list = (v: string[] | undefined): string[] => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 const bigEnv = ['1', 'true', 'yes'].includes((process.env['DCMGET_BENCH_BIG'] ?? '').toLowerCase());
+const rttMs = opt.rtt === undefined ? undefined : Number(opt.rtt);
+if (rttMs !== undefined && !(Number.isFinite(rttMs) && rttMs >= 0 && rttMs <= 1000)) usage('--rtt wants a round trip in ms, 0 to 1000');
 let workloadNames = list(opt.workload).map((w) => w.toUpperCase()) as WorkloadName[];
-if (workloadNames.length === 0) workloadNames = opt.big || bigEnv ? ['A', 'B', 'C'] : ['A', 'B'];
-for (const w of workloadNames) if (!['A', 'B', 'C'].includes(w)) usage(`unknown workload ${w} (A, B or C)`);
+if (workloadNames.length === 0) workloadNames = rttMs !== undefined ? ['D'] : opt.big || bigEnv ? ['A', 'B', 'C'] : ['A', 'B'];
+for (const w of workloadNames) if (!WORKLOAD_NAMES.includes(w)) usage(`unknown workload ${w} (${WORKLOAD_NAMES.join(', ')})`);
 if (opt['profile-only'] && !workloadNames.includes('A')) workloadNames = ['A'];
 let serverNames = list(opt.server).map((s) => s.toLowerCase());
 if (serverNames.length === 0) serverNames = ['orthanc', 'dcmqrscp'];
@@ -112,29 +133,47 @@ function usage(msg: string): never {
 // ---- tools --------------------------------------------------------------------
 
 type ToolKind = 'dcmget' | 'getscu' | 'ignore' | 'disk';
+/** How a tool reaches the server: directly, or through the relay at --rtt, or at 0 ms (its cost). */
+type Route = 'direct' | 'relay' | 'relay0';
 
 interface Tool {
-  id: string; // stable key: dcmget, getscu+B, getscu--ignore, disk, dcmget[label]
+  id: string; // stable key: dcmget, getscu+B, getscu--ignore, disk, dcmget[label]; @route in the relay-cost block
   kind: ToolKind;
   title: string;
   extra: string[];
+  route: Route;
+  /** dcmget only: node flags and the launcher to run instead of the snapshot's (--variant @PATH) */
+  entry?: string[];
 }
 
+const mainRoute: Route = rttMs === undefined ? 'direct' : 'relay';
 const ALL_TOOLS: Tool[] = [
-  { id: 'dcmget', kind: 'dcmget', title: 'dcmget', extra: dcmgetExtra },
-  { id: 'getscu+B', kind: 'getscu', title: `getscu +B -pdu ${GETSCU_PDU}`, extra: [] },
-  { id: 'getscu--ignore', kind: 'ignore', title: 'getscu --ignore (server limit)', extra: [] },
-  { id: 'disk', kind: 'disk', title: 'plain write (disk limit)', extra: [] },
+  { id: 'dcmget', kind: 'dcmget', title: 'dcmget', extra: dcmgetExtra, route: mainRoute },
+  { id: 'getscu+B', kind: 'getscu', title: `getscu +B -pdu ${GETSCU_PDU}`, extra: [], route: mainRoute },
+  { id: 'getscu--ignore', kind: 'ignore', title: 'getscu --ignore (server limit)', extra: [], route: mainRoute },
+  { id: 'disk', kind: 'disk', title: 'plain write (disk limit)', extra: [], route: 'direct' },
 ];
 const toolFilter = list(opt.tools).map((t) => t.toLowerCase());
 const TOOL_ALIASES: Record<string, ToolKind> = { dcmget: 'dcmget', getscu: 'getscu', 'getscu+b': 'getscu', ignore: 'ignore', 'getscu--ignore': 'ignore', server: 'ignore', disk: 'disk' };
 for (const t of toolFilter) if (!(t in TOOL_ALIASES)) usage(`unknown tool ${t} (dcmget, getscu, ignore, disk)`);
-const tools: Tool[] = ALL_TOOLS.filter((t) => toolFilter.length === 0 || toolFilter.some((f) => TOOL_ALIASES[f] === t.kind));
-for (const v of opt.variant ?? []) {
+// With --rtt the question is latency, not the disk: getscu, dcmget and dcmget --parallel 2/4/8 unless told.
+const defaultKinds: ToolKind[] = rttMs === undefined ? ['dcmget', 'getscu', 'ignore', 'disk'] : ['dcmget', 'getscu'];
+const tools: Tool[] = ALL_TOOLS.filter((t) => (toolFilter.length === 0 ? defaultKinds.includes(t.kind) : toolFilter.some((f) => TOOL_ALIASES[f] === t.kind)));
+const variants = opt.variant ?? (rttMs === undefined ? [] : ['p2=--parallel 2', 'p4=--parallel 4', 'p8=--parallel 8']);
+for (const v of variants) {
   const eq = v.indexOf('=');
   if (eq <= 0) usage(`--variant wants LABEL=ARGS, got ${JSON.stringify(v)}`);
-  tools.push({ id: `dcmget[${v.slice(0, eq)}]`, kind: 'dcmget', title: `dcmget ${v.slice(eq + 1)}`, extra: [...dcmgetExtra, ...splitArgs(v.slice(eq + 1))] });
+  const args = splitArgs(v.slice(eq + 1));
+  const at = args.findIndex((a) => a.startsWith('@'));
+  const entry = at < 0 ? undefined : [...args.slice(0, at), path.resolve(args[at]!.slice(1))];
+  tools.push({ id: `dcmget[${v.slice(0, eq)}]`, kind: 'dcmget', title: `dcmget ${v.slice(eq + 1)}`, extra: [...dcmgetExtra, ...args.slice(at + 1)], route: mainRoute, ...(entry ? { entry } : {}) });
 }
+// The relay's own cost: getscu and dcmget straight to the server and through the relay at 0 ms, alternating.
+const relayCostTools: Tool[] = rttMs === undefined || opt['no-relay-cost'] ? [] : ALL_TOOLS.filter((t) => t.kind === 'dcmget' || t.kind === 'getscu').flatMap((t) => [
+  { ...t, id: `${t.id}@direct`, title: `${t.title}, direct`, route: 'direct' as const },
+  { ...t, id: `${t.id}@relay0`, title: `${t.title}, through the relay at 0 ms`, route: 'relay0' as const },
+]);
+const observe = opt.observe || rttMs !== undefined;
 
 // ---- servers ------------------------------------------------------------------
 
@@ -187,17 +226,23 @@ interface Measured {
   signal: NodeJS.Signals | null;
   wallMs: number;
   rssKB: number | undefined;
+  /** User and system CPU seconds of the process and its children (GNU time %U %S). */
+  userS: number | undefined;
+  sysS: number | undefined;
   logFile: string;
+  /** Date.now() at spawn: to place the run's own timestamps (--ndjson) after its start. */
+  spawnedAt: number;
 }
 
-/** Spawns cmd under /usr/bin/time -f %M (peak RSS in KB to a file), output to logFile; wall time from spawn to exit. */
+/** Spawns cmd under /usr/bin/time (peak RSS in KB, user and system CPU s to a file), output to logFile; wall time from spawn to exit. */
 function measure(cmd: string, args: string[], p: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv }): Promise<Measured> {
   const rssFile = `${p.logFile}.rss`;
   const useTime = fs.existsSync(TIME);
-  const [exe, argv] = useTime ? [TIME, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
+  const [exe, argv] = useTime ? [TIME, ['-f', '%M %U %S', '-o', rssFile, cmd, ...args]] : [cmd, args];
   const fd = fs.openSync(p.logFile, 'w');
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    const spawnedAt = Date.now();
     const child = spawn(exe, argv, { cwd: p.cwd, env: { ...process.env, TCP_NODELAY: '1', NO_COLOR: '1', ...p.env }, stdio: ['ignore', fd, fd] });
     fs.closeSync(fd);
     const timer = setTimeout(() => {
@@ -210,34 +255,68 @@ function measure(cmd: string, args: string[], p: { cwd: string; logFile: string;
       const wallMs = performance.now() - started;
       clearTimeout(timer);
       let rssKB: number | undefined;
+      let userS: number | undefined;
+      let sysS: number | undefined;
       if (useTime) {
-        // GNU time writes "Command exited with non-zero status N" before the figure in that case.
+        // GNU time writes "Command exited with non-zero status N" before the figures in that case.
         const lines = (fs.existsSync(rssFile) ? fs.readFileSync(rssFile, 'utf8') : '').trim().split('\n');
-        const n = Number(lines.at(-1));
-        rssKB = Number.isFinite(n) && n > 0 ? n : undefined;
+        const [rss, user, sys] = (lines.at(-1) ?? '').split(' ').map(Number);
+        rssKB = rss !== undefined && Number.isFinite(rss) && rss > 0 ? rss : undefined;
+        userS = user !== undefined && Number.isFinite(user) ? user : undefined;
+        sysS = sys !== undefined && Number.isFinite(sys) ? sys : undefined;
         // time exits with the child's status; a signal shows as 128+N in GNU time's own exit
       }
-      resolve({ code, signal, wallMs, rssKB, logFile: p.logFile });
+      resolve({ code, signal, wallMs, rssKB, userS, sysS, logFile: p.logFile, spawnedAt });
     });
   });
 }
 
-const STARTUP_RUNS = 5;
+const STARTUP_RUNS = 11;
 
-/** The fixed cost of a start (process, modules, exit), which weighs most on short retrieves. */
-async function measureStartup(work: string): Promise<{ dcmgetMs: number; getscuMs: number }> {
+interface StartupFigures {
+  /** Medians: wall ms from spawn to exit, peak RSS MB. */
+  dcmgetMs: number;
+  getscuMs: number;
+  nodeMs: number;
+  dcmgetRssMB: number | null;
+  nodeRssMB: number | null;
+  /** Node's idle RSS: a process that only waits 200 ms (the floor under any dcmget figure). */
+  nodeIdleRssMB: number | null;
+  /** min-max of each, ms */
+  spread: Record<string, [number, number]>;
+}
+
+/**
+ * The fixed cost of a start (process, modules, exit), which weighs most on short retrieves:
+ * `dcmget --version`, `node -e 0` (Node's own floor) and `getscu --version`, alternated, after one
+ * round that fills V8's code cache.
+ */
+async function measureStartup(work: string): Promise<StartupFigures> {
   const logFile = path.join(work, 'startup.log');
-  const dcmget: number[] = [];
-  const getscu: number[] = [];
+  const cmds: Record<string, [string, string[]]> = {
+    dcmget: [NODE, [DCMGET, '--version']],
+    node: [NODE, ['-e', '0']],
+    getscu: ['getscu', ['--version']],
+    idle: [NODE, ['-e', 'setTimeout(() => {}, 200)']],
+  };
+  const wall: Record<string, number[]> = {};
+  const rss: Record<string, number[]> = {};
   for (let i = 0; i < STARTUP_RUNS + 1; i++) {
-    const d = await measure(NODE, [DCMGET, '--version'], { cwd: work, logFile });
-    const g = await measure('getscu', ['--version'], { cwd: work, logFile });
-    if (d.code !== 0 || g.code !== 0) throw new Error(`--version failed: ${tail(logFile)}`);
-    if (i === 0) continue; // the first start fills V8's code cache
-    dcmget.push(d.wallMs);
-    getscu.push(g.wallMs);
+    for (const name of roundOrder(Object.keys(cmds), i)) {
+      const [cmd, args] = cmds[name]!;
+      const m = await measure(cmd, args, { cwd: work, logFile });
+      if (m.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${tail(logFile)}`);
+      if (i === 0) continue;
+      (wall[name] ??= []).push(m.wallMs);
+      if (m.rssKB) (rss[name] ??= []).push(m.rssKB);
+    }
   }
-  return { dcmgetMs: median(dcmget), getscuMs: median(getscu) };
+  const mb = (xs: number[] | undefined): number | null => (xs?.length ? Math.round(median(xs) / 102.4) / 10 : null);
+  const spread = Object.fromEntries(Object.entries(wall).map(([k, xs]) => [k, [Math.round(Math.min(...xs) * 10) / 10, Math.round(Math.max(...xs) * 10) / 10] as [number, number]]));
+  return {
+    dcmgetMs: median(wall['dcmget']!), getscuMs: median(wall['getscu']!), nodeMs: median(wall['node']!),
+    dcmgetRssMB: mb(rss['dcmget']), nodeRssMB: mb(rss['node']), nodeIdleRssMB: mb(rss['idle']), spread,
+  };
 }
 
 function tail(file: string, n = 25): string {
@@ -269,14 +348,20 @@ interface RunRecord {
   workload: WorkloadName;
   server: string;
   tool: string;
+  route: Route;
   round: number; // 0-based; < warmups = warm-up
   warmup: boolean;
   wallMs: number;
   rssKB: number | null;
+  userS: number | null;
+  sysS: number | null;
   files: number;
   bytes: number;
   ok: boolean;
   error?: string;
+  /** The run's log (stdout and stderr) and Date.now() at its spawn; not in the JSON. */
+  logFile?: string;
+  spawnedAt?: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -304,9 +389,21 @@ function roundOrder<T>(tools: T[], round: number): T[] {
   return order;
 }
 
+/** The ports a tool reaches its server on: direct, through the relay at --rtt, through the relay at 0 ms. */
+type Ports = Record<Route, number>;
+
+interface RunExtra {
+  /** Run dcmget under node --cpu-prof into this folder (unbundled). */
+  profileDir?: string;
+  /** Run dcmget with --ndjson (its stdout to the log) for observe.ts. */
+  ndjson?: boolean;
+}
+
 /** One run of one tool into a fresh output filesystem (bench/output-fs.ts); checks the result; the output is released after, untimed. */
-async function runTool(tool: Tool, w: Workload, peer: Peer, work: string, round: number, profileDir?: string): Promise<RunRecord> {
-  const tag = `${w.name}-${peer.name}-${tool.id.replace(/[^A-Za-z0-9_.-]/g, '_')}-r${round}`;
+async function runTool(tool: Tool, w: Workload, peer: Peer, ports: Ports, work: string, round: number, extra: RunExtra = {}): Promise<RunRecord> {
+  const { profileDir } = extra;
+  const port = String(ports[tool.route]);
+  const tag = `${w.name}-${peer.name}-${tool.id.replace(/[^A-Za-z0-9_.-]/g, '_')}-r${round}${extra.ndjson ? '-ndjson' : ''}`;
   const output = outputDir(outputFs, work, tag, w.totalBytes);
   const out = output.dir;
   const logFile = path.join(work, 'logs', `${tag}.log`);
@@ -317,18 +414,19 @@ async function runTool(tool: Tool, w: Workload, peer: Peer, work: string, round:
   switch (tool.kind) {
     case 'dcmget': {
       // The profile runs the unbundled modules, so that its time is told file by file.
-      const entry = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, UNBUNDLED] : [DCMGET];
-      m = await measure(NODE, [...entry, '-q', ...tool.extra, '-aet', 'DCMGET', '-aec', peer.aet, ...query, '-od', out, '127.0.0.1', String(peer.port)], { cwd: work, logFile });
+      const entry = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, UNBUNDLED] : tool.entry ?? [DCMGET];
+      const events = extra.ndjson ? ['--ndjson'] : [];
+      m = await measure(NODE, [...entry, '-q', ...events, ...tool.extra, '-aet', 'DCMGET', '-aec', peer.aet, ...query, '-od', out, '127.0.0.1', port], { cwd: work, logFile });
       break;
     }
     case 'getscu':
       fs.mkdirSync(out, { recursive: true }); // getscu wants -od to exist
-      m = await measure('getscu', ['+B', '-pdu', String(GETSCU_PDU), '-aet', 'GETSCU', '-aec', peer.aet, ...query, '-od', out, '127.0.0.1', String(peer.port)], { cwd: work, logFile });
+      m = await measure('getscu', ['+B', '-pdu', String(GETSCU_PDU), '-aet', 'GETSCU', '-aec', peer.aet, ...query, '-od', out, '127.0.0.1', port], { cwd: work, logFile });
       break;
     case 'ignore':
       // --ignore refuses -od; -v only to read the final counters (3 short log lines per instance).
       fs.mkdirSync(out, { recursive: true });
-      m = await measure('getscu', ['--ignore', '-v', '-pdu', String(GETSCU_PDU), '-aet', 'GETSCU', '-aec', peer.aet, ...query, '127.0.0.1', String(peer.port)], { cwd: out, logFile });
+      m = await measure('getscu', ['--ignore', '-v', '-pdu', String(GETSCU_PDU), '-aet', 'GETSCU', '-aec', peer.aet, ...query, '127.0.0.1', port], { cwd: out, logFile });
       expectFiles = 0;
       break;
     case 'disk':
@@ -350,13 +448,18 @@ async function runTool(tool: Tool, w: Workload, peer: Peer, work: string, round:
     workload: w.name,
     server: peer.name,
     tool: tool.id,
+    route: tool.route,
     round,
     warmup: round < warmups,
     wallMs: Math.round(m.wallMs * 10) / 10,
     rssKB: m.rssKB ?? null,
+    userS: m.userS ?? null,
+    sysS: m.sysS ?? null,
     files: got.files,
     bytes: got.bytes,
     ok: problems.length === 0,
+    logFile: m.logFile,
+    spawnedAt: m.spawnedAt,
   };
   if (problems.length > 0) {
     rec.error = problems.join('; ');
@@ -397,26 +500,48 @@ interface ToolSummary {
   instancesPerS: number;
   medianRssMB: number | null;
   maxRssMB: number | null;
+  /** Median user and system CPU, s (the process and its children). */
+  medianUserS: number | null;
+  medianSysS: number | null;
+}
+
+interface Ratio {
+  ofMedians: number;
+  pairedMedian: number;
+  /** min-max of the per-round ratios: the run-to-run spread. */
+  pairedMin: number;
+  pairedMax: number;
 }
 
 interface Summary {
   workload: WorkloadName;
   label: string;
   server: string;
+  /** 'main', or 'relay-cost' (direct against the relay at 0 ms) */
+  block: string;
+  /** The round trip the relay added, ms (undefined: direct). */
+  rttMs: number | undefined;
   instances: number;
   totalBytes: number;
   tools: ToolSummary[];
-  ratios: Record<string, { ofMedians: number; pairedMedian: number } | null>;
+  ratios: Record<string, Ratio | null>;
+  /** getscu +B's time over each dcmget tool's (with --rtt): how many times faster. */
+  speedUps: Record<string, Ratio | null>;
 }
 
-function summarise(w: Workload, server: string, records: RunRecord[]): Summary {
-  const measured = records.filter((r) => r.workload === w.name && r.server === server && !r.warmup);
+const median0 = (xs: number[]): number | null => (xs.length ? median(xs) : null);
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+function summarise(w: Workload, server: string, records: RunRecord[], block: string, blockTools: Tool[]): Summary {
+  const measured = records.filter((r) => r.workload === w.name && r.server === server && !r.warmup && blockTools.some((t) => t.id === r.tool));
   const toolSummaries: ToolSummary[] = [];
-  for (const t of tools) {
+  for (const t of blockTools) {
     const rs = measured.filter((r) => r.tool === t.id);
     const ok = rs.filter((r) => r.ok);
     const times = ok.map((r) => r.wallMs);
     const rss = ok.map((r) => r.rssKB).filter((x): x is number => x !== null);
+    const user = median0(ok.map((r) => r.userS).filter((x): x is number => x !== null));
+    const sys = median0(ok.map((r) => r.sysS).filter((x): x is number => x !== null));
     const med = median(times);
     toolSummaries.push({
       tool: t.id,
@@ -430,9 +555,11 @@ function summarise(w: Workload, server: string, records: RunRecord[]): Summary {
       instancesPerS: Math.round((w.instances / (med / 1000)) * 10) / 10,
       medianRssMB: rss.length ? Math.round(median(rss) / 102.4) / 10 : null,
       maxRssMB: rss.length ? Math.round(Math.max(...rss) / 102.4) / 10 : null,
+      medianUserS: user,
+      medianSysS: sys,
     });
   }
-  const ratio = (a: string, b: string): { ofMedians: number; pairedMedian: number } | null => {
+  const ratio = (a: string, b: string): Ratio | null => {
     const ta = toolSummaries.find((t) => t.tool === a);
     const tb = toolSummaries.find((t) => t.tool === b);
     if (!ta || !tb || !ta.runs || !tb.runs) return null;
@@ -441,32 +568,49 @@ function summarise(w: Workload, server: string, records: RunRecord[]): Summary {
       const rb = measured.find((r) => r.tool === b && r.ok && r.round === ra.round);
       if (rb) paired.push(ra.wallMs / rb.wallMs);
     }
-    return { ofMedians: Math.round((ta.medianMs / tb.medianMs) * 100) / 100, pairedMedian: Math.round(median(paired) * 100) / 100 };
+    return { ofMedians: round2(ta.medianMs / tb.medianMs), pairedMedian: round2(median(paired)), pairedMin: round2(Math.min(...paired)), pairedMax: round2(Math.max(...paired)) };
   };
   const ratios: Summary['ratios'] = {};
-  for (const d of tools.filter((t) => t.kind === 'dcmget')) {
-    ratios[`${d.id}/getscu+B`] = ratio(d.id, 'getscu+B');
-    ratios[`${d.id}/getscu--ignore`] = ratio(d.id, 'getscu--ignore');
-    ratios[`${d.id}/disk`] = ratio(d.id, 'disk');
+  const speedUps: Summary['speedUps'] = {};
+  if (block === 'relay-cost') {
+    for (const t of blockTools.filter((x) => x.route === 'relay0')) {
+      const direct = t.id.replace('@relay0', '@direct');
+      ratios[`${t.id}/${direct}`] = ratio(t.id, direct);
+    }
+  } else {
+    for (const d of blockTools.filter((t) => t.kind === 'dcmget')) {
+      ratios[`${d.id}/getscu+B`] = ratio(d.id, 'getscu+B');
+      ratios[`${d.id}/getscu--ignore`] = ratio(d.id, 'getscu--ignore');
+      ratios[`${d.id}/disk`] = ratio(d.id, 'disk');
+      if (rttMs !== undefined) speedUps[d.id] = ratio('getscu+B', d.id);
+    }
   }
-  return { workload: w.name, label: w.label, server, instances: w.instances, totalBytes: w.totalBytes, tools: toolSummaries, ratios };
+  return { workload: w.name, label: w.label, server, block, rttMs: block === 'main' ? rttMs : block === 'relay-cost' ? 0 : undefined, instances: w.instances, totalBytes: w.totalBytes, tools: toolSummaries, ratios, speedUps };
 }
 
 function printSummary(s: Summary): void {
   const gb = (s.totalBytes / 1e9).toFixed(2);
-  console.log(`\n== workload ${s.workload}: ${s.label} (${gb} GB), server ${s.server}, median of ${runs} ==`);
-  const rows = [['tool', 'median s', 'min-max s', 'MB/s', 'inst/s', 'RSS MB'], ...s.tools.map((t) => [
+  const route = s.block === 'relay-cost' ? ', the relay\'s own cost' : s.rttMs !== undefined ? `, through the relay at +${s.rttMs} ms round trip` : '';
+  console.log(`\n== workload ${s.workload}: ${s.label} (${gb} GB), server ${s.server}${route}, median of ${runs} ==`);
+  const cpu = (x: number | null): string => (x === null ? '-' : x.toFixed(2));
+  const rows = [['tool', 'median s', 'min-max s', 'MB/s', 'inst/s', 'RSS MB', 'user s', 'sys s'], ...s.tools.map((t) => [
     t.title + (t.failed ? ` (${t.failed} FAILED)` : ''),
-    (t.medianMs / 1000).toFixed(2),
-    `${(t.minMs / 1000).toFixed(2)}-${(t.maxMs / 1000).toFixed(2)}`,
+    (t.medianMs / 1000).toFixed(3),
+    `${(t.minMs / 1000).toFixed(3)}-${(t.maxMs / 1000).toFixed(3)}`,
     String(t.mbPerS),
     String(t.instancesPerS),
     t.medianRssMB === null ? '-' : String(t.medianRssMB),
+    cpu(t.medianUserS),
+    cpu(t.medianSysS),
   ])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log('  ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  const spread = (v: Ratio): string => `median of per-round ratios ${v.pairedMedian.toFixed(2)}, range ${v.pairedMin.toFixed(2)}-${v.pairedMax.toFixed(2)}`;
   for (const [k, v] of Object.entries(s.ratios)) {
-    if (v) console.log(`  time ratio ${k.padEnd(28)} ${v.ofMedians.toFixed(2)}  (median of per-round ratios ${v.pairedMedian.toFixed(2)})`);
+    if (v) console.log(`  time ratio ${k.padEnd(30)} ${v.ofMedians.toFixed(2)}  (${spread(v)})`);
+  }
+  for (const [k, v] of Object.entries(s.speedUps)) {
+    if (v) console.log(`  speed-up over getscu +B: ${k.padEnd(16)} ${v.ofMedians.toFixed(2)}x  (${spread(v)})`);
   }
 }
 
@@ -587,7 +731,17 @@ async function main(): Promise<void> {
   console.log(`workloads ${workloadNames.join(',')}${opt.quick ? ' (quick)' : ''}; servers ${serverNames.join(',')}; tools ${tools.map((t) => t.id).join(', ')}; ${warmups} warm-up + ${runs} measured round(s)`);
 
   const startup = await measureStartup(work);
-  console.log(`start-up: dcmget --version ${(startup.dcmgetMs / 1000).toFixed(3)} s, getscu --version ${(startup.getscuMs / 1000).toFixed(3)} s (median of ${STARTUP_RUNS}): a fixed cost inside every dcmget figure below`);
+  const sp = (k: string): string => `${startup.spread[k]![0]}-${startup.spread[k]![1]}`;
+  console.log(`start-up (median of ${STARTUP_RUNS}, min-max ms): dcmget --version ${startup.dcmgetMs.toFixed(1)} ms (${sp('dcmget')}), node -e 0 ${startup.nodeMs.toFixed(1)} ms (${sp('node')}), getscu --version ${startup.getscuMs.toFixed(1)} ms (${sp('getscu')}): dcmget is ${(startup.dcmgetMs - startup.nodeMs).toFixed(1)} ms over Node's floor, a fixed cost inside every dcmget figure below`);
+  console.log(`peak RSS: dcmget --version ${startup.dcmgetRssMB ?? '-'} MB, node -e 0 ${startup.nodeRssMB ?? '-'} MB, Node idle 200 ms ${startup.nodeIdleRssMB ?? '-'} MB`);
+  let probes: { rttMs: number; probe: ProbeResult }[] = [];
+  if (rttMs !== undefined) {
+    // What the relay adds to one exchange, measured as a 1-byte ping-pong to a local echo server.
+    probes = [{ rttMs: 0, probe: await probeRelay(0) }, ...(rttMs > 0 ? [{ rttMs, probe: await probeRelay(rttMs) }] : [])];
+    for (const { rttMs: r, probe } of probes) {
+      console.log(`relay at +${r} ms: a 1-byte ping-pong takes ${probe.relayMs.median} ms (p90 ${probe.relayMs.p90}) through it, ${probe.directMs.median} ms direct: it adds ${probe.addedMs} ms a round trip (median of ${probe.rounds})`);
+    }
+  }
 
   const workloads: Workload[] = [];
   for (const name of workloadNames) {
@@ -599,6 +753,7 @@ async function main(): Promise<void> {
 
   const records: RunRecord[] = [];
   const summaries: Summary[] = [];
+  const observations: Observation[] = [];
   const loads: { server: string; workload: string; ms: number }[] = [];
   const servers: { name: string; config: string }[] = [];
   let profile: { file: string; wallMs: number; top: ReturnType<typeof topSelfTime>; byArea: ReturnType<typeof selfTimeByArea> } | undefined;
@@ -612,14 +767,16 @@ async function main(): Promise<void> {
       complete: !broken && finished,
       machine: mach,
       startup,
-      options: { outputFs, quick: opt.quick, workloads: workloadNames, servers: serverNames, runs, warmups, dcmgetArgs: dcmgetExtra, variants: opt.variant ?? [] },
+      relayProbes: probes,
+      options: { outputFs, quick: opt.quick, workloads: workloadNames, servers: serverNames, runs, warmups, dcmgetArgs: dcmgetExtra, variants, rttMs: rttMs ?? null },
       servers,
       workloads: workloads.map((w) => ({ name: w.name, label: w.label, instances: w.instances, series: w.series, sopClassUid: w.sopClassUid, totalBytes: w.totalBytes, pixelBytes: w.pixelBytes, studyInstanceUid: w.studyInstanceUid, generateMs: w.generateMs })),
       loads,
       skipped,
-      tools: tools.map((t) => ({ id: t.id, title: t.title, args: t.extra })),
+      tools: [...tools, ...relayCostTools].map((t) => ({ id: t.id, title: t.title, args: t.extra, route: t.route })),
       summaries,
-      runs: records,
+      runs: records.map(({ logFile: _log, spawnedAt: _at, ...r }) => r),
+      observations,
       profile,
     };
     fs.writeFileSync(opt.json, JSON.stringify(doc, null, 2));
@@ -631,7 +788,21 @@ async function main(): Promise<void> {
     const peer = await startPeer(sname);
     servers.push({ name: peer.name, config: peer.config });
     console.log(`\nstarted ${peer.name} (${peer.config}) on port ${peer.port}`);
+    /** relays[0]: the one observed runs go through (at --rtt, else at 0 ms) */
+    const relays: Relay[] = [];
     try {
+      const ports: Ports = { direct: peer.port, relay: peer.port, relay0: peer.port };
+      if (rttMs !== undefined || observe) {
+        const relay0 = await startRelay({ targetHost: '127.0.0.1', targetPort: peer.port, rttMs: 0 });
+        ports.relay0 = relay0.port;
+        if (rttMs !== undefined) {
+          const relay = await startRelay({ targetHost: '127.0.0.1', targetPort: peer.port, rttMs });
+          relays.push(relay);
+          ports.relay = relay.port;
+          console.log(`relay: port ${relay.port} adds ${rttMs} ms of round trip to ${peer.name}; port ${relay0.port} relays with no delay (its own cost)`);
+        }
+        relays.push(relay0);
+      }
       for (const w of workloads) {
         if (w.name === 'C' && peer.name === 'dcmqrscp') {
           // dcmqrscp 3.6.7 caps a study at 1024 MB (its largest quota), and dcmqridx
@@ -650,13 +821,13 @@ async function main(): Promise<void> {
         if (after - before !== w.instances) throw new Error(`${peer.name} holds ${after - before} new instances after loading ${w.name}, expected ${w.instances}`);
         execFileSync('sync');
 
-        if (!opt['profile-only']) {
+        /** Warm-up and measured rounds of these tools, each round in its own shuffled order. */
+        const rounds = async (blockTools: Tool[], block: string): Promise<void> => {
           const total = warmups + runs;
           for (let round = 0; round < total; round++) {
-            const order = roundOrder(tools, round);
             const line: string[] = [];
-            for (const tool of order) {
-              const r = await runTool(tool, w, peer, work, round);
+            for (const tool of roundOrder(blockTools, round)) {
+              const r = await runTool(tool, w, peer, ports, work, round);
               records.push(r);
               line.push(`${tool.id} ${(r.wallMs / 1000).toFixed(2)}s${r.rssKB ? `/${Math.round(r.rssKB / 1024)}MB` : ''}${r.ok ? '' : ' BROKEN'}`);
               if (!r.ok) {
@@ -664,18 +835,41 @@ async function main(): Promise<void> {
                 if (!opt['keep-going']) throw new Error(`stopping: a broken retrieve makes the benchmark meaningless (--keep-going to go on)`);
               }
             }
-            console.log(`  ${w.name}/${peer.name} ${round < warmups ? 'warm-up' : `round ${round - warmups + 1}/${runs}`}: ${line.join(', ')}`);
+            console.log(`  ${w.name}/${peer.name}${block === 'main' ? '' : ` ${block}`} ${round < warmups ? 'warm-up' : `round ${round - warmups + 1}/${runs}`}: ${line.join(', ')}`);
           }
-          const s = summarise(w, peer.name, records);
+          const s = summarise(w, peer.name, records, block, blockTools);
           summaries.push(s);
           printSummary(s);
+        };
+        if (!opt['profile-only']) {
+          if (relayCostTools.length > 0) await rounds(relayCostTools, 'relay-cost');
+          await rounds(tools, 'main');
+        }
+        if (observe && !opt['profile-only']) {
+          // One more run of each network tool, untimed, through a relay that records what each
+          // association carries (pdu-tap.ts; at 0 ms without --rtt); dcmget with --ndjson too
+          // (a JSON line per instance costs CPU): per association busy/idle and turnarounds.
+          const tapped = relays[0]!;
+          for (const tool of tools.filter((t) => t.kind !== 'disk')) {
+            const via: Tool = { ...tool, route: rttMs === undefined ? 'relay0' : 'relay' };
+            tapped.record();
+            const r = await runTool(via, w, peer, ports, work, -2, { ndjson: tool.kind === 'dcmget' });
+            const taps = tapped.recorded();
+            if (!r.ok) {
+              broken = true;
+              throw new Error(`stopping: the observed run of ${tool.id} was broken`);
+            }
+            const o = observeRun(tool.kind === 'dcmget' ? fs.readFileSync(r.logFile!, 'utf8') : '', w, taps, { workload: w.name, server: peer.name, tool: tool.id, rttMs, wallMs: r.wallMs, spawnedAt: r.spawnedAt! });
+            observations.push(o);
+            printObservation(o);
+          }
         }
 
         if ((opt.profile || opt['profile-only']) && w.name === 'A' && peer.name === 'orthanc') {
           const dir = path.join(work, 'profile');
           fs.mkdirSync(dir, { recursive: true });
           const dcmget = tools.find((t) => t.id === 'dcmget') ?? ALL_TOOLS[0]!;
-          const r = await runTool(dcmget, w, peer, work, -1, dir);
+          const r = await runTool(dcmget, w, peer, ports, work, -1, { profileDir: dir });
           if (!r.ok) {
             broken = true;
             throw new Error('stopping: the profiled dcmget run was broken');
@@ -694,6 +888,7 @@ async function main(): Promise<void> {
         }
       }
     } finally {
+      for (const r of relays) await r.close();
       await peer.stop();
     }
   }

@@ -9,6 +9,11 @@
 //                   5 series x 2 instances
 //   C  huge:        1 instance x 2 GiB (4096 frames of 512x512x16 bit), same
 //                   class as B: the memory workload
+//   D  many series of small instances: 400 CT Image Storage instances x 64 KiB
+//                   pixel data (128 rows x 256 columns x 16 bit), one study,
+//                   8 series x 50: the latency workload (`--rtt`), where each
+//                   C-STORE sub-operation costs a round trip and parallel
+//                   associations can each take a series
 //
 // Same parameters -> byte-identical files (UIDs are 2.25.<decimal of a hash of
 // the workload name and position>, pixel data is xorshift noise from a fixed
@@ -22,9 +27,8 @@ export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 export const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 export const MF_GRAYSCALE_WORD_SC = '1.2.840.10008.5.1.4.1.1.7.3';
 const IMPLEMENTATION_CLASS_UID = '2.25.163920155372405542513898036620128651266';
-const FRAME_BYTES = 512 * 512 * 2; // 512 KiB
-
-export type WorkloadName = 'A' | 'B' | 'C';
+export type WorkloadName = 'A' | 'B' | 'C' | 'D';
+export const WORKLOAD_NAMES: readonly WorkloadName[] = ['A', 'B', 'C', 'D'];
 
 export interface WorkloadSpec {
   name: WorkloadName;
@@ -32,6 +36,9 @@ export interface WorkloadSpec {
   instances: number;
   series: number;
   framesPerInstance: number;
+  /** Frame size: 16-bit pixels, rows x columns (512 x 512 = 512 KiB a frame unless said). */
+  rows: number;
+  columns: number;
   sopClassUid: string;
 }
 
@@ -53,19 +60,24 @@ export interface Workload extends WorkloadSpec {
   generateMs: number;
 }
 
-/** Full size per issue 5; quick mode scales A to 200 and B to 3 instances. */
+/** Full size per issues 5 and 16; quick mode scales A to 200, B to 3 and D to 8 x 10 instances. */
 export function workloadSpec(name: WorkloadName, quick: boolean): WorkloadSpec {
+  const frame = { rows: 512, columns: 512 };
   switch (name) {
     case 'A': {
       const instances = quick ? 200 : 2000;
-      return { name, label: `${instances} x 512 KiB`, instances, series: 10, framesPerInstance: 1, sopClassUid: CT_IMAGE_STORAGE };
+      return { name, label: `${instances} x 512 KiB`, instances, series: 10, framesPerInstance: 1, ...frame, sopClassUid: CT_IMAGE_STORAGE };
     }
     case 'B': {
       const instances = quick ? 3 : 10;
-      return { name, label: `${instances} x 100 MiB`, instances, series: Math.min(5, instances), framesPerInstance: 200, sopClassUid: MF_GRAYSCALE_WORD_SC };
+      return { name, label: `${instances} x 100 MiB`, instances, series: Math.min(5, instances), framesPerInstance: 200, ...frame, sopClassUid: MF_GRAYSCALE_WORD_SC };
     }
     case 'C':
-      return { name, label: '1 x 2 GiB', instances: 1, series: 1, framesPerInstance: 4096, sopClassUid: MF_GRAYSCALE_WORD_SC };
+      return { name, label: '1 x 2 GiB', instances: 1, series: 1, framesPerInstance: 4096, ...frame, sopClassUid: MF_GRAYSCALE_WORD_SC };
+    case 'D': {
+      const perSeries = quick ? 10 : 50;
+      return { name, label: `8 series x ${perSeries} x 64 KiB`, instances: 8 * perSeries, series: 8, framesPerInstance: 1, rows: 128, columns: 256, sopClassUid: CT_IMAGE_STORAGE };
+    }
   }
 }
 
@@ -159,8 +171,8 @@ function header(p: {
   );
   if (spec.framesPerInstance > 1 || !ct) ds.push(element(0x0028, 0x0008, 'IS', String(spec.framesPerInstance)));
   ds.push(
-    element(0x0028, 0x0010, 'US', us(512)),
-    element(0x0028, 0x0011, 'US', us(512)),
+    element(0x0028, 0x0010, 'US', us(spec.rows)),
+    element(0x0028, 0x0011, 'US', us(spec.columns)),
     element(0x0028, 0x0100, 'US', us(16)),
     element(0x0028, 0x0101, 'US', us(16)),
     element(0x0028, 0x0102, 'US', us(15)),
@@ -207,7 +219,7 @@ export function generateWorkload(spec: WorkloadSpec, root: string): Workload {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const studyUid = uidFor(`${spec.name}/${spec.instances}/study`);
-  const pixelBytes = spec.framesPerInstance * FRAME_BYTES;
+  const pixelBytes = spec.framesPerInstance * spec.rows * spec.columns * 2;
   const src = noise();
   const stamp = Buffer.alloc(8);
   const files: WorkloadFile[] = [];

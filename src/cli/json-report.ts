@@ -1,6 +1,7 @@
 // --json and --ndjson: what scripts read on stdout. The shapes are documented in the README
 // ("Machine-readable output") and checked by test/integration/cli-output.test.ts.
 import { formatStatus, statusCategory } from '../dimse/status.ts';
+import { errorCode } from './command-line.ts';
 import { VERSION } from '../dicom/implementation.ts';
 import type { RetrieveEvent, RetrieveResult } from '../retrieve/retrieve.ts';
 import type { StoredFile } from '../retrieve/store-scp.ts';
@@ -58,7 +59,7 @@ export function resultJson(result: RetrieveResult, run: RunInfo, exitCode: numbe
       id: c.id, abstractSyntax: c.abstractSyntax, accepted: c.accepted, result: c.result,
       transferSyntax: c.accepted ? c.transferSyntax : null, scpRole: c.scpRole,
     })),
-    error: result.error ? { type: result.error.name, message: result.error.message } : null,
+    error: result.error ? { type: result.error.name, code: errorCode(result.error), message: result.error.message } : null,
     notes,
     timings: { startedAt: run.startedAt, elapsedMs: Math.round(result.elapsedMs) },
   };

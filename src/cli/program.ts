@@ -205,7 +205,7 @@ function queryOptions(program: Command): void {
 function storageOptions(program: Command): void {
   program
     .optionsGroup('Storage:')
-    .addOption(new Option('--no-retry', 'no second pass for instances the first C-GET did not bring'))
+    .addOption(new Option('--no-retry', 'no recovery: what the C-GET did not bring is not asked for again'))
     .addOption(new Option('--no-plan', 'skip the C-FIND that learns which storage classes the match holds; propose the default set'))
     .addOption(new Option('--storage-class <class>', 'also propose this storage class: UID, keyword (CTImageStorage) or @group (@ct, @mr, @sr, @rt, @non-patient, @all…); repeatable').argParser(collect))
     .addOption(new Option('--storage-config <file>', 'storage classes and their contexts from a JSON file (see README)'))
