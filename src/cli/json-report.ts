@@ -7,6 +7,8 @@ import type { RetrieveEvent, RetrieveResult } from '../retrieve/retrieve.ts';
 import type { StoredFile } from '../retrieve/store-scp.ts';
 
 export interface RunInfo {
+  /** C-MOVE's destination as asked for (--port, --move), when it may be used. */
+  move?: { aeTitle: string; port: number; listenAddress: string | null } | undefined;
   host: string;
   port: number;
   callingAeTitle: string;
@@ -25,6 +27,8 @@ export function resultJson(result: RetrieveResult, run: RunInfo, exitCode: numbe
     schema: JSON_SCHEMA_VERSION,
     peer: { host: run.host, port: run.port, calledAeTitle: run.calledAeTitle, callingAeTitle: run.callingAeTitle },
     model: run.model,
+    via: result.via ?? null,
+    move: run.move ?? null,
     outputDirectory: run.outputDirectory,
     exitCode,
     status: result.status ?? null,
@@ -71,6 +75,10 @@ export function eventJson(e: RetrieveEvent): Record<string, unknown> | undefined
   switch (e.type) {
     case 'inventory':
       return { event: 'inventory', time, request: e.request, studies: e.studies ?? null, series: e.series ?? null, instances: e.instances ?? null, sopClasses: e.sopClasses ?? null, trusted: e.trusted, problems: e.problems };
+    case 'via':
+      return { event: 'via', time, via: e.via, reason: e.reason, destination: e.destination ?? null };
+    case 'incoming':
+      return { event: 'incoming', time, address: e.address, callingAeTitle: e.callingAeTitle, calledAeTitle: e.calledAeTitle, accepted: e.refused === undefined, refused: e.refused ?? null };
     case 'associated':
       return { event: 'associated', time, association: e.association, contexts: e.contexts.length, accepted: e.contexts.filter((c) => c.accepted).length, peerMaxLength: e.peerMaxLength };
     case 'unit':

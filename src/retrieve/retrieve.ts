@@ -11,7 +11,7 @@ import { planContexts } from './presentation-contexts.ts';
 import { buildProposal } from './storage-proposal.ts';
 import { Finder, findContexts } from './finder.ts';
 import { LedgerFile } from './ledger-file.ts';
-import { associationBasics, DEFAULTS, resolveModel, resolveOptions, type PeerOptions, type Resolved, type RetrieveOptions } from './options.ts';
+import { associationBasics, DEFAULTS, resolveModel, resolveOptions, type MoveOptions, type PeerOptions, type Resolved, type RetrieveOptions, type Via } from './options.ts';
 import { Pool } from './pool.ts';
 import { isFatal, runRequest, type JobContext } from './request-job.ts';
 import type { RequestState } from './request-state.ts';
@@ -21,10 +21,11 @@ import { inShard } from './shard.ts';
 import { StoreScp } from './store-scp.ts';
 import type { RetrieveEvent } from './events.ts';
 import type { UnitRunner } from './unit-get.ts';
+import { ViaChoice } from './via.ts';
 import { abortedBeforeStart, AbortError, CancelledError, Control, firedSignal, GuardedListener } from './control.ts';
 
 export { resolveModel, DEFAULTS, AbortError, CancelledError };
-export type { RetrieveOptions, PeerOptions, RetrieveResult, RetrieveEvent };
+export type { RetrieveOptions, PeerOptions, MoveOptions, Via, RetrieveResult, RetrieveEvent };
 export type { SubOperationCounters } from './unit-get.ts';
 /** The default of `maxPduLength`: the Maximum Length dcmget announces (PS3.8 D.1), 1 MiB. */
 export const DEFAULT_MAX_PDU = DEFAULTS.maxPduLength;
@@ -63,21 +64,15 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
   const emit = listening.emit;
   prepareOutput(o);
   const ledger = o.ledgerFile ? new LedgerFile(o.ledgerFile, o.fsync) : undefined;
-  const store = new StoreScp({
-    outputDirectory: o.outputDirectory, sourceAeTitle: o.calledAeTitle, fsync: o.fsync, ignore: o.ignore, layout: o.layout, onExists: o.onExists,
-    onStored: (file) => {
-      emit({ type: 'stored', file });
-      if (o.cancelAfter !== undefined && store.ledger.stored >= o.cancelAfter) control.cancel();
-    },
-    onFailed: (failure) => emit({ type: 'failed', failure }), warn: o.warn, verbose: o.logger?.verbose,
-  });
+  const store = storeFor(o, emit, () => control.cancel());
   const result = emptyResult(store.ledger);
   const requests = selectRequests(o, result, ledger);
   result.nothingMatched = requests.length > 0;
   const basics = associationBasics(o);
   const finder = o.modelInfo.find ? new Finder(o.modelInfo, () => ScuSession.open({ ...basics, presentationContexts: findContexts(o.modelInfo) })) : undefined;
   const states = new Map<number, RequestState>();
-  const pool = getPool(o, runner(o, store, states, result, emit), finder, store, emit);
+  const via = new ViaChoice(o, store, emit);
+  const pool = poolFor(o, finder, via, runner(o, states, result, emit), store, emit);
   const control = new Control(o, started, {
     cancel: () => {
       result.cancelled = true;
@@ -98,6 +93,7 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
   const ctx: JobContext = {
     o, finder, pool, result, ledger, states, emit, cancelled: () => control.cancelled,
     settled: (arrived) => store.forgetFailures(arrived),
+    judge: (outcomes, matched) => via.judge(outcomes, matched),
     // An idle C-FIND association holds one of the PACS's association slots (Orthanc serves 4 at
     // once): once no request waits for its inventory, it is released (recovery opens another if
     // it needs to ask), so that every C-GET association of --parallel runs at once.
@@ -107,6 +103,7 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
     proposal: { storage: o.storage, extraStorageClasses: o.extraStorageClasses, contextSyntaxes: o.contextSyntaxes },
   };
   try {
+    pool.use(await via.first());
     await runAll(requests, o.parallel + 1, ctx);
     await Promise.all([pool.close(), finder?.close()]);
   } catch (err) {
@@ -117,13 +114,14 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
     await finder?.close().catch(() => undefined);
   } finally {
     control.dispose();
+    // The C-MOVE's Storage SCP never outlives the run.
+    await via.close().catch(() => undefined);
     store.close();
     ledger?.close();
   }
-  return control.settle(finish(result, pool, finder, store, started), listening.thrown);
+  return control.settle(finish(result, pool, finder, store, via, started), listening.thrown);
 }
 
-/** The output folder made, probed, and rid of what killed runs left. */
 function prepareOutput(o: Resolved): void {
   if (o.ignore) return;
   makeDirectory(o.outputDirectory);
@@ -131,16 +129,27 @@ function prepareOutput(o: Resolved): void {
   for (const stale of removeStaleTempFiles(o.outputDirectory)) o.logger?.verbose?.(`removed ${stale}, a temporary file left by an earlier run`);
 }
 
-/** The pool of C-GET associations, each proposing the model's GET class and its unit's storage contexts. */
-function getPool(o: Resolved, unitRunner: UnitRunner, finder: Finder | undefined, store: StoreScp, emit: (e: RetrieveEvent) => void): Pool {
+/** The Storage SCP role: C-GET's and C-MOVE's C-STOREs both end here. */
+function storeFor(o: Resolved, emit: (e: RetrieveEvent) => void, cancel: () => void): StoreScp {
+  const store: StoreScp = new StoreScp({
+    outputDirectory: o.outputDirectory, sourceAeTitle: o.calledAeTitle, fsync: o.fsync, ignore: o.ignore, layout: o.layout, onExists: o.onExists,
+    onStored: (file) => {
+      emit({ type: 'stored', file });
+      if (o.cancelAfter !== undefined && store.ledger.stored >= o.cancelAfter) cancel();
+    },
+    onFailed: (failure) => emit({ type: 'failed', failure }), warn: o.warn, verbose: o.logger?.verbose,
+  });
+  return store;
+}
+
+function poolFor(o: Resolved, finder: Finder | undefined, via: ViaChoice, unitRunner: UnitRunner, store: StoreScp, emit: (e: RetrieveEvent) => void): Pool {
   const basics = associationBasics(o);
   return new Pool({
-    size: o.parallel, model: o.modelInfo, runner: unitRunner,
-    open: (plan) => ScuSession.open({
-      ...basics, roleSelections: plan.roleSelections,
-      presentationContexts: plan.contexts.map((c) => (c.abstractSyntax === o.modelInfo.get && o.getTransferSyntaxes ? { ...c, transferSyntaxes: o.getTransferSyntaxes } : c)),
+    size: o.parallel, model: o.modelInfo, runner: unitRunner, fallback: via.fallback,
+    open: (plan, op) => ScuSession.open({
+      ...basics, roleSelections: plan.roleSelections, presentationContexts: plan.contexts,
       // PS3.4 C.5.3 Table C.5-1: one byte, 1 = relational-retrieval supported.
-      extendedNegotiations: o.relational ? [{ sopClassUid: o.modelInfo.get!, info: Buffer.from([1]) }] : undefined,
+      extendedNegotiations: o.relational ? [{ sopClassUid: op.sopClassUid, info: Buffer.from([1]) }] : undefined,
     }),
     // A peer that takes one association per caller: the idle C-FIND association makes room.
     onLimit: async () => {
@@ -152,14 +161,19 @@ function getPool(o: Resolved, unitRunner: UnitRunner, finder: Finder | undefined
       store.setConcurrency(Math.min(o.parallel, id));
       emit({ type: 'associated', association: id, contexts: s.contexts, peerMaxLength: s.association.peerMaxLength });
     },
+    onOperation: (op) => via.using(op),
     onReleased: (id) => emit({ type: 'released', association: id }),
   });
 }
 
-function finish(result: RetrieveResult, pool: Pool, finder: Finder | undefined, store: StoreScp, started: number): RetrieveResult {
+function finish(result: RetrieveResult, pool: Pool, finder: Finder | undefined, store: StoreScp, via: ViaChoice, started: number): RetrieveResult {
+  result.via = via.used?.via;
   result.failures = store.failures;
   result.contexts = pool.firstContexts;
-  result.associations = { find: finder?.associations ?? 0, get: pool.associations };
+  result.associations = {
+    find: finder?.associations ?? 0, get: pool.opened['C-GET'], move: pool.opened['C-MOVE'],
+    incoming: via.incoming.accepted, refused: via.incoming.refused,
+  };
   result.queries = finder?.queries ?? 0;
   result.complete = !result.error && !result.cancelled && result.requests.incomplete === 0;
   // "Nothing matched" is a finding about every request, so only a run that settled them all makes it.
@@ -190,17 +204,15 @@ async function runAll(requests: Request[], limit: number, ctx: JobContext): Prom
   if (failure !== undefined) throw failure;
 }
 
-function runner(o: Resolved, store: StoreScp, states: Map<number, RequestState>, result: RetrieveResult, emit: (e: RetrieveEvent) => void): UnitRunner {
+function runner(o: Resolved, states: Map<number, RequestState>, result: RetrieveResult, emit: (e: RetrieveEvent) => void): UnitRunner {
   const running = new RunningCounters();
   const info = (u: Parameters<UnitRunner['onStart']>[0]) => ({ id: u.id, label: u.label, request: u.request.index, expected: u.expected });
   return {
-    getSopClassUid: o.modelInfo.get!,
-    store,
     warn: o.warn,
     verbose: o.logger?.verbose,
     tallyFor: (unit) => states.get(unit.request.index)!.tally(),
-    onStart: (unit, association) => {
-      o.logger?.verbose?.(`C-GET ${unit.label} on association ${association}`);
+    onStart: (unit, association, service) => {
+      o.logger?.verbose?.(`${service} ${unit.label} on association ${association}`);
       emit({ type: 'unit', association, unit: info(unit) });
     },
     onPending: (unit, association, status, counters) => {
