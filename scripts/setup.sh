@@ -15,6 +15,8 @@ command -v getscu >/dev/null 2>&1 && command -v dcmqrscp >/dev/null 2>&1 || miss
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 command -v script >/dev/null 2>&1 || missing+=(bsdutils)
+# The README's GNU parallel example is run by a test, as every example there.
+command -v parallel >/dev/null 2>&1 || missing+=(parallel)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} (Debian packages)" >&2
   if [ "$(id -u)" = 0 ]; then SUDO=(); elif command -v sudo >/dev/null 2>&1; then SUDO=(sudo); else

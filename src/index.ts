@@ -4,7 +4,7 @@ export { retrieve, echo, resolveModel, DEFAULT_MAX_PDU, CANCEL_GRACE_MS } from '
 export { startRetrieve, RetrieveJob } from './retrieve/job.ts';
 export { AbortError, CancelledError } from './retrieve/control.ts';
 export type {
-  RetrieveOptions, RetrieveResult, RetrieveEvent, PeerOptions, SubOperationCounters, EchoResult,
+  RetrieveOptions, RetrieveResult, RetrieveEvent, PeerOptions, MoveOptions, Via, SubOperationCounters, EchoResult,
 } from './retrieve/retrieve.ts';
 export type { RetrieveEventMap, RetrieveEventType, RetrieveEventOf, RequestRef, UnitInfo } from './retrieve/events.ts';
 export type { RecoveryReport } from './retrieve/recovery.ts';

@@ -19,7 +19,7 @@ export interface CommandLine {
 
 /** The `--json`/`--ndjson` error event: `{"event": "error", "exitCode", "error": {"type", "message"}}`. */
 export function errorEvent(exitCode: number, err: unknown): Record<string, unknown> {
-  return { event: 'error', exitCode, error: { type: (err as Error)?.name ?? 'Error', message: (err as Error)?.message ?? String(err) } };
+  return { event: 'error', exitCode, error: { type: (err as Error)?.name ?? 'Error', code: errorCode(err), message: (err as Error)?.message ?? String(err) } };
 }
 
 /** Whether the command line asks for JSON on stdout, read from the words themselves (the parse may have failed). */
@@ -51,4 +51,10 @@ export function parseCommandLine(argv: string[], out: { stdout: Output; stderr: 
     if (wantsJson(argv)) out.stdout.write(`${JSON.stringify(errorEvent(EXIT.USAGE, new UsageError(message)))}\n`);
     return { code: EXIT.USAGE };
   }
+}
+
+/** The stable `code` of dcmget's errors (ERR_DCMGET_…), Node's (ENOENT…) or commander's; null for others. */
+export function errorCode(err: unknown): string | null {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : null;
 }

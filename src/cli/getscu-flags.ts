@@ -17,6 +17,12 @@ export interface Translation {
   notes: string[];
 }
 
+/**
+ * DCMTK movescu's spellings of what dcmget's C-MOVE takes (README "When the PACS has no C-GET"):
+ * getscu has neither, so they cannot clash with its table.
+ */
+const MOVESCU_SPELLINGS: Record<string, string> = { '-aem': '--move', '+P': '--port' };
+
 /** Which dcmget options take a value (so that a value is never read as an option). */
 export type TakesValue = (option: string) => boolean;
 
@@ -66,6 +72,12 @@ export function translateGetscu(argv: string[], takesValue: TakesValue): Transla
     if (arg === '--study') {
       const next = expanded[i + 1];
       out.push({ next, decided: undefined });
+      continue;
+    }
+    const moveAlias = MOVESCU_SPELLINGS[arg];
+    if (moveAlias) {
+      out.push(moveAlias);
+      notes.push(`movescu ${arg}: dcmget's ${moveAlias}`);
       continue;
     }
     const option = GETSCU_BY_SPELLING.get(arg);

@@ -1,11 +1,14 @@
 // --json and --ndjson: what scripts read on stdout. The shapes are documented in the README
 // ("Machine-readable output") and checked by test/integration/cli-output.test.ts.
 import { formatStatus, statusCategory } from '../dimse/status.ts';
+import { errorCode } from './command-line.ts';
 import { VERSION } from '../dicom/implementation.ts';
 import type { RetrieveEvent, RetrieveResult } from '../retrieve/retrieve.ts';
 import type { StoredFile } from '../retrieve/store-scp.ts';
 
 export interface RunInfo {
+  /** C-MOVE's destination as asked for (--port, --move), when it may be used. */
+  move?: { aeTitle: string; port: number; listenAddress: string | null } | undefined;
   host: string;
   port: number;
   callingAeTitle: string;
@@ -26,6 +29,8 @@ export function resultJson(result: RetrieveResult, run: RunInfo, exitCode: numbe
     schema: JSON_SCHEMA_VERSION,
     peer: { host: run.host, port: run.port, calledAeTitle: run.calledAeTitle, callingAeTitle: run.callingAeTitle },
     model: run.model,
+    via: result.via ?? null,
+    move: run.move ?? null,
     outputDirectory: run.outputDirectory,
     exitCode,
     status: result.status ?? null,
@@ -56,7 +61,7 @@ export function resultJson(result: RetrieveResult, run: RunInfo, exitCode: numbe
       id: c.id, abstractSyntax: c.abstractSyntax, accepted: c.accepted, result: c.result,
       transferSyntax: c.accepted ? c.transferSyntax : null, scpRole: c.scpRole,
     })),
-    error: result.error ? { type: result.error.name, message: result.error.message } : null,
+    error: result.error ? { type: result.error.name, code: errorCode(result.error), message: result.error.message } : null,
     notes,
     timings: { startedAt: run.startedAt, elapsedMs: Math.round(result.elapsedMs) },
   };
@@ -82,6 +87,10 @@ function eventFields(e: RetrieveEvent, time: string): Record<string, unknown> | 
   switch (e.type) {
     case 'inventory':
       return { event: 'inventory', time, request: e.request, studies: e.studies ?? null, series: e.series ?? null, instances: e.instances ?? null, sopClasses: e.sopClasses ?? null, trusted: e.trusted, problems: e.problems };
+    case 'via':
+      return { event: 'via', time, via: e.via, reason: e.reason, destination: e.destination ?? null };
+    case 'incoming':
+      return { event: 'incoming', time, address: e.address, callingAeTitle: e.callingAeTitle, calledAeTitle: e.calledAeTitle, accepted: e.refused === undefined, refused: e.refused ?? null };
     case 'associated':
       return { event: 'associated', time, association: e.association, contexts: e.contexts.length, accepted: e.contexts.filter((c) => c.accepted).length, peerMaxLength: e.peerMaxLength };
     case 'unit':

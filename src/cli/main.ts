@@ -5,7 +5,7 @@ import { chalkStderr as chalk } from 'chalk';
 import { UsageError } from '../dicom/usage-error.ts';
 import { describeStatus, formatStatus, statusCategory } from '../dimse/status.ts';
 import { ConnectionError } from '../ul/errors.ts';
-import { echo, previewContexts, resolveModel, type PeerOptions } from '../retrieve/retrieve.ts';
+import { echo, previewContexts, resolveModel, type MoveOptions, type PeerOptions } from '../retrieve/retrieve.ts';
 import { planContexts } from '../retrieve/presentation-contexts.ts';
 import { compileLayout } from '../output/output-layout.ts';
 import type { Command } from 'commander';
@@ -77,7 +77,9 @@ async function runCommand(cmd: CommandLine, ui: Console): Promise<number> {
     repeat: settings.repeat,
   };
   // Shortcuts without a patient ID fit the study root; getscu's default (patient root) otherwise.
-  const model = resolveModel(models[0] ?? (shortcutsWantStudyRoot(queryInput) ? 'study' : 'patient'));
+  const move = moveOptionsOf(flags, peer.aet);
+  const via = flags.via ?? (move ? 'auto' : 'get');
+  const model = resolveModel(models[0] ?? (shortcutsWantStudyRoot(queryInput) ? 'study' : 'patient'), via);
   const identifiers = buildIdentifiers(queryInput, model);
   const extraStorageClasses = [...flags.storageClass.flatMap(resolveStorageClass)];
   const contextSyntaxes = syntaxContexts(flags.transferSyntax, flags.preferUncompressed ?? false);
@@ -85,9 +87,11 @@ async function runCommand(cmd: CommandLine, ui: Console): Promise<number> {
   compileLayout(flags.layout); // a bad template is a usage error before anything connects
   const getTransferSyntaxes = settings.getSyntaxes;
   if (flags.dryRun) {
-    ui.stdout.write(dryRunText(identifiers, model, storage
-      ? planContexts([model.get!], storage, getTransferSyntaxes)
-      : previewContexts({ model: model.model, extraStorageClasses, contextSyntaxes, getTransferSyntaxes }), flags.plan && !storage));
+    // A C-MOVE association proposes the MOVE class alone: the C-STOREs come to the Storage SCP.
+    const plan = via === 'move' || !model.get ? planContexts([model.move!], [], getTransferSyntaxes)
+      : storage ? planContexts([model.get], storage, getTransferSyntaxes)
+        : previewContexts({ model: model.model, extraStorageClasses, contextSyntaxes, getTransferSyntaxes });
+    ui.stdout.write(dryRunText(identifiers, model, plan, flags.plan && !storage && via !== 'move'));
     return EXIT.SUCCESS;
   }
   return runRetrieve({
@@ -95,9 +99,11 @@ async function runCommand(cmd: CommandLine, ui: Console): Promise<number> {
     run: {
       host: peer.host, port: peer.port, callingAeTitle: flags.aetitle, calledAeTitle: flags.call, model: model.model,
       outputDirectory: flags.outputDirectory, startedAt: new Date().toISOString(), startedMs: performance.now(),
+      move: move && via !== 'get' ? { aeTitle: move.aeTitle ?? flags.aetitle, port: move.port, listenAddress: move.listenAddress ?? null } : undefined,
     },
     options: {
       ...await onFamily(peerOptions, settings),
+      via, move,
       model: model.model, identifiers, outputDirectory: flags.outputDirectory,
       plan: flags.plan, retry: flags.retry, parallel: flags.parallel,
       storage, extraStorageClasses, contextSyntaxes, getTransferSyntaxes,
@@ -108,8 +114,25 @@ async function runCommand(cmd: CommandLine, ui: Console): Promise<number> {
   });
 }
 
+/**
+ * --port, --move, --listen-address, --move-peer-host, --move-peer-aet: dcmget's Storage SCP for
+ * C-MOVE; a named peer's "aet" is the AE title the PACS calls with unless --move-peer-aet says otherwise.
+ */
+function moveOptionsOf(flags: Flags, namedAet: string | undefined): MoveOptions | undefined {
+  const given = flags.port !== undefined || flags.move !== undefined || flags.listenAddress !== undefined || flags.movePeerHost.length > 0 || flags.movePeerAet !== undefined;
+  if (!given) {
+    if (flags.via === 'move' || flags.via === 'auto') throw new UsageError(`--via ${flags.via} needs --port: the port dcmget's Storage SCP listens on for the PACS's C-STOREs (movescu's +P)`);
+    return undefined;
+  }
+  if (flags.port === undefined) throw new UsageError('the C-MOVE options need --port: the port dcmget\'s Storage SCP listens on for the PACS\'s C-STOREs (movescu\'s +P)');
+  return {
+    aeTitle: flags.move, port: flags.port, listenAddress: flags.listenAddress,
+    peerHosts: flags.movePeerHost, peerAeTitle: flags.movePeerAet ?? namedAet,
+  };
+}
+
 /** Peer, port and query files from the words of the command line, or from a named peer. */
-function resolvePeer(cmd: CommandLine): { host: string; port: number; queryFiles: string[] } {
+function resolvePeer(cmd: CommandLine): { host: string; port: number; queryFiles: string[]; aet: string | undefined } {
   const { program, flags, args } = cmd;
   const config = loadConfig(flags.config);
   const named = namedPeer(config, args[0], args[1]);
@@ -123,7 +146,7 @@ function resolvePeer(cmd: CommandLine): { host: string; port: number; queryFiles
   }
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new UsageError(`port must be a whole number from 1 to 65535, not "${portText}"`);
-  return { host: peer, port, queryFiles };
+  return { host: peer, port, queryFiles, aet: named?.aet };
 }
 
 /** A named peer fills what neither the command line nor a DCMGET_* variable set. */

@@ -18,6 +18,12 @@ export interface Flags extends TlsFlags, IdentityFlags {
   config?: string;
   parallel: number;
   echo?: boolean;
+  via?: 'get' | 'move' | 'auto';
+  port?: number;
+  move?: string;
+  listenAddress?: string;
+  movePeerHost: string[];
+  movePeerAet?: string;
   patientRoot?: boolean;
   studyRoot?: boolean;
   psonly?: boolean;
@@ -107,7 +113,7 @@ export function buildProgram(): Command {
     .argument('[query-file...]', 'DICOM files whose data sets are used as Identifiers, one C-GET each (as getscu)')
     .version(VERSION, '--version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help and exit');
-  for (const group of [networkOptions, securityOptions, queryOptions, storageOptions, outputOptions, displayOptions]) group(program);
+  for (const group of [networkOptions, moveOptions, securityOptions, queryOptions, storageOptions, outputOptions, displayOptions]) group(program);
   return program
     .addHelpText('after', `
 getscu's options work too (-aet -aec -od -pdu -to -ta -td -ll, +B, +xs, -xi, +tls, @file …):
@@ -142,6 +148,17 @@ function networkOptions(program: Command): void {
     .addOption(new Option('--parallel <n>', 'associations at once: a study is split by series (from a C-FIND) and shared out').default(DEFAULTS.parallel).argParser(integer('--parallel', 1, 32)))
     .addOption(new Option('--echo', 'only check that the peer answers C-ECHO, then exit'))
     .addOption(new Option('--config <file>', 'named peers (default ~/.config/dcmget/config.json): dcmget NAME … then needs no host, port or AE titles').env('DCMGET_CONFIG'));
+}
+
+function moveOptions(program: Command): void {
+  program
+    .optionsGroup('C-MOVE (for a PACS without C-GET; README "When the PACS has no C-GET: C-MOVE"):')
+    .addOption(new Option('--via <how>', 'get: C-GET; move: C-MOVE into dcmget\'s own Storage SCP; auto: C-GET where the PACS accepts it, else C-MOVE (default: auto with --port, else get)').choices(['get', 'move', 'auto']))
+    .addOption(new Option('--port <n>', 'the port dcmget\'s Storage SCP listens on for the PACS\'s C-STOREs (movescu +P)').argParser(integer('--port', 1, 65535)))
+    .addOption(new Option('--move <aetitle>', 'our AE title as the C-MOVE destination, as the PACS knows it (movescu -aem; default: --aetitle)').argParser(aeTitle))
+    .addOption(new Option('--listen-address <address>', 'the address the Storage SCP listens on (default: every address)'))
+    .addOption(new Option('--move-peer-host <host>', 'also let the PACS in from this host (it may connect from another address: NAT, a second interface); repeatable').argParser(collect).default([]))
+    .addOption(new Option('--move-peer-aet <aetitle>', 'let in only this calling AE title (default: a named peer\'s "aet", else any from the PACS\'s host)').argParser(aeTitle));
 }
 
 function securityOptions(program: Command): void {
@@ -188,7 +205,7 @@ function queryOptions(program: Command): void {
 function storageOptions(program: Command): void {
   program
     .optionsGroup('Storage:')
-    .addOption(new Option('--no-retry', 'no second pass for instances the first C-GET did not bring'))
+    .addOption(new Option('--no-retry', 'no recovery: what the C-GET did not bring is not asked for again'))
     .addOption(new Option('--no-plan', 'skip the C-FIND that learns which storage classes the match holds; propose the default set'))
     .addOption(new Option('--storage-class <class>', 'also propose this storage class: UID, keyword (CTImageStorage) or @group (@ct, @mr, @sr, @rt, @non-patient, @all…); repeatable').argParser(collect))
     .addOption(new Option('--storage-config <file>', 'storage classes and their contexts from a JSON file (see README)'))

@@ -1,4 +1,4 @@
-// What a person reads on stderr: pending C-GET-RSP lines, then the final status and a summary.
+// What a person reads on stderr: pending C-GET-RSP (or C-MOVE-RSP) lines, then the final status and a summary.
 import { chalkStderr as chalk } from 'chalk';
 import path from 'node:path';
 import { describeStatus, formatStatus, statusCategory, type StatusCategory } from '../dimse/status.ts';
@@ -65,12 +65,12 @@ export function summaryLines(result: RetrieveResult, outputDirectory: string, ig
   if (result.status === undefined && !result.error && result.ledger.received === 0 && result.ledger.skipped > 0) {
     lines.push(paint('success', `all ${result.ledger.skipped} instance(s) already present (--on-exists skip); nothing asked for`));
   } else if (result.status !== undefined) {
-    lines.push(`${paintStatus(result.status, describeStatus(result.status, 'C-GET'))}  (${formatCounters(result.counters)})`);
+    lines.push(`${paintStatus(result.status, describeStatus(result.status, result.via === 'move' ? 'C-MOVE' : 'C-GET'))}  (${formatCounters(result.counters)})`);
     if (result.errorComment) lines.push(`  Error Comment: ${result.errorComment}`);
     if (result.offendingElement?.length) lines.push(`  Offending Element: ${result.offendingElement.map((t) => `(${t.toString(16).padStart(8, '0').replace(/^(.{4})/, '$1,')})`).join(' ')}`);
-  } else if (result.error) {
-    lines.push(paint('error', `error: ${result.error.message}`));
   }
+  // What ended the run, also after a final status (a C-MOVE whose PACS never connected back).
+  if (result.error) lines.push(paint('error', `error: ${result.error.message}`));
   if (result.failedSopInstanceUids.length) {
     lines.push(`  Failed SOP Instance UID List (${result.failedSopInstanceUids.length}):`);
     for (const uid of result.failedSopInstanceUids.slice(0, 20)) lines.push(`    ${uid}`);

@@ -120,8 +120,13 @@ function eventHandler(r: RetrieveRun): { onEvent: (e: RetrieveEvent) => void; fi
           ? `inventory of ${e.request.key}: ${e.studies ?? '?'} study(ies), ${e.series ?? '?'} series, ${e.instances ?? '?'} instance(s), ${e.sopClasses.length} SOP class(es)${e.trusted ? '' : ' (listing not trusted)'}`
           : `inventory of ${e.request.key}: the peer could not say which SOP classes the match holds; proposing the default set`);
         break;
+      case 'via':
+        ui.say(e.via === 'move' && e.destination
+          ? `C-MOVE to "${e.destination.aeTitle}", dcmget's Storage SCP on port ${e.destination.port}: ${e.reason}`
+          : `C-GET: ${e.reason}`);
+        break;
       case 'associated':
-        associated(r, e.contexts, model.get);
+        associated(r, e.contexts, model);
         break;
       case 'pending': {
         const c = e.counters;
@@ -149,11 +154,13 @@ function eventHandler(r: RetrieveRun): { onEvent: (e: RetrieveEvent) => void; fi
   return { onEvent, files };
 }
 
-function associated(r: RetrieveRun, contexts: Parameters<typeof contextTable>[0], getUid: string | undefined): void {
+function associated(r: RetrieveRun, contexts: Parameters<typeof contextTable>[0], model: RetrieveModel): void {
   const { ui } = r;
   if (ui.logger.verbose) ui.logger.verbose(`presentation contexts:\n${contextTable(contexts)}`);
   else if (r.verbosePc) ui.say(`presentation contexts:\n${contextTable(contexts)}`);
-  const storage = contexts.filter((c) => c.accepted && c.abstractSyntax !== getUid);
+  // A C-MOVE association proposes no storage context: its C-STOREs come on associations of their own.
+  const storage = contexts.filter((c) => c.accepted && c.abstractSyntax !== model.get && c.abstractSyntax !== model.move);
+  if (storage.length === 0) return;
   const noRole = storage.filter((c) => !c.scpRole);
   // PS3.7 D.3.3.4: without the SCP role no C-STORE may arrive on a context (some peers send anyway).
   if (noRole.length && noRole.length === storage.length) ui.warn('the peer granted the SCP role on no storage context: it may send no instance (-v shows the table)');

@@ -32,6 +32,10 @@ export interface DimseHandler {
   onStoreRequest(command: CommandSet, context: NegotiatedContext): DatasetSink;
   onMessage(command: CommandSet, context: NegotiatedContext, dataSet: Buffer | undefined): void;
   onClose(error: Error | null): void;
+  /** The peer asks to release (PS3.8 AR-2): A-RELEASE-RP waits for the promise (answers still being written). */
+  onReleaseRequested?(): Promise<unknown> | void;
+  /** Bytes arrived (once per socket read): the peer is at work. */
+  onActivity?(): void;
 }
 
 export interface DimseLogger {
@@ -88,6 +92,11 @@ export class DimseChannel implements DataListener {
     this.rearm();
   }
 
+  /** Activity the peer shows elsewhere (a C-MOVE's C-STOREs on another association) restarts the DIMSE timeout. */
+  touch(): void {
+    if (this.watching && this.timer) this.timer.refresh();
+  }
+
   private rearm(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -101,6 +110,11 @@ export class DimseChannel implements DataListener {
 
   onChunkEnd(): void {
     this.current?.sink?.flush?.();
+    this.handler.onActivity?.();
+  }
+
+  onReleaseRequested(): Promise<unknown> | void {
+    return this.handler.onReleaseRequested?.();
   }
 
   onPdv(contextId: number, control: number, data: Buffer, end: boolean): void {

@@ -1,24 +1,21 @@
 // One association seen from the SCU: the DIMSE-C operations dcmget requests (C-ECHO, C-FIND,
-// C-GET, C-CANCEL), and the C-STORE sub-operations the peer performs on us during a C-GET
-// (PS3.4 C.4.3.3: on the same association, with the roles negotiated by PS3.7 D.3.3.4).
+// C-GET, C-MOVE, C-CANCEL), and the C-STORE sub-operations the peer performs on us during a C-GET
+// (PS3.4 C.4.3.3: on the same association, with the roles negotiated by PS3.7 D.3.3.4). A
+// C-MOVE's sub-operations come on associations of their own (storage-session.ts).
 import { Association, type AssociationRequest, type NegotiatedContext } from '../ul/association.ts';
 import { ProtocolError } from '../ul/protocol-error.ts';
 import { AssociationAbortedError } from '../ul/errors.ts';
 import { DimseChannel, type DatasetSink } from './channel.ts';
 import { COMMAND_FIELD, PRIORITY, commandName } from './command-field.ts';
-import { NO_DATA_SET, type CommandSet } from './command-set.ts';
+import type { CommandSet } from './command-set.ts';
 import { statusCategory } from './status.ts';
+import { StoreResponder, type StoreRequestHandler } from './store-responder.ts';
+
+export type { StoreRequestHandler } from './store-responder.ts';
 
 export interface SessionOptions extends AssociationRequest {
   dimseTimeoutMs?: number | undefined;
 }
-
-/** What the layer above does with a C-STORE-RQ: a sink for its data set and, later, the answer. */
-export type StoreRequestHandler = (
-  command: CommandSet,
-  context: NegotiatedContext,
-  respond: (status: number, extra?: Partial<CommandSet>) => void,
-) => DatasetSink;
 
 export interface Response {
   command: CommandSet;
@@ -37,15 +34,12 @@ interface Outstanding {
   reject(e: Error): void;
 }
 
-/** A C-STORE-RQ whose answer has not been sent yet. */
-interface PendingStore { done: Promise<void>; settle(): void }
-
 export class ScuSession {
   readonly association: Association;
   readonly channel: DimseChannel;
   private outstanding: Outstanding | undefined;
   private storeHandler: StoreRequestHandler | undefined;
-  private pendingStores = new Set<PendingStore>();
+  private readonly stores: StoreResponder;
   private closedWith: Error | null | undefined;
   private closeWaiters: ((e: Error | null) => void)[] = [];
 
@@ -59,6 +53,7 @@ export class ScuSession {
       onMessage: (command, context, dataSet) => this.onMessage({ command, context, dataSet }),
       onClose: (error) => this.onClose(error),
     }, { dimseTimeoutMs: options.dimseTimeoutMs, logger: options.logger });
+    this.stores = new StoreResponder(this.channel, association);
   }
 
   static async open(options: SessionOptions): Promise<ScuSession> {
@@ -85,12 +80,14 @@ export class ScuSession {
     return new Promise((resolve) => this.closeWaiters.push(resolve));
   }
 
-  /** Sends a request and calls `onResponse` for each response until it returns true (final). */
+  /**
+   * Sends a request and calls `onResponse` for each response until it returns true (final).
+   * `messageId`: one the caller chose (unique among its outstanding operations, PS3.7 9.1.1.1.2).
+   */
   request(context: NegotiatedContext, command: Omit<CommandSet, 'messageId' | 'commandDataSetType'>, dataSet: Buffer | undefined,
-    rspField: number, onResponse: (r: Response) => boolean): Promise<void> {
+    rspField: number, onResponse: (r: Response) => boolean, messageId = this.channel.newMessageId()): Promise<void> {
     if (this.outstanding) return Promise.reject(new Error(`a ${commandName(this.outstanding.rspField)} is still outstanding`));
     if (this.closedWith !== undefined) return Promise.reject(this.closedWith ?? new Error('association already released'));
-    const messageId = this.channel.newMessageId();
     return new Promise<void>((resolve, reject) => {
       this.outstanding = {
         messageId, rspField, contextId: context.id, answered: false,
@@ -145,10 +142,33 @@ export class ScuSession {
       });
     } finally {
       // Answer every C-STORE that is still being written before reporting the end.
-      await Promise.allSettled([...this.pendingStores].map((p) => p.done));
+      await this.stores.answered();
       this.storeHandler = undefined;
     }
     return final!;
+  }
+
+  /**
+   * PS3.7 9.1.4 / PS3.4 C.4.2: C-MOVE to `destination` (Move Destination, 0000,0600), with the
+   * Message ID the C-STOREs of its sub-operations will name as Move Originator Message ID
+   * (0000,1031). `onResponse` sees every C-MOVE-RSP; the promise resolves with the final one.
+   */
+  async move(context: NegotiatedContext, identifier: Buffer, destination: string, messageId: number, onResponse: (r: Response) => void): Promise<Response> {
+    let final: Response | undefined;
+    await this.request(context, {
+      commandField: COMMAND_FIELD.C_MOVE_RQ, affectedSopClassUid: context.abstractSyntax, priority: PRIORITY.MEDIUM, moveDestination: destination,
+    }, identifier, COMMAND_FIELD.C_MOVE_RSP, (r) => {
+      onResponse(r);
+      if (statusCategory(r.command.status ?? 0) === 'pending') return false;
+      final = r;
+      return true;
+    }, messageId);
+    return final!;
+  }
+
+  /** The peer is busy on the outstanding operation elsewhere (a C-MOVE's C-STOREs): its DIMSE timeout starts again. */
+  touch(): void {
+    this.channel.touch();
   }
 
   /** PS3.7 9.3.2.3 etc.: C-FIND, one call of `onMatch` per pending response's Identifier. */
@@ -187,26 +207,7 @@ export class ScuSession {
     const handler = this.storeHandler;
     if (!handler) throw new ProtocolError('C-STORE-RQ received while no C-GET is outstanding', 0x05);
     if (this.outstanding) this.outstanding.answered = true;
-    let settle!: () => void;
-    const done = new Promise<void>((r) => { settle = r; });
-    const pending: PendingStore = { done, settle };
-    this.pendingStores.add(pending);
-    return handler(command, context, (status, extra) => {
-      this.pendingStores.delete(pending);
-      pending.settle();
-      if (!this.association.established) return;
-      // PS3.7 9.3.1.2: the C-STORE-RSP echoes the request's class, instance and message ID.
-      const rsp: CommandSet = {
-        commandField: COMMAND_FIELD.C_STORE_RSP,
-        messageIdBeingRespondedTo: command.messageId,
-        affectedSopClassUid: command.affectedSopClassUid,
-        affectedSopInstanceUid: command.affectedSopInstanceUid,
-        status,
-        commandDataSetType: NO_DATA_SET,
-      };
-      // Sent for every instance: the usual answer, Success with nothing extra, is not copied.
-      this.channel.send(context.id, extra ? { ...rsp, ...extra } : rsp);
-    });
+    return this.stores.take(handler, command, context);
   }
 
   private onMessage(r: Response): void {
@@ -226,9 +227,7 @@ export class ScuSession {
     const o = this.outstanding;
     this.outstanding = undefined;
     if (o) o.reject(explainAbort(error, o, this.callingAeTitle) ?? new Error('association released while an operation was outstanding'));
-    // Writers were aborted with the association; nobody is left to answer them.
-    for (const p of this.pendingStores) p.settle();
-    this.pendingStores.clear();
+    this.stores.drop();
     for (const w of this.closeWaiters.splice(0)) w(error);
   }
 }
@@ -240,7 +239,7 @@ export class ScuSession {
  */
 function explainAbort(error: Error | null, o: Outstanding, callingAeTitle: string): Error | null {
   if (!(error instanceof AssociationAbortedError) || o.answered) return error;
-  const what = o.rspField === COMMAND_FIELD.C_GET_RSP ? 'C-GET' : o.rspField === COMMAND_FIELD.C_FIND_RSP ? 'C-FIND' : commandName(o.rspField).replace('-RSP', '');
+  const what = commandName(o.rspField).replace('-RSP', '');
   return new AssociationAbortedError(
     `${error.message} right after the ${what} request: the peer refused it, most likely because calling AE title "${callingAeTitle}" may not ${what === 'C-FIND' ? 'query' : 'retrieve'} there; use -aet with an AE title the PACS knows, or register "${callingAeTitle}" on the PACS (Orthanc: DicomModalities, or DicomAlwaysAllowGet)`,
     error.source, error.reason,

@@ -1,5 +1,5 @@
 // PS3.7 Annex C (status classes) and the service-specific statuses of PS3.4:
-// C-GET (C.4.3.1.4, Table C.4-3), C-STORE (B.2.3, Table B.2-1), C-FIND (C.4.1.1.4), C-ECHO (A.4).
+// C-GET (C.4.3.1.4, Table C.4-3), C-MOVE (C.4.2.1.5, Table C.4-2), C-STORE (B.2.3, Table B.2-1), C-FIND (C.4.1.1.4), C-ECHO (A.4).
 
 export type StatusCategory = 'success' | 'pending' | 'warning' | 'cancel' | 'failure';
 
@@ -49,6 +49,12 @@ const C_GET: Record<number, string> = {
   0xaa04: 'Failure: invalid request',
 };
 
+/** PS3.4 Table C.4-2: C-MOVE's statuses are C-GET's, and one of its own. */
+const C_MOVE: Record<number, string> = {
+  ...C_GET,
+  0xa801: 'Failure: refused, Move Destination unknown',
+};
+
 const C_STORE: Record<number, string> = {
   0xa700: 'Failure: refused, out of resources',
   0xa900: 'Failure: data set does not match SOP Class',
@@ -65,11 +71,12 @@ const C_FIND: Record<number, string> = {
   0xa900: 'Failure: identifier does not match SOP Class',
 };
 
-export type Service = 'C-GET' | 'C-STORE' | 'C-FIND' | 'C-ECHO';
+export type Service = 'C-GET' | 'C-MOVE' | 'C-STORE' | 'C-FIND' | 'C-ECHO';
 
 /** "0xA702 Failure: refused, out of resources, unable to perform sub-operations" */
 export function describeStatus(status: number, service: Service): string {
-  const table = service === 'C-GET' ? C_GET : service === 'C-STORE' ? C_STORE : service === 'C-FIND' ? C_FIND : {};
+  const tables: Partial<Record<Service, Record<number, string>>> = { 'C-GET': C_GET, 'C-MOVE': C_MOVE, 'C-STORE': C_STORE, 'C-FIND': C_FIND };
+  const table = tables[service] ?? {};
   const words = table[status] ?? GENERAL[status] ?? fallback(status);
   return `${formatStatus(status)} ${words}`;
 }

@@ -19,19 +19,27 @@ export interface UnitInfo { id: number; label: string; request: number; expected
 export type RetrieveEvent =
   /** The inventory of a request (C-FIND): what the match holds, and whether the listing can be trusted. */
   | { type: 'inventory'; request: RequestRef; studies: number | undefined; series: number | undefined; instances: number | undefined; sopClasses: string[] | undefined; trusted: boolean; problems: string[] }
+  /** Which operation the run asks with (only with via 'auto' or 'move'), why, and for C-MOVE the destination the PACS must know. */
+  | { type: 'via'; via: 'get' | 'move'; reason: string; destination: { aeTitle: string; port: number } | undefined }
+  /** The PACS (or someone) opened an association to the C-MOVE's Storage SCP: let in, or refused and why (PS3.8 Table 9-21). */
+  | { type: 'incoming'; address: string; callingAeTitle: string; calledAeTitle: string; refused: string | undefined }
   /** An association is up (A-ASSOCIATE-AC): what the peer accepted of each presentation context, and its Maximum Length. */
   | { type: 'associated'; association: number; contexts: NegotiatedContext[]; peerMaxLength: number }
-  /** A unit's C-GET-RQ went out on an association. */
+  /** A unit's C-GET-RQ (or C-MOVE-RQ) went out on an association. */
   | { type: 'unit'; association: number; unit: UnitInfo }
-  /** A pending C-GET-RSP: `counters` add up every C-GET of the run so far; `unitCounters` are this response's own. */
+  /** A pending C-GET-RSP (or C-MOVE-RSP): `counters` add up every C-GET of the run so far; `unitCounters` are this response's own. */
   | { type: 'pending'; status: number; counters: SubOperationCounters; association: number; unit: number; unitCounters: SubOperationCounters }
-  /** An instance is stored: the file is complete, under its final name, and the C-STORE-RSP Success follows; on which association (as in 'associated'). */
+  /**
+   * An instance is stored: the file is complete, under its final name, and the C-STORE-RSP Success
+   * follows. `association`: the one (as in 'associated') whose C-GET or C-MOVE the instance answers;
+   * a C-MOVE's instances themselves arrive on associations the PACS opens ('incoming').
+   */
   | { type: 'stored'; file: StoredFile; association: number | undefined }
-  /** A C-STORE sub-operation dcmget answered with a failure status (a write failed, a data set was incomplete…), on which association. */
+  /** A C-STORE sub-operation dcmget answered with a failure status (a write failed, a data set was incomplete…); `association` as for 'stored'. */
   | { type: 'failed'; failure: StoreFailure; association: number | undefined }
   /** A C-CANCEL went out (signal, cancelAfter): the final responses follow. */
   | { type: 'cancelling' }
-  /** A unit's final C-GET-RSP, with its own counters, and how long it kept its association busy. */
+  /** A unit's final C-GET-RSP (or C-MOVE-RSP), with its own counters, and how long it kept its association busy. */
   | { type: 'final'; status: number; counters: SubOperationCounters; association: number; unit: UnitInfo; busyMs: number }
   /** What the request's recovery asked again for, and what it got: see RetrieveResult.recovery. */
   | { type: 'recovery'; request: RequestRef; report: RecoveryReport }

@@ -10,7 +10,7 @@ import type { RetrieveResult } from './result.ts';
 import { runRetrieve } from './retrieve.ts';
 
 /**
- * A running retrieve. Events (RetrieveEventMap): 'inventory', 'associated', 'unit', 'pending',
+ * A running retrieve. Events (RetrieveEventMap): 'via', 'incoming' (C-MOVE), 'inventory', 'associated', 'unit', 'pending',
  * 'stored', 'failed', 'cancelling', 'final', 'recovery', 'request', 'released'; each listener
  * gets the event object. No 'error' event: failures are in `result` (see retrieve()).
  */

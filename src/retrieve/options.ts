@@ -57,7 +57,35 @@ export interface PeerOptions {
   logger?: UlLogger | undefined;
 }
 
+/**
+ * C-MOVE (PS3.4 C.4.2): dcmget names itself as the destination and takes the C-STOREs on a Storage
+ * SCP of its own. The PACS must know `aeTitle` with this host's address and `port`, and be able
+ * to connect to it (README "When the PACS has no C-GET: C-MOVE").
+ */
+export interface MoveOptions {
+  /** Our AE title as the C-MOVE's destination (movescu -aem); default: the calling AE title. */
+  aeTitle?: string | undefined;
+  /** The port the Storage SCP listens on (movescu +P), 1..65535. */
+  port: number;
+  /** The address it listens on; default every address. */
+  listenAddress?: string | undefined;
+  /**
+   * Hosts the PACS may connect from beside `host` (its associations may come from another address:
+   * NAT, a second interface). Only these and `host`'s addresses are let in.
+   */
+  peerHosts?: string[] | undefined;
+  /** The PACS's own AE title as it calls us: when given, no other calling AE title is let in. */
+  peerAeTitle?: string | undefined;
+}
+
+/** How instances are asked for: C-GET, C-MOVE, or C-GET where the PACS accepts it and C-MOVE where not. */
+export type Via = 'get' | 'move' | 'auto';
+
 export interface RetrieveOptions extends PeerOptions {
+  /** C-GET ('get'), C-MOVE ('move', needs `move`), or 'auto': C-GET unless the PACS does not accept its context. Default: 'auto' when `move` is given, else 'get'. */
+  via?: Via | undefined;
+  /** dcmget's Storage SCP for C-MOVE: its port, AE title, and who may connect. */
+  move?: MoveOptions | undefined;
   /** Query/Retrieve model: a name ('patient', 'study', 'patient-study-only', …) or a GET SOP Class UID. */
   model?: string | undefined;
   /** What to retrieve: one Identifier per request (build them with buildIdentifier()). */
@@ -114,6 +142,7 @@ export interface RetrieveOptions extends PeerOptions {
 
 /** The options with every default filled in, as every stage reads them. */
 export interface Resolved extends RetrieveOptions {
+  via: Via;
   model: string;
   modelInfo: RetrieveModel;
   callingAeTitle: string;
@@ -128,17 +157,35 @@ export interface Resolved extends RetrieveOptions {
   cancelGraceMs: number;
 }
 
-export function resolveModel(model: string | undefined): RetrieveModel {
+/** A model by name or UID, with the SOP class `via` needs (C-GET, C-MOVE, or either for 'auto'). */
+export function resolveModel(model: string | undefined, via: Via = 'get'): RetrieveModel {
   const m = retrieveModelByName(model ?? DEFAULTS.model) ?? retrieveModelByUid(model ?? '');
   if (!m) throw new UsageError(`unknown query/retrieve model "${model}"; use patient, study or patient-study-only`);
-  if (!m.get) throw new UsageError(`the ${m.name} has no C-GET SOP class`);
+  if (via === 'get' && !m.get) throw new UsageError(`the ${m.name} has no C-GET SOP class${m.move ? ' (--via move: it has C-MOVE)' : ''}`);
+  if (via === 'move' && !m.move) throw new UsageError(`the ${m.name} has no C-MOVE SOP class`);
+  if (!m.get && !m.move) throw new UsageError(`the ${m.name} has neither a C-GET nor a C-MOVE SOP class`);
   return m;
 }
 
+/** --via, and the C-MOVE options it needs. */
+function resolveVia(options: RetrieveOptions): Via {
+  const via = options.via ?? (options.move ? 'auto' : 'get');
+  if (!['get', 'move', 'auto'].includes(via)) throw new UsageError(`via is get, move or auto, not "${via}"`);
+  if (via === 'get') return via;
+  // The PACS's associations to our Storage SCP would be plain TCP: the instances unencrypted.
+  if (options.tls) throw new UsageError(`--via ${via} with --tls: dcmget's Storage SCP for C-MOVE does not speak TLS, so the instances would come unencrypted; use C-GET (--via get)`);
+  const port = options.move?.port;
+  if (port === undefined) throw new UsageError(`--via ${via} needs the port dcmget's Storage SCP listens on for the PACS's C-STOREs (--port, movescu's +P)`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`the Storage SCP's port must be a whole number from 1 to 65535, not ${port}`);
+  return via;
+}
+
 export function resolveOptions(options: RetrieveOptions): Resolved {
-  const modelInfo = resolveModel(options.model);
+  const via = resolveVia(options);
+  const modelInfo = resolveModel(options.model, via);
   return {
     ...options,
+    via,
     model: modelInfo.model,
     modelInfo,
     callingAeTitle: options.callingAeTitle ?? DEFAULTS.callingAeTitle,

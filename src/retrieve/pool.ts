@@ -1,23 +1,31 @@
-// Stage 4 of a retrieve: a pool of C-GET associations (--parallel N) fed by one queue of units.
-// A worker takes the next unit, reuses its association when that association already proposed
-// each of the unit's classes with exactly the unit's contexts (a peer that sends on the first
-// accepted context of a class must see the same choice), else releases it and opens one that
-// proposes the unit's contexts and those of the units queued behind it that fit beside them.
-// Associations open concurrently: N queued units start N workers at once.
+// Stage 4 of a retrieve: a pool of C-GET or C-MOVE associations (--parallel N) fed by one queue of
+// units, one request outstanding on each. A worker takes the next unit, reuses its association when
+// that association already proposed each of the unit's classes with exactly the unit's contexts (a
+// peer that sends on the first accepted context of a class must see the same choice; a C-MOVE
+// association proposes no storage context and serves every unit), else releases it and opens one
+// that proposes the unit's contexts and those of the units queued behind it that fit beside them.
+// Associations open concurrently: N queued units start N workers at once. With a fallback (--via
+// auto), a peer that does not accept the operation's context makes the pool switch to the other.
 import type { NegotiatedContext } from '../ul/association.ts';
 import { AssociationAbortedError, ConnectionError, TimeoutError } from '../ul/errors.ts';
 import { atLimit, openWithRoom } from './room.ts';
 import type { ScuSession } from '../dimse/scu-session.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
-import { planContexts, type ContextPlan, type StorageProposal } from './presentation-contexts.ts';
+import type { ContextPlan, StorageProposal } from './presentation-contexts.ts';
+import type { Operation } from './operation.ts';
 import { runUnit, type UnitOutcome, type UnitRunner } from './unit-get.ts';
 import { contextCount, STORAGE_BUDGET, type Unit } from './units.ts';
 
 export interface PoolOptions {
   size: number;
   model: RetrieveModel;
-  /** Opens a C-GET association proposing `plan` (relational retrieve, if asked, is the opener's). */
-  open(plan: ContextPlan): Promise<ScuSession>;
+  /**
+   * --via auto: the operation to switch to when the peer does not accept this one's context
+   * (undefined: none, the pool fails as before). Called once; its choice serves every later unit.
+   */
+  fallback?: ((refused: Operation) => Promise<Operation | undefined>) | undefined;
+  /** Opens an association proposing `plan` for `op` (relational retrieve, if asked, is the opener's). */
+  open(plan: ContextPlan, op: Operation): Promise<ScuSession>;
   runner: UnitRunner;
   /**
    * The peer refused an association for want of room (PS3.8 Table 9-21: transient, congestion or
@@ -27,12 +35,15 @@ export interface PoolOptions {
   onLimit(): Promise<boolean>;
   /** A new association is up: for the events. */
   onAssociated(id: number, session: ScuSession): void;
+  /** An association accepted `op`'s context: units are asked with it. */
+  onOperation(op: Operation): void;
   onReleased(id: number): void;
 }
 
 interface Member {
   id: number;
   session: ScuSession;
+  op: Operation;
   /** Each proposed class's contexts, as a comparable string. */
   proposed: Map<string, string>;
 }
@@ -43,7 +54,11 @@ const contextsKey = (contexts: string[][]) => JSON.stringify(contexts);
 
 export class Pool {
   associations = 0;
+  /** Associations opened per operation, for the result. */
+  readonly opened = { 'C-GET': 0, 'C-MOVE': 0 };
   private readonly options: PoolOptions;
+  private op!: Operation;
+  private switching: Promise<Operation | undefined> | undefined;
   private readonly queue: Queued[] = [];
   private workers = 0;
   private readonly idle: Member[] = [];
@@ -52,6 +67,16 @@ export class Pool {
 
   constructor(options: PoolOptions) {
     this.options = options;
+  }
+
+  /** C-GET or C-MOVE: the context plan of an association and how a unit is asked. Before the first run(). */
+  use(op: Operation): void {
+    this.op = op;
+  }
+
+  /** The operation units are asked with now (C-MOVE once --via auto has fallen back to it). */
+  get operation(): Operation {
+    return this.op;
   }
 
   /** Associations at once, at most (--parallel). */
@@ -83,7 +108,7 @@ export class Pool {
           // Stopped (a cancel) while the association was being opened: the unit never starts.
           if (this.stopped) throw this.stopped;
           this.busy.add(member);
-          next.resolve(await runUnit(this.options.runner, member.session, member.id, next.unit));
+          next.resolve(await runUnit(this.options.runner, member.op, member.session, member.id, next.unit));
         } catch (err) {
           if (member?.session.ended) member = undefined;
           if (!member && atLimit(err) && this.busy.size + this.idle.length > 0) {
@@ -105,29 +130,45 @@ export class Pool {
 
   private async memberFor(unit: Unit, current: Member | undefined): Promise<Member> {
     if (this.stopped) throw this.stopped;
-    if (current && !current.session.ended && covers(current, unit.storage)) return current;
+    if (current && !current.session.ended && current.op === this.op && covers(current, unit.storage)) return current;
     if (current) await this.release(current);
-    const storage = this.withQueued(unit.storage);
-    const plan = planContexts([this.options.model.get!], storage);
-    let session: ScuSession;
-    try {
-      // At the peer's limit with none of ours open, the C-FIND association makes room.
-      session = await openWithRoom(() => this.options.open(plan), () => this.options.onLimit(), () => this.busy.size + this.idle.length === 0);
-    } catch (err) {
-      // Unreachable or silent: the units queued behind are not tried on new associations, each
-      // would wait the whole connect or ACSE timeout again (request-job.ts isFatal ends the run).
-      if (err instanceof ConnectionError || err instanceof TimeoutError) this.stop(err);
-      throw err;
+    for (;;) {
+      const op = this.op;
+      const storage = op.storageOnAssociation ? this.withQueued(unit.storage) : [];
+      const plan = op.plan(storage);
+      let session: ScuSession;
+      try {
+        // At the peer's limit with none of ours open, the C-FIND association makes room.
+        session = await openWithRoom(() => this.options.open(plan, op), () => this.options.onLimit(), () => this.busy.size + this.idle.length === 0);
+      } catch (err) {
+        // Unreachable or silent: the units queued behind are not tried on new associations, each
+        // would wait the whole connect or ACSE timeout again (request-job.ts isFatal ends the run).
+        if (err instanceof ConnectionError || err instanceof TimeoutError) this.stop(err);
+        throw err;
+      }
+      const member: Member = { id: ++this.associations, session, op, proposed: new Map(storage.map((s) => [s.sopClassUid, contextsKey(s.contexts)])) };
+      this.opened[op.service]++;
+      if (member.id === 1) this.firstContexts = session.contexts;
+      this.options.onAssociated(member.id, session);
+      if (session.acceptedContext(op.sopClassUid)) {
+        this.options.onOperation(op);
+        return member;
+      }
+      await this.release(member);
+      if (!await this.switchFrom(op)) throw new AssociationAbortedError(`the peer did not accept the ${this.options.model.name} - ${op.service.slice(2)} presentation context; it may not support ${op.service} (try -S or -P${op.service === 'C-GET' ? ', or --via move' : ''})`);
+      if (this.stopped) throw this.stopped;
     }
-    const member: Member = { id: ++this.associations, session, proposed: new Map(storage.map((s) => [s.sopClassUid, contextsKey(s.contexts)])) };
-    if (member.id === 1) this.firstContexts = session.contexts;
-    this.options.onAssociated(member.id, session);
-    if (!session.acceptedContext(this.options.model.get!)) {
-      session.abort();
-      await session.closed();
-      throw new AssociationAbortedError(`the peer did not accept the ${this.options.model.name} - GET presentation context; it may not support C-GET (try -S or -P)`);
-    }
-    return member;
+  }
+
+  /** --via auto: the other operation, once, for every worker; whether there is one to try. */
+  private async switchFrom(refused: Operation): Promise<boolean> {
+    if (this.op !== refused) return true; // another worker switched already
+    if (!this.options.fallback) return false;
+    this.switching ??= this.options.fallback(refused);
+    const next = await this.switching;
+    if (!next || next === refused) return false;
+    this.op = next;
+    return true;
   }
 
   /** The unit's proposal, plus the classes of queued units that fit beside it without conflict. */
@@ -183,5 +224,5 @@ export class Pool {
 }
 
 function covers(m: Member, storage: StorageProposal[]): boolean {
-  return storage.every((s) => m.proposed.get(s.sopClassUid) === contextsKey(s.contexts));
+  return !m.op.storageOnAssociation || storage.every((s) => m.proposed.get(s.sopClassUid) === contextsKey(s.contexts));
 }

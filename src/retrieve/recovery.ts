@@ -138,7 +138,7 @@ class Rounds {
     const refused = outcomes.filter((o) => refusedOutright(o) && (o.unit.instances?.length ?? 0) > 1);
     if (refused.length > 0) {
       const uids = new Set(refused.flatMap((o) => o.unit.instances!));
-      this.deps.verbose?.(`recovery: the peer refused a list of UIDs (${formatStatus(refused[0]!.status)}); asking one UID per C-GET`);
+      this.deps.verbose?.(`recovery: the peer refused a list of UIDs (${formatStatus(refused[0]!.status)}); asking one UID per ${refused[0]!.service}`);
       outcomes.push(...await this.run(this.unitsOf(this.still(located).filter((l) => uids.has(l.instance.uid)), 1, 'asked alone', this.deps.proposal, storage)));
     }
     return this.still(located).length > 0 && outcomes.some((o) => !refusedOutright(o));
@@ -238,10 +238,10 @@ function rejectedClasses(outcomes: UnitOutcome[]): Set<string> {
   return new Set([...seen].filter(([, refused]) => refused).map(([cls]) => cls));
 }
 
-/** What a C-GET's final response says about the instances it asked for. */
+/** What a C-GET's (or C-MOVE's) final response says about the instances it asked for. */
 function answerOf(o: UnitOutcome): string {
   const comment = o.errorComment ? `: "${o.errorComment}"` : '';
-  if (refusedOutright(o)) return `the peer refused the C-GET for it with ${formatStatus(o.status)}${comment}`;
+  if (refusedOutright(o)) return `the peer refused the ${o.service} for it with ${formatStatus(o.status)}${comment}`;
   if ((o.counters.failed ?? 0) > 0 || o.failedUids.length > 0) return `the peer counted its sub-operation failed (final ${formatStatus(o.status)}${comment})`;
   return `the peer did not send it (final ${formatStatus(o.status)}${comment})`;
 }

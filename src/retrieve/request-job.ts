@@ -32,6 +32,12 @@ export interface JobContext {
   inventoried(): void;
   /** A request is done: failures of instances that arrived after all are no longer failures. */
   settled(arrived: ReadonlySet<string>): void;
+  /**
+   * What a request's first units say beyond their counters (a C-MOVE whose PACS never connected
+   * back): an error that ends the run, notes for the summary. `matched`: the inventory found
+   * something (undefined: no inventory).
+   */
+  judge(outcomes: UnitOutcome[], matched: boolean | undefined): { error?: Error; notes: string[] };
   emit(e: RetrieveEvent): void;
   cancelled(): boolean;
 }
@@ -61,6 +67,9 @@ export async function runRequest(request: Request, ctx: JobContext): Promise<voi
     const units = firstUnits(state, inv, ctx).filter((u) => !ctx.ledger?.unitComplete(request.key, u.key));
     const outcomes = await Promise.all(units.map((u) => ctx.pool.run(u)));
     state.outcomes.push(...outcomes);
+    const judged = ctx.judge(outcomes, inv?.studies ? inv.studies.size > 0 : undefined);
+    ctx.result.notes.push(...judged.notes);
+    if (judged.error) throw judged.error;
     for (const o of outcomes) if (unitClean(o)) ctx.ledger?.record({ type: 'unit', request: request.key, unit: o.unit.key, complete: true, stored: o.stored, kept: o.kept });
     let report: RecoveryReport | undefined;
     if (ctx.o.retry && !ctx.cancelled()) {

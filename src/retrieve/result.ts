@@ -12,7 +12,9 @@ import type { SubOperationCounters, UnitOutcome } from './unit-get.ts';
 export const MAX_LISTED = 1000;
 
 export interface RetrieveResult {
-  /** The worst final C-GET-RSP status of the run, or undefined when no C-GET ended. */
+  /** How instances were asked for: 'get' (C-GET) or 'move' (C-MOVE); undefined when nothing was asked. */
+  via: 'get' | 'move' | undefined;
+  /** The worst final C-GET-RSP (or C-MOVE-RSP) status of the run, or undefined when none ended. */
   status: number | undefined;
   category: StatusCategory | 'error';
   statusText: string;
@@ -36,7 +38,12 @@ export interface RetrieveResult {
   contexts: NegotiatedContext[];
   /** Requests: asked for, skipped because the --ledger file lists them complete, outside --shard, complete, incomplete. */
   requests: { total: number; skippedByLedger: number; outOfShard: number; complete: number; incomplete: number };
-  associations: { find: number; get: number };
+  /**
+   * Associations: C-FIND, C-GET and C-MOVE ones dcmget opened; `incoming`, those the PACS opened to
+   * the C-MOVE's Storage SCP and were let in (a PACS may use one per C-MOVE, per SOP class, or per
+   * instance); `refused`, those turned away.
+   */
+  associations: { find: number; get: number; move: number; incoming: number; refused: number };
   /** C-FIND requests sent (inventory and recovery). */
   queries: number;
   /** Where the SCP's counters and dcmget's ledger disagree, and other things a user should know. */
@@ -60,11 +67,11 @@ const COUNTERS = ['remaining', 'completed', 'failed', 'warning'] as const;
 
 export function emptyResult(ledger: Ledger): RetrieveResult {
   return {
-    status: undefined, category: 'success', statusText: '', errorComment: undefined, offendingElement: undefined,
+    via: undefined, status: undefined, category: 'success', statusText: '', errorComment: undefined, offendingElement: undefined,
     counters: { remaining: undefined, completed: undefined, failed: undefined, warning: undefined },
     failedSopInstanceUids: [], ledger, cancelled: false, nothingMatched: false, recovery: undefined, failures: [],
     contexts: [], requests: { total: 0, skippedByLedger: 0, outOfShard: 0, complete: 0, incomplete: 0 },
-    associations: { find: 0, get: 0 }, queries: 0, notes: [], waits: { getMs: 0, waitedMs: 0, instances: 0 }, hint: undefined,
+    associations: { find: 0, get: 0, move: 0, incoming: 0, refused: 0 }, queries: 0, notes: [], waits: { getMs: 0, waitedMs: 0, instances: 0 }, hint: undefined,
     complete: true, error: undefined, elapsedMs: 0,
   };
 }
@@ -79,7 +86,7 @@ export function mergeFinal(result: RetrieveResult, o: UnitOutcome): void {
   if (first || SEVERITY[o.category] > SEVERITY[result.category as StatusCategory]) {
     result.status = o.status;
     result.category = o.category;
-    result.statusText = describeStatus(o.status, 'C-GET');
+    result.statusText = describeStatus(o.status, o.service);
     result.errorComment = o.errorComment;
     result.offendingElement = o.offendingElement;
   }
@@ -105,7 +112,7 @@ export function latencyHint(result: RetrieveResult, parallel: number): string | 
   if (parallel > 1 || instances < 20 || waitedMs < 1000 || waitedMs < getMs / 2) return undefined;
   const likely = getMs - waitedMs * (1 - 1 / HINT_PARALLEL);
   const share = Math.round((100 * waitedMs) / getMs);
-  return `${(waitedMs / 1000).toFixed(1)} s of the ${(getMs / 1000).toFixed(1)} s of C-GET (${share}%) went to waiting for the PACS's next instance after each answer: --parallel ${HINT_PARALLEL} (a study split by series over ${HINT_PARALLEL} associations) would likely take about ${(likely / 1000).toFixed(1)} s, if the PACS serves ${HINT_PARALLEL} at once`;
+  return `${(waitedMs / 1000).toFixed(1)} s of the ${(getMs / 1000).toFixed(1)} s of ${result.via === 'move' ? 'C-MOVE' : 'C-GET'} (${share}%) went to waiting for the PACS's next instance after each answer: --parallel ${HINT_PARALLEL} (a study split by series over ${HINT_PARALLEL} associations) would likely take about ${(likely / 1000).toFixed(1)} s, if the PACS serves ${HINT_PARALLEL} at once`;
 }
 
 /** Adds a request's recovery report. */

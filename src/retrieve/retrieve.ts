@@ -11,7 +11,7 @@ import { planContexts } from './presentation-contexts.ts';
 import { buildProposal } from './storage-proposal.ts';
 import { Finder, findContexts } from './finder.ts';
 import { LedgerFile } from './ledger-file.ts';
-import { associationBasics, DEFAULTS, resolveModel, resolveOptions, type PeerOptions, type Resolved, type RetrieveOptions } from './options.ts';
+import { associationBasics, DEFAULTS, resolveModel, resolveOptions, type MoveOptions, type PeerOptions, type Resolved, type RetrieveOptions, type Via } from './options.ts';
 import { Pool } from './pool.ts';
 import { isFatal, runRequest, type JobContext } from './request-job.ts';
 import type { RequestState } from './request-state.ts';
@@ -21,10 +21,11 @@ import { inShard } from './shard.ts';
 import { StoreScp } from './store-scp.ts';
 import type { RetrieveEvent } from './events.ts';
 import type { UnitRunner } from './unit-get.ts';
+import { ViaChoice } from './via.ts';
 import { abortedBeforeStart, AbortError, CancelledError, Control, firedSignal, GuardedListener } from './control.ts';
 
 export { resolveModel, DEFAULTS, AbortError, CancelledError };
-export type { RetrieveOptions, PeerOptions, RetrieveResult, RetrieveEvent };
+export type { RetrieveOptions, PeerOptions, MoveOptions, Via, RetrieveResult, RetrieveEvent };
 export type { SubOperationCounters } from './unit-get.ts';
 /** The default of `maxPduLength`: the Maximum Length dcmget announces (PS3.8 D.1), 1 MiB. */
 export const DEFAULT_MAX_PDU = DEFAULTS.maxPduLength;
@@ -61,47 +62,17 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
   if (fired) throw abortedBeforeStart(fired);
   const listening = new GuardedListener(listener, (err) => control.fail(err));
   const emit = listening.emit;
-  if (!o.ignore) {
-    makeDirectory(o.outputDirectory);
-    probeWritable(o.outputDirectory);
-    for (const stale of removeStaleTempFiles(o.outputDirectory)) o.logger?.verbose?.(`removed ${stale}, a temporary file left by an earlier run`);
-  }
+  prepareOutput(o);
   const ledger = o.ledgerFile ? new LedgerFile(o.ledgerFile, o.fsync) : undefined;
-  const store = new StoreScp({
-    outputDirectory: o.outputDirectory, sourceAeTitle: o.calledAeTitle, fsync: o.fsync, ignore: o.ignore, layout: o.layout, onExists: o.onExists,
-    onStored: (file, association) => {
-      emit({ type: 'stored', file, association });
-      if (o.cancelAfter !== undefined && store.ledger.stored >= o.cancelAfter) control.cancel();
-    },
-    onFailed: (failure, association) => emit({ type: 'failed', failure, association }), warn: o.warn, verbose: o.logger?.verbose,
-  });
+  const store = storeFor(o, emit, () => control.cancel());
   const result = emptyResult(store.ledger);
   const requests = selectRequests(o, result, ledger);
   result.nothingMatched = requests.length > 0;
   const basics = associationBasics(o);
   const finder = o.modelInfo.find ? new Finder(o.modelInfo, () => ScuSession.open({ ...basics, presentationContexts: findContexts(o.modelInfo) })) : undefined;
   const states = new Map<number, RequestState>();
-  const pool = new Pool({
-    size: o.parallel, model: o.modelInfo,
-    open: (plan) => ScuSession.open({
-      ...basics, roleSelections: plan.roleSelections,
-      presentationContexts: plan.contexts.map((c) => (c.abstractSyntax === o.modelInfo.get && o.getTransferSyntaxes ? { ...c, transferSyntaxes: o.getTransferSyntaxes } : c)),
-      // PS3.4 C.5.3 Table C.5-1: one byte, 1 = relational-retrieval supported.
-      extendedNegotiations: o.relational ? [{ sopClassUid: o.modelInfo.get!, info: Buffer.from([1]) }] : undefined,
-    }),
-    runner: runner(o, store, states, result, emit),
-    // A peer that takes one association per caller: the idle C-FIND association makes room.
-    onLimit: async () => {
-      if (!finder?.holdsAssociation) return false;
-      await finder.close();
-      return true;
-    },
-    onAssociated: (id, s) => {
-      store.setConcurrency(Math.min(o.parallel, id));
-      emit({ type: 'associated', association: id, contexts: s.contexts, peerMaxLength: s.association.peerMaxLength });
-    },
-    onReleased: (id) => emit({ type: 'released', association: id }),
-  });
+  const via = new ViaChoice(o, store, emit);
+  const pool = poolFor(o, finder, via, runner(o, states, result, emit), store, emit);
   const control = new Control(o, started, {
     cancel: () => {
       result.cancelled = true;
@@ -122,6 +93,7 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
   const ctx: JobContext = {
     o, finder, pool, result, ledger, states, emit, cancelled: () => control.cancelled,
     settled: (arrived) => store.forgetFailures(arrived),
+    judge: (outcomes, matched) => via.judge(outcomes, matched),
     // An idle C-FIND association holds one of the PACS's association slots (Orthanc serves 4 at
     // once): once no request waits for its inventory, it is released (recovery opens another if
     // it needs to ask), so that every C-GET association of --parallel runs at once.
@@ -131,6 +103,7 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
     proposal: { storage: o.storage, extraStorageClasses: o.extraStorageClasses, contextSyntaxes: o.contextSyntaxes },
   };
   try {
+    pool.use(await via.first());
     await runAll(requests, o.parallel + 1, ctx);
     await Promise.all([pool.close(), finder?.close()]);
   } catch (err) {
@@ -141,16 +114,66 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
     await finder?.close().catch(() => undefined);
   } finally {
     control.dispose();
+    // The C-MOVE's Storage SCP never outlives the run.
+    await via.close().catch(() => undefined);
     store.close();
     ledger?.close();
   }
-  return control.settle(finish(result, pool, finder, store, started), listening.thrown);
+  return control.settle(finish(result, pool, finder, store, via, started), listening.thrown);
 }
 
-function finish(result: RetrieveResult, pool: Pool, finder: Finder | undefined, store: StoreScp, started: number): RetrieveResult {
+function prepareOutput(o: Resolved): void {
+  if (o.ignore) return;
+  makeDirectory(o.outputDirectory);
+  probeWritable(o.outputDirectory);
+  for (const stale of removeStaleTempFiles(o.outputDirectory)) o.logger?.verbose?.(`removed ${stale}, a temporary file left by an earlier run`);
+}
+
+/** The Storage SCP role: C-GET's and C-MOVE's C-STOREs both end here. */
+function storeFor(o: Resolved, emit: (e: RetrieveEvent) => void, cancel: () => void): StoreScp {
+  const store: StoreScp = new StoreScp({
+    outputDirectory: o.outputDirectory, sourceAeTitle: o.calledAeTitle, fsync: o.fsync, ignore: o.ignore, layout: o.layout, onExists: o.onExists,
+    onStored: (file, association) => {
+      emit({ type: 'stored', file, association });
+      if (o.cancelAfter !== undefined && store.ledger.stored >= o.cancelAfter) cancel();
+    },
+    onFailed: (failure, association) => emit({ type: 'failed', failure, association }), warn: o.warn, verbose: o.logger?.verbose,
+  });
+  return store;
+}
+
+function poolFor(o: Resolved, finder: Finder | undefined, via: ViaChoice, unitRunner: UnitRunner, store: StoreScp, emit: (e: RetrieveEvent) => void): Pool {
+  const basics = associationBasics(o);
+  return new Pool({
+    size: o.parallel, model: o.modelInfo, runner: unitRunner, fallback: via.fallback,
+    open: (plan, op) => ScuSession.open({
+      ...basics, roleSelections: plan.roleSelections, presentationContexts: plan.contexts,
+      // PS3.4 C.5.3 Table C.5-1: one byte, 1 = relational-retrieval supported.
+      extendedNegotiations: o.relational ? [{ sopClassUid: op.sopClassUid, info: Buffer.from([1]) }] : undefined,
+    }),
+    // A peer that takes one association per caller: the idle C-FIND association makes room.
+    onLimit: async () => {
+      if (!finder?.holdsAssociation) return false;
+      await finder.close();
+      return true;
+    },
+    onAssociated: (id, s) => {
+      store.setConcurrency(Math.min(o.parallel, id));
+      emit({ type: 'associated', association: id, contexts: s.contexts, peerMaxLength: s.association.peerMaxLength });
+    },
+    onOperation: (op) => via.using(op),
+    onReleased: (id) => emit({ type: 'released', association: id }),
+  });
+}
+
+function finish(result: RetrieveResult, pool: Pool, finder: Finder | undefined, store: StoreScp, via: ViaChoice, started: number): RetrieveResult {
+  result.via = via.used?.via;
   result.failures = store.failures;
   result.contexts = pool.firstContexts;
-  result.associations = { find: finder?.associations ?? 0, get: pool.associations };
+  result.associations = {
+    find: finder?.associations ?? 0, get: pool.opened['C-GET'], move: pool.opened['C-MOVE'],
+    incoming: via.incoming.accepted, refused: via.incoming.refused,
+  };
   result.queries = finder?.queries ?? 0;
   result.complete = !result.error && !result.cancelled && result.requests.incomplete === 0;
   // "Nothing matched" is a finding about every request, so only a run that settled them all makes it.
@@ -181,17 +204,15 @@ async function runAll(requests: Request[], limit: number, ctx: JobContext): Prom
   if (failure !== undefined) throw failure;
 }
 
-function runner(o: Resolved, store: StoreScp, states: Map<number, RequestState>, result: RetrieveResult, emit: (e: RetrieveEvent) => void): UnitRunner {
+function runner(o: Resolved, states: Map<number, RequestState>, result: RetrieveResult, emit: (e: RetrieveEvent) => void): UnitRunner {
   const running = new RunningCounters();
   const info = (u: Parameters<UnitRunner['onStart']>[0]) => ({ id: u.id, label: u.label, request: u.request.index, expected: u.expected });
   return {
-    getSopClassUid: o.modelInfo.get!,
-    store,
     warn: o.warn,
     verbose: o.logger?.verbose,
     tallyFor: (unit) => states.get(unit.request.index)!.tally(),
-    onStart: (unit, association) => {
-      o.logger?.verbose?.(`C-GET ${unit.label} on association ${association}`);
+    onStart: (unit, association, service) => {
+      o.logger?.verbose?.(`${service} ${unit.label} on association ${association}`);
       emit({ type: 'unit', association, unit: info(unit) });
     },
     onPending: (unit, association, status, counters) => {

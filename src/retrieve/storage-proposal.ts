@@ -172,7 +172,7 @@ export function buildProposal(r: ProposalRequest): StorageProposal[] {
   const budget = r.budget ?? MAX_PRESENTATION_CONTEXTS - 1;
   const extra = [...new Set(r.extra ?? [])];
   if (r.planned) {
-    // Beyond one association's worth, the rest are deferred to the second pass (deferredClasses).
+    // Beyond one association's worth, recovery asks for the rest's instances, in batches that fit.
     const classes = [...new Set([...extra, ...r.planned])].slice(0, budget);
     if (!r.contexts) return proposalForClasses(classes, r.syntaxesByClass, budget);
     const perClass = Math.max(1, Math.floor(budget / classes.length));
@@ -184,10 +184,4 @@ export function buildProposal(r: ProposalRequest): StorageProposal[] {
   const fill = defaultStorageProposal(budget).map((p) => p.sopClassUid).filter((c) => !extra.includes(c));
   const classes = [...extra, ...fill].slice(0, Math.floor(budget / contexts.length));
   return classes.map((sopClassUid) => ({ sopClassUid, contexts }));
-}
-
-/** The planned classes that did not fit on the first association (the second pass takes them). */
-export function deferredClasses(r: ProposalRequest): string[] {
-  const budget = r.budget ?? MAX_PRESENTATION_CONTEXTS - 1;
-  return r.planned ? [...new Set([...(r.extra ?? []), ...r.planned])].slice(budget) : [];
 }

@@ -1,5 +1,6 @@
-// The Storage SCP role dcmget takes during a C-GET (PS3.4 B.2.2, C.4.3.3): each C-STORE-RQ
-// becomes a file; the answer waits for the file to be complete.
+// The Storage SCP role dcmget takes during a C-GET (PS3.4 B.2.2, C.4.3.3) and for a C-MOVE's
+// sub-operations (C.4.2.3, move-destination.ts): each C-STORE-RQ becomes a file; the answer waits
+// for the file to be complete.
 import type { DatasetSink } from '../dimse/channel.ts';
 import { InstanceWriter, STATUS_CANNOT_STORE, type OnExists, type WriteFailure } from '../output/instance-writer.ts';
 import { TempFiles } from '../output/temp-files.ts';
@@ -111,12 +112,15 @@ export class StoreScp {
     this.temp.dispose();
   }
 
-  /** The C-STORE-RQ handler for one unit's C-GET. */
-  handlerFor(tally: UnitTally): StoreRequestHandler {
-    return (command, context, respond) => this.onStore(tally, command, context, respond);
+  /**
+   * The C-STORE-RQ handler for one unit's C-GET or C-MOVE. `sourceAeTitle`: the sender's AE title
+   * where it is not the peer's (a C-MOVE SCP calls with its own), for the File Meta.
+   */
+  handlerFor(tally: UnitTally, sourceAeTitle = this.options.sourceAeTitle): StoreRequestHandler {
+    return (command, context, respond) => this.onStore(tally, sourceAeTitle, command, context, respond);
   }
 
-  private onStore(tally: UnitTally, ...[command, context, respond]: Parameters<StoreRequestHandler>): ReturnType<StoreRequestHandler> {
+  private onStore(tally: UnitTally, sourceAeTitle: string, ...[command, context, respond]: Parameters<StoreRequestHandler>): ReturnType<StoreRequestHandler> {
     this.ledger.received++;
     tally.received++;
     // The peer's turn: from our answer to its next request it works, and the network carries both.
@@ -168,7 +172,7 @@ export class StoreScp {
         mediaStorageSopClassUid: sopClassUid,
         mediaStorageSopInstanceUid: sopInstanceUid,
         transferSyntaxUid: context.transferSyntax,
-        sourceAeTitle: this.options.sourceAeTitle,
+        sourceAeTitle,
       },
       fsync: this.options.fsync,
       onDone: (outcome) => {

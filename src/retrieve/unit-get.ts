@@ -1,6 +1,7 @@
-// One unit's C-GET on an association of the pool (PS3.4 C.4.3): the C-GET-RQ with the unit's
-// Identifier, the pending C-GET-RSPs, the C-STORE sub-operations it brings (attributed to the
-// unit), and the final response with its Failed SOP Instance UID List (PS3.4 C.4.3.1.3.1).
+// One unit's C-GET (PS3.4 C.4.3) or C-MOVE (C.4.2) on an association of the pool: the request with
+// the unit's Identifier, the pending responses and their counters, the C-STORE sub-operations it
+// brings (attributed to the unit), and the final response with its Failed SOP Instance UID List
+// (PS3.4 C.4.3.1.3.1, C.4.2.1.3.1). What differs between the two is retrieve-operation.ts's.
 import type { NegotiatedContext } from '../ul/association.ts';
 import { AssociationAbortedError } from '../ul/errors.ts';
 import type { CommandSet } from '../dimse/command-set.ts';
@@ -8,7 +9,8 @@ import { statusCategory, type StatusCategory } from '../dimse/status.ts';
 import type { ScuSession } from '../dimse/scu-session.ts';
 import { readStrings } from '../dicom/data-set-reader.ts';
 import { encodeIdentifier } from '../dicom/identifier.ts';
-import type { StoreScp, UnitTally } from './store-scp.ts';
+import type { UnitTally } from './store-scp.ts';
+import type { IncomingAssociations, Operation } from './operation.ts';
 import { TAG } from './requests.ts';
 import type { Unit } from './units.ts';
 
@@ -25,6 +27,8 @@ export function countersOf(c: CommandSet): SubOperationCounters {
 
 export interface UnitOutcome {
   unit: Unit;
+  /** How it was asked: C-GET or C-MOVE. */
+  service: Operation['service'];
   association: number;
   status: number;
   category: StatusCategory;
@@ -46,32 +50,31 @@ export interface UnitOutcome {
   waitedMs: number;
   /** Storage contexts of the association it ran on (what the peer accepted). */
   contexts: NegotiatedContext[];
+  /** C-MOVE: the associations the PACS opened to dcmget's Storage SCP while it ran. */
+  incoming: IncomingAssociations | undefined;
   startedAt: number;
   endedAt: number;
 }
 
 export interface UnitRunner {
-  /** The model's GET SOP Class UID: the context each C-GET-RQ goes on. */
-  getSopClassUid: string;
-  store: StoreScp;
   /** The per-unit bookkeeping the Storage SCP reports into. */
   tallyFor(unit: Unit): UnitTally;
-  onStart(unit: Unit, association: number): void;
+  onStart(unit: Unit, association: number, service: Operation['service']): void;
   onPending(unit: Unit, association: number, status: number, counters: SubOperationCounters): void;
   onFinal(outcome: UnitOutcome): void;
   warn?: ((message: string) => void) | undefined;
   verbose?: ((message: string) => void) | undefined;
 }
 
-export async function runUnit(runner: UnitRunner, session: ScuSession, association: number, unit: Unit): Promise<UnitOutcome> {
-  const context = session.acceptedContext(runner.getSopClassUid);
-  if (!context) throw new AssociationAbortedError('the C-GET presentation context is not accepted on this association');
+export async function runUnit(runner: UnitRunner, op: Operation, session: ScuSession, association: number, unit: Unit): Promise<UnitOutcome> {
+  const context = session.acceptedContext(op.sopClassUid);
+  if (!context) throw new AssociationAbortedError(`the ${op.service} presentation context is not accepted on this association`);
   const tally = runner.tallyFor(unit);
   tally.association = association;
   const startedAt = performance.now();
   let firstTotal: number | undefined;
-  runner.onStart(unit, association);
-  const final = await session.get(context, encodeIdentifier(unit.identifier, context.transferSyntax), runner.store.handlerFor(tally), (r) => {
+  runner.onStart(unit, association, op.service);
+  const { final, incoming } = await op.send(session, context, encodeIdentifier(unit.identifier, context.transferSyntax), unit, tally, (r) => {
     const status = r.command.status ?? 0;
     if (statusCategory(status) !== 'pending') return;
     const c = countersOf(r.command);
@@ -81,11 +84,11 @@ export async function runUnit(runner: UnitRunner, session: ScuSession, associati
   const c = final.command;
   const status = c.status ?? 0;
   const outcome: UnitOutcome = {
-    unit, association, status, category: statusCategory(status), counters: countersOf(c), firstTotal,
+    unit, service: op.service, association, status, category: statusCategory(status), counters: countersOf(c), firstTotal,
     failedUids: [...new Set([...c.failedSopInstanceUidList ?? [], ...readFailedList(final.dataSet, context.transferSyntax, runner.warn)])],
     errorComment: c.errorComment, offendingElement: c.offendingElement,
     received: tally.received, stored: tally.stored, kept: tally.kept, failedHere: tally.failed, failedLocally: tally.failedLocally, dropped: tally.dropped, waitedMs: tally.waitedMs,
-    contexts: session.contexts, startedAt, endedAt: performance.now(),
+    contexts: session.contexts, incoming, startedAt, endedAt: performance.now(),
   };
   runner.onFinal(outcome);
   return outcome;

@@ -97,7 +97,7 @@ describe('--shard K/N: three processes against one Orthanc', () => {
     assert.equal(again.code, 0, describeRun(again));
     const j = JSON.parse(again.stdout) as { requests: { skippedByLedger: number }; associations: { find: number; get: number } };
     assert.equal(j.requests.skippedByLedger, keys[1]!.length, 'a shard rerun with the shared ledger skips all of its requests');
-    assert.deepEqual(j.associations, { find: 0, get: 0 });
+    assert.deepEqual(j.associations, { find: 0, get: 0, move: 0, incoming: 0, refused: 0 });
     t.diagnostic(`three shards of ${studies.length} studies (${shardList.length} instances) as three concurrent processes: ${wallMs.toFixed(0)} ms wall clock; shard sizes ${keys.map((k) => k.length).join('/')} studies, ${perShard.map((p) => p.length).join('/')} instances`);
   });
 
@@ -183,7 +183,7 @@ describe('--ledger FILE: a run killed half-way, then rerun', () => {
     assert.equal(again.code, 0, describeRun(again));
     const k = JSON.parse(again.stdout) as typeof j & { queries: number };
     assert.equal(k.requests.skippedByLedger, studies.length, 'every request listed complete');
-    assert.deepEqual(k.associations, { find: 0, get: 0 }, 'no association opened');
+    assert.deepEqual(k.associations, { find: 0, get: 0, move: 0, incoming: 0, refused: 0 }, 'no association opened');
     assert.equal(k.queries, 0);
     assert.equal(k.ledger.stored, 0);
   });

@@ -3,37 +3,25 @@
 // not counted twice; files a resume kept count as arrived.
 //
 // Run: ./node_modules/.bin/node --test test/integration/ledger-truth.test.ts
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeTempDir, removeDir } from '../support/peers.ts';
-import { FIXTURES_DIR, fixtureInstances, startFakeScp, type FakeScp, type FakeScpScript, type FixtureInstance } from '../support/fake-scp.ts';
-import { assertExit, assertNoTemporaryFiles, assertReceived, ensureBuilt, getArgs, listFiles, runDcmget, type RunResult } from '../support/fake-scp-run.ts';
+import { FIXTURES_DIR, fixtureInstances, type FakeScp, type FakeScpScript, type FixtureInstance } from '../support/fake-scp.ts';
+import { assertExit, assertNoTemporaryFiles, assertReceived, fakeScpCases, getArgs, listFiles, runDcmget, type RunResult } from '../support/fake-scp-run.ts';
 import { syntheticInstance } from '../support/synthetic.ts';
 
 const S1 = '2.25.216439078136092584305017246521836907.1.1';
-let work = '';
-let caseNo = 0;
+const cases = fakeScpCases('ledger-truth');
 let s1: FixtureInstance[] = [];
-const servers: FakeScp[] = [];
 
-before(async () => {
-  ensureBuilt();
-  work = await makeTempDir('ledger-truth');
+before(() => {
   s1 = fixtureInstances((m) => m.studyInstanceUID === S1);
 });
 
-after(async () => {
-  for (const s of servers) await s.stop();
-  if (work) await removeDir(work);
-});
-
 async function run(script: FakeScpScript, extra: string[] = [], prepare?: (out: string) => void): Promise<{ r: RunResult; out: string; json: Record<string, any>; scp: FakeScp }> {
-  const scp = await startFakeScp({ instances: s1, ...script });
-  servers.push(scp);
-  const out = path.join(work, `case-${++caseNo}`);
-  fs.mkdirSync(out, { recursive: true });
+  const scp = await cases.start({ instances: s1, ...script });
+  const out = cases.folder();
   prepare?.(out);
   const r = await runDcmget(getArgs(scp, out, ['QueryRetrieveLevel=STUDY', `StudyInstanceUID=${S1}`], ['--json', ...extra]));
   return { r, out, json: JSON.parse(r.stdout || '{}'), scp };
@@ -95,29 +83,25 @@ describe('a run that waits on the peer more than it works', () => {
   const keys = ['QueryRetrieveLevel=STUDY', `StudyInstanceUID=${STUDY}`];
 
   test('one line at the end says how long it waited and what --parallel would likely give; in --json too', async () => {
-    const scp = await startFakeScp({ instances: many(), get: { subOpDelayMs: 60 } });
-    servers.push(scp);
-    const out = path.join(work, `case-${++caseNo}`);
-    const r = await runDcmget(getArgs(scp, out, keys, ['--json']));
+    const scp = await cases.start({ instances: many(), get: { subOpDelayMs: 60 } });
+    const r = await runDcmget(getArgs(scp, cases.folder(), keys, ['--json']));
     assertExit(r, 0, scp);
     assert.match(r.stderr, /^hint: \d+\.\d s of the \d+\.\d s of C-GET \(\d+%\) went to waiting for the PACS's next instance after each answer: --parallel 4 .* would likely take about \d+\.\d s/m);
     const json = JSON.parse(r.stdout);
     assert.ok(json.waits.waitedMs >= 24 * 50, JSON.stringify(json.waits));
     assert.match(json.hint, /--parallel 4/);
-    const quiet = await runDcmget(getArgs(scp, path.join(work, `case-${++caseNo}`), keys, ['-q']));
+    const quiet = await runDcmget(getArgs(scp, cases.folder(), keys, ['-q']));
     assertExit(quiet, 0, scp);
     assert.doesNotMatch(quiet.stderr, /hint/);
   });
 
   test('no hint for a run that did not wait, nor with --parallel', async () => {
-    const scp = await startFakeScp({ instances: many(), get: { subOpDelayMs: 60 } });
-    servers.push(scp);
-    const fast = await startFakeScp({ instances: many() });
-    servers.push(fast);
-    const r1 = await runDcmget(getArgs(fast, path.join(work, `case-${++caseNo}`), keys, []));
+    const scp = await cases.start({ instances: many(), get: { subOpDelayMs: 60 } });
+    const fast = await cases.start({ instances: many() });
+    const r1 = await runDcmget(getArgs(fast, cases.folder(), keys, []));
     assertExit(r1, 0, fast);
     assert.doesNotMatch(r1.stderr, /hint/);
-    const r2 = await runDcmget(getArgs(scp, path.join(work, `case-${++caseNo}`), keys, ['--parallel', '3']));
+    const r2 = await runDcmget(getArgs(scp, cases.folder(), keys, ['--parallel', '3']));
     assertExit(r2, 0, scp);
     assert.doesNotMatch(r2.stderr, /hint/);
   });

@@ -4,49 +4,37 @@
 // and the test counts the C-FINDs and associations it took: the fewest that peer allows.
 //
 // Run: ./node_modules/.bin/node --test test/integration/weak-find.test.ts
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeTempDir, removeDir } from '../support/peers.ts';
-import { FIXTURES_DIR, fixtureInstances, startFakeScp, summarizeEvents, type FakeScp, type FakeScpScript, type FixtureInstance } from '../support/fake-scp.ts';
+import { FIXTURES_DIR, fixtureInstances, summarizeEvents, type FakeScp, type FakeScpScript, type FixtureInstance } from '../support/fake-scp.ts';
 import {
-  assertExit, assertNoTemporaryFiles, assertReceived, describeRun, ensureBuilt, getArgs, runDcmget, type RunResult,
+  assertExit, assertNoTemporaryFiles, assertReceived, describeRun, fakeScpCases, getArgs, runDcmget, type RunResult,
 } from '../support/fake-scp-run.ts';
 
 const ROOT = '2.25.216439078136092584305017246521836907';
 const S1 = `${ROOT}.1.1`;
 const S2 = `${ROOT}.1.2`;
 
-let work = '';
-let caseNo = 0;
+const cases = fakeScpCases('weak-find');
 /** Study S1: three CT instances in one series. */
 let s1: FixtureInstance[] = [];
 /** Study S2 without its private class: ten instances in eight series, eight classes. */
 let s2: FixtureInstance[] = [];
-const servers: FakeScp[] = [];
 
-before(async () => {
-  ensureBuilt();
-  work = await makeTempDir('weak-find');
+before(() => {
   s1 = fixtureInstances((m) => m.studyInstanceUID === S1);
   s2 = fixtureInstances((m) => m.studyInstanceUID === S2 && !m.sopClassUID.startsWith(ROOT));
   assert.equal(s1.length, 3);
   assert.equal(s2.length, 10);
 });
 
-after(async () => {
-  for (const s of servers) await s.stop();
-  if (work) await removeDir(work);
-});
-
 interface Case { scp: FakeScp; r: RunResult; out: string; json: Record<string, any> }
 
 async function run(instances: FixtureInstance[], study: string, script: FakeScpScript, extra: string[] = [], prepare?: (out: string) => void): Promise<Case> {
-  const scp = await startFakeScp({ instances, ...script });
-  servers.push(scp);
-  const out = path.join(work, `case-${++caseNo}`);
-  fs.mkdirSync(out, { recursive: true });
+  const scp = await cases.start({ instances, ...script });
+  const out = cases.folder();
   prepare?.(out);
   const r = await runDcmget(getArgs(scp, out, ['QueryRetrieveLevel=STUDY', `StudyInstanceUID=${study}`], ['--json', ...extra]));
   let json: Record<string, any> = {};
@@ -183,9 +171,8 @@ describe('a peer that refuses a list of UIDs', () => {
 
 describe('a peer that takes few associations at once', () => {
   test('one at a time, a list of two studies: the C-FIND association makes room, every instance arrives', async () => {
-    const scp = await startFakeScp({ instances: [...s1, ...s2], association: { maxAssociations: 1 } });
-    servers.push(scp);
-    const out = path.join(work, `case-${++caseNo}`);
+    const scp = await cases.start({ instances: [...s1, ...s2], association: { maxAssociations: 1 } });
+    const out = cases.folder();
     const r = await runDcmget(['-S', '-aec', scp.aeTitle, '--study', `${S1},${S2}`, '-od', out, '-v', scp.host, String(scp.port)]);
     assertExit(r, 0, scp);
     assertReceived(out, expected([...s1, ...s2]));

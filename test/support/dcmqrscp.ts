@@ -57,6 +57,8 @@ export interface DcmqrscpOptions {
   aet?: string;
   /** Calling AE titles allowed (HostTable, host 127.0.0.1). Default: ANY caller. */
   allowedCallers?: string[];
+  /** C-MOVE destinations it knows (HostTable: AE title, host, port), e.g. dcmget's Storage SCP. */
+  moveDestinations?: MoveDestination[];
   /** MaxPDUSize (4096..131072). Default 16384. */
   maxPdu?: number;
   /** Use an association profile accepting every common transfer syntax
@@ -89,6 +91,9 @@ export interface DcmqrscpServer extends LoadedPeer {
   load(files: string[]): Promise<void>;
 }
 
+/** A C-MOVE destination in the HostTable; host defaults to 127.0.0.1. */
+export interface MoveDestination { aet: string; port: number; host?: string }
+
 function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: timeoutMs, env: peerEnv(), maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
@@ -99,8 +104,10 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: nu
 }
 
 /** The dcmqrscp.cfg we generate. */
-export function dcmqrscpConfig(p: { aet: string; port: number; storageDir: string; maxPdu: number; allowedCallers?: string[] }): string {
+export function dcmqrscpConfig(p: { aet: string; port: number; storageDir: string; maxPdu: number; allowedCallers?: string[]; moveDestinations?: MoveDestination[] }): string {
   const hosts: string[] = [];
+  // A move destination is an entry of its own: dcmqrscp connects to its host and port.
+  (p.moveDestinations ?? []).forEach((d, i) => hosts.push(`destination${i + 1} = (${d.aet}, ${d.host ?? LOOPBACK}, ${d.port})`));
   let peers = 'ANY';
   if (p.allowedCallers && p.allowedCallers.length > 0) {
     // With --disable-host-lookup the peer "host name" is its IP address, so
@@ -250,7 +257,7 @@ export async function startDcmqrscp(opts: DcmqrscpOptions = {}): Promise<Dcmqrsc
     if (opts.files && opts.files.length > 0) await load(opts.files);
     const { proc, port, startupMs } = await withStartRetries(3, async () => {
       const port = await freePort();
-      await fs.promises.writeFile(configFile, dcmqrscpConfig({ aet, port, storageDir, maxPdu, ...(opts.allowedCallers ? { allowedCallers: opts.allowedCallers } : {}) }));
+      await fs.promises.writeFile(configFile, dcmqrscpConfig({ aet, port, storageDir, maxPdu, ...(opts.allowedCallers ? { allowedCallers: opts.allowedCallers } : {}), ...(opts.moveDestinations ? { moveDestinations: opts.moveDestinations } : {}) }));
       const args = [
         '-c', configFile,
         '--fork', // single-process mode crashes after the first association in 3.6.7

@@ -6,7 +6,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readPart10 } from './dcmtk.ts';
-import { REPO_ROOT, summarizeEvents, type FakeScp } from './fake-scp.ts';
+import { after, before } from 'node:test';
+import { REPO_ROOT, startFakeScp, summarizeEvents, type FakeScp, type FakeScpScript } from './fake-scp.ts';
+import { makeTempDir, removeDir } from './peers.ts';
 
 export const NODE = fs.existsSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'node'))
   ? path.join(REPO_ROOT, 'node_modules', '.bin', 'node')
@@ -152,4 +154,35 @@ export function assertReceived(out: string, expected: { sopInstanceUid: string; 
   }
   for (const e of expected) assert.ok(byUid.has(e.sopInstanceUid), `${e.sopInstanceUid} not received; files: ${listFiles(out).join(', ')}`);
   return byUid;
+}
+
+/**
+ * A test file's fake SCPs and case folders: the build checked and a temporary folder made before
+ * its tests, every SCP stopped and the folder removed after them.
+ */
+export function fakeScpCases(prefix: string) {
+  let work = '';
+  let caseNo = 0;
+  const servers: FakeScp[] = [];
+  before(async () => {
+    ensureBuilt();
+    work = await makeTempDir(prefix);
+  });
+  after(async () => {
+    for (const s of servers) await s.stop();
+    if (work) await removeDir(work);
+  });
+  return {
+    async start(script: FakeScpScript): Promise<FakeScp> {
+      const scp = await startFakeScp(script);
+      servers.push(scp);
+      return scp;
+    },
+    /** A new, empty folder for one case. */
+    folder(): string {
+      const dir = path.join(work, `case-${++caseNo}`);
+      fs.mkdirSync(dir, { recursive: true });
+      return dir;
+    },
+  };
 }

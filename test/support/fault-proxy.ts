@@ -5,7 +5,8 @@
 //   cut        end both connections (FIN) instead of passing it; `partial` bytes of it first
 //   reset      reset both connections (RST) instead; `partial` bytes of it first
 //   delay      pass it `ms` later (and everything after it behind it, in order)
-//   corrupt    pass it with the byte at offset `at` (from the PDU's first byte) XOR `xor`
+//   corrupt    pass it with the byte at offset `at` (from the PDU's first byte, or with `fromEnd`
+//              from its last) XOR `xor`
 //   duplicate  pass it twice
 //   drop       do not pass it
 //   merge      pass it and the next `count` - 1 P-DATA-TF PDUs as one P-DATA-TF (their PDV items
@@ -30,7 +31,7 @@ export type FaultAction =
   | { action: 'cut'; partial?: number }
   | { action: 'reset'; partial?: number }
   | { action: 'delay'; ms: number }
-  | { action: 'corrupt'; at: number; xor?: number }
+  | { action: 'corrupt'; at: number; xor?: number; fromEnd?: boolean }
   | { action: 'duplicate' }
   | { action: 'drop' }
   | { action: 'merge'; count: number };
@@ -241,7 +242,7 @@ export async function startFaultProxy(options: { host?: string; port: number; ru
             return;
           case 'corrupt': {
             const copy = Buffer.from(bytes);
-            copy[rule.at % copy.length]! ^= rule.xor ?? 0xff;
+            copy[rule.fromEnd ? copy.length - 1 - (rule.at % copy.length) : rule.at % copy.length]! ^= rule.xor ?? 0xff;
             send(copy);
             return;
           }

@@ -59,6 +59,8 @@ export interface OrthancOptions {
   alwaysAllowGet?: boolean;
   /** Merged last into the generated orthanc.json (e.g. { MaximumPduLength: 131072 }). */
   extraConfig?: Record<string, unknown>;
+  /** A fixed DICOM port (the demo's 4242, Orthanc's own default); default: a free one. */
+  dicomPort?: number;
   /** Start-up timeout in ms (HTTP /system answers and DICOM port accepts). Default 30000. */
   startTimeoutMs?: number;
   /** Extra command-line flags, e.g. ['--verbose-dicom']. Default ['--verbose']. */
@@ -207,7 +209,8 @@ export async function startOrthanc(opts: OrthancOptions = {}): Promise<OrthancSe
 
   return withStartRetries(3, async () => {
     const dir = await makeTempDir('orthanc');
-    const [dicomPort, httpPort] = (await freePorts(2)) as [number, number];
+    const [freeDicomPort, httpPort] = (await freePorts(2)) as [number, number];
+    const dicomPort = opts.dicomPort ?? freeDicomPort;
     const configFile = path.join(dir, 'orthanc.json');
     const logFile = path.join(dir, 'orthanc.log');
     const config = orthancConfig({

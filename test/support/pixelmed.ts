@@ -62,6 +62,8 @@ export interface PixelmedOptions {
   knownCallers?: string[];
   /** Files to store at start (same as load() after start). */
   files?: string[];
+  /** C-MOVE destinations (Dicom.RemoteAEs with their port): a known caller of the same AE title gets the port. */
+  moveDestinations?: { aet: string; port: number }[];
   /** Start-up timeout in ms. Default 30000. */
   startTimeoutMs?: number;
 }
@@ -82,18 +84,21 @@ export interface PixelmedServer extends LoadedPeer {
   load(files: string[]): Promise<LoadResult>;
 }
 
-export function pixelmedProperties(p: { aet: string; port: number; webPort: number; dir: string; knownCallers: string[] }): string {
-  const names = p.knownCallers.map((_, i) => `caller${i + 1}`);
+export function pixelmedProperties(p: { aet: string; port: number; webPort: number; dir: string; knownCallers: string[]; moveDestinations?: { aet: string; port: number }[] }): string {
+  // One entry per AE title: PixelMed connects to the port of the entry a C-MOVE names.
+  const destinations = new Map((p.moveDestinations ?? []).map((d) => [d.aet, d.port]));
+  const aets = [...new Set([...p.knownCallers, ...destinations.keys()])];
+  const names = aets.map((_, i) => `caller${i + 1}`);
   return [
     `Dicom.ListeningPort=${p.port}`,
     `Dicom.CalledAETitle=${p.aet}`,
     `Dicom.CallingAETitle=${p.aet}`,
     'Dicom.PrimaryDeviceType=ARCHIVE',
     `Dicom.RemoteAEs=${names.join(' ')}`,
-    ...p.knownCallers.flatMap((aet, i) => [
+    ...aets.flatMap((aet, i) => [
       `Dicom.RemoteAEs.${names[i]}.CalledAETitle=${aet}`,
       `Dicom.RemoteAEs.${names[i]}.HostNameOrIPAddress=${LOOPBACK}`,
-      `Dicom.RemoteAEs.${names[i]}.Port=104`, // only used when PixelMed connects out (C-MOVE)
+      `Dicom.RemoteAEs.${names[i]}.Port=${destinations.get(aet) ?? 104}`, // only used when PixelMed connects out (C-MOVE)
       `Dicom.RemoteAEs.${names[i]}.QueryModel=STUDYROOT`,
       `Dicom.RemoteAEs.${names[i]}.PrimaryDeviceType=WSD`,
     ]),
@@ -131,7 +136,7 @@ export async function startPixelmed(opts: PixelmedOptions = {}): Promise<Pixelme
     const propertiesFile = path.join(dir, 'pixelmed.properties');
     const logFile = path.join(dir, 'pixelmed.log');
     const imagesDir = path.join(dir, 'images');
-    await fs.promises.writeFile(propertiesFile, pixelmedProperties({ aet, port, webPort, dir, knownCallers }));
+    await fs.promises.writeFile(propertiesFile, pixelmedProperties({ aet, port, webPort, dir, knownCallers, ...(opts.moveDestinations ? { moveDestinations: opts.moveDestinations } : {}) }));
     const args = ['-Djava.awt.headless=true', '-Dnet.mdns.interface=127.0.0.1', '-cp', PIXELMED_JAR, PIXELMED_SERVER, propertiesFile];
     const proc = spawnLogged(java, args, { cwd: dir, logFile, env: peerEnv() });
     let startupMs: number;

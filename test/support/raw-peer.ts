@@ -132,9 +132,10 @@ export function rawServer(): Promise<RawServer> {
   });
 }
 
-export function rawConnect(port: number): Promise<RawPeer> {
+/** `localAddress`: connect from another loopback address (127.0.0.2 …), a host the listener may not expect. */
+export function rawConnect(port: number, localAddress?: string): Promise<RawPeer> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: LOOPBACK, port }, () => resolve(new RawPeer(socket)));
+    const socket = net.connect({ host: LOOPBACK, port, ...(localAddress ? { localAddress } : {}) }, () => resolve(new RawPeer(socket)));
     socket.once('error', reject);
   });
 }
@@ -174,8 +175,8 @@ export const pdus = {
     calledAeTitle: 'RAWPEER', callingAeTitle: 'DCMGET', presentationContexts: contexts,
     userInformation: { maxLength: options.maxLength ?? 16384, implementationClassUid: '1.2.3.4.5', roleSelections: options.roles ?? [], extendedNegotiations: [], unknown: [] },
   }),
-  associateRq: (contexts: PresentationContextRq[], options: { calledAeTitle?: string; protocolVersion?: number; applicationContext?: string; maxLength?: number; roles?: RoleSelection[] } = {}) => encodeAssociateRq({
-    calledAeTitle: options.calledAeTitle ?? 'DCMGET', callingAeTitle: 'RAWPEER', presentationContexts: contexts,
+  associateRq: (contexts: PresentationContextRq[], options: { calledAeTitle?: string; callingAeTitle?: string; protocolVersion?: number; applicationContext?: string; maxLength?: number; roles?: RoleSelection[] } = {}) => encodeAssociateRq({
+    calledAeTitle: options.calledAeTitle ?? 'DCMGET', callingAeTitle: options.callingAeTitle ?? 'RAWPEER', presentationContexts: contexts,
     protocolVersion: options.protocolVersion ?? 1, applicationContext: options.applicationContext ?? DICOM_APPLICATION_CONTEXT,
     userInformation: { maxLength: options.maxLength ?? 16384, implementationClassUid: '1.2.3.4.5', roleSelections: options.roles ?? [], extendedNegotiations: [], unknown: [] },
   }),

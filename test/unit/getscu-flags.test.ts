@@ -75,6 +75,14 @@ describe('translateGetscu', () => {
   });
 });
 
+describe('movescu\'s spellings of the C-MOVE options', () => {
+  it('-aem and +P become --move and --port, said under -v', () => {
+    const t = translateGetscu(['-aem', 'DCMGET', '+P', '11113', 'host', '104'], takesValue);
+    assert.deepEqual(t.argv, ['--move', 'DCMGET', '--port', '11113', 'host', '104']);
+    assert.ok(t.notes.some((n) => /movescu -aem/.test(n)));
+  });
+});
+
 describe('command files (@file, as DCMTK\'s OFCommandLine)', () => {
   it('expands the words of a file, with quotes, before "--" only', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dcmget-args-')), 'args.txt');

@@ -112,6 +112,10 @@ testInDir('removeStaleTempFiles removes only .dcmget-*.part files older than the
   for (const p of kept) assert.equal(fs.existsSync(p), true, p);
   assert.ok(fs.lstatSync(path.join(dir, '.dcmget-link.part')).isSymbolicLink(), 'a link is never followed nor removed');
   assert.ok(fs.statSync(path.join(dir, '.dcmget-folder.part')).isDirectory());
+  // A file's mtime has sub-millisecond precision and Date.now() has not: one written within the
+  // current millisecond would look younger than 0 ms. A second ago, it is past any doubt.
+  const second = (Date.now() - 1000) / 1000;
+  fs.utimesSync(path.join(dir, '.dcmget-1-2.part'), second, second);
   assert.deepEqual(removeStaleTempFiles(dir, 0).sort(), [path.join(dir, '.dcmget-1-2.part')], 'a bound of 0 takes every file');
   assert.deepEqual(removeStaleTempFiles(path.join(dir, 'no-such-folder')), []);
 });
