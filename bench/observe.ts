@@ -113,7 +113,7 @@ export function observeRun(log: string, w: Workload, taps: ConnectionTap[], run:
   const at = (e: Event): number => (hasT ? origin + e.t! : Date.parse(e.time) - spawnedAt);
   const first = (name: string): number | null => {
     const e = events.find((x) => x.event === name);
-    return e ? at(e) : null;
+    return e ? r1(at(e)) : null;
   };
   const stored = events.filter((e) => e.event === 'stored');
   const seriesOf = new Map(w.files.map((f) => [f.sopInstanceUid, f.seriesInstanceUid]));
