@@ -8,7 +8,7 @@
 // auto), a peer that does not accept the operation's context makes the pool switch to the other.
 import type { NegotiatedContext } from '../ul/association.ts';
 import { AssociationAbortedError, ConnectionError, TimeoutError } from '../ul/errors.ts';
-import { atLimit, openWithRoom } from './room.ts';
+import { atLimit, openWithRoom, unanswered } from './room.ts';
 import type { ScuSession } from '../dimse/scu-session.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import type { ContextPlan, StorageProposal } from './presentation-contexts.ts';
@@ -64,6 +64,7 @@ export class Pool {
   private readonly idle: Member[] = [];
   private readonly busy = new Set<Member>();
   private stopped: Error | undefined;
+  private aborted: Error | undefined;
 
   constructor(options: PoolOptions) {
     this.options = options;
@@ -111,7 +112,7 @@ export class Pool {
           next.resolve(await runUnit(this.options.runner, member.op, member.session, member.id, next.unit));
         } catch (err) {
           if (member?.session.ended) member = undefined;
-          if (!member && atLimit(err) && this.busy.size + this.idle.length > 0) {
+          if (!member && !this.stopped && (atLimit(err) || unanswered(err)) && this.busy.size + this.idle.length > 0) {
             // The peer takes fewer associations at once than asked: the others go on with the queue.
             this.options.runner.verbose?.(`the peer refused a further association (${(err as Error).message}); going on with ${this.busy.size + this.idle.length}`);
             this.queue.unshift(next);
@@ -124,7 +125,11 @@ export class Pool {
       }
     } finally {
       this.workers--;
-      if (member && !member.session.ended) this.idle.push(member);
+      // An association opened while the pool was being aborted must not outlive the run.
+      if (member && !member.session.ended) {
+        if (this.aborted) member.session.abort(this.aborted);
+        else this.idle.push(member);
+      }
     }
   }
 
@@ -206,6 +211,7 @@ export class Pool {
   }
 
   abort(error: Error): void {
+    this.aborted ??= error;
     this.stop(error);
     for (const m of [...this.busy, ...this.idle]) m.session.abort(error);
   }

@@ -50,11 +50,14 @@ export class AssociationAbortedError extends Error {
   /** PS3.8 Table 9-26, when an A-ABORT gave them: source 0 (service user) or 2 (service provider), and the reason. */
   readonly source: number | undefined;
   readonly reason: number | undefined;
+  /** The peer closed the connection while dcmget awaited its A-ASSOCIATE-AC (Sta5): nothing was asked yet. */
+  readonly unanswered: boolean;
   /** `options.cause`: what made dcmget abort, e.g. the peer's ProtocolError. */
-  constructor(message: string, source?: number, reason?: number, options?: ErrorOptions) {
+  constructor(message: string, source?: number, reason?: number, options?: ErrorOptions & { unanswered?: boolean }) {
     super(message, options);
     this.name = 'AssociationAbortedError';
     this.source = source;
     this.reason = reason;
+    this.unanswered = options?.unanswered ?? false;
   }
 }

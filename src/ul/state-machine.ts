@@ -459,7 +459,7 @@ export class StateMachine implements UlMachine, PduHandler {
     if (from === 'Sta4') return new ConnectionError(`connection to ${this.where} closed before it was established`);
     if (from === 'Sta2') return new AssociationAbortedError(`${this.where} closed the connection before sending A-ASSOCIATE-RQ`);
     const where = from === 'Sta5' ? ' before answering A-ASSOCIATE-RQ' : this.parser.idle ? '' : ' in the middle of a PDU';
-    return new AssociationAbortedError(`the peer closed the connection${where} without releasing the association`);
+    return new AssociationAbortedError(`the peer closed the connection${where} without releasing the association`, undefined, undefined, { unanswered: from === 'Sta5' });
   }
 
   private finish(error: Error | null): void {

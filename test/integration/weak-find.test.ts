@@ -179,6 +179,20 @@ describe('a peer that takes few associations at once', () => {
     assert.ok(scp.eventsOf('associate-rj').length >= 1, `the limit was reached: ${summarizeEvents(scp.events)}`);
   });
 
+  test('one that closes a further association without answering it: the pool goes on with the others', async () => {
+    const c = await run(s2, S2, { association: { maxAssociations: 2, overLimit: 'close' } }, ['--parallel', '4']);
+    assertExit(c.r, 0, c.scp);
+    assertReceived(c.out, expected(s2));
+    assert.ok(c.scp.eventsOf('fault').some((e) => /closed unanswered/.test(e.detail)), summarizeEvents(c.scp.events));
+  });
+
+  test('one that refuses a further association for good: exit 8 at once, no association left open behind the error', async () => {
+    const c = await run(s2, S2, { association: { maxAssociations: 2, overLimit: 'permanent' } }, ['--parallel', '4']);
+    assertExit(c.r, 8, c.scp);
+    assert.ok(c.r.ms < 10_000, `${c.r.ms} ms`);
+    assertNoTemporaryFiles(c.out);
+  });
+
   test('two at once with --parallel 4: the pool goes on with what the peer allows', async () => {
     const c = await run(s2, S2, { association: { maxAssociations: 2 } }, ['--parallel', '4', '-v']);
     assertExit(c.r, 0, c.scp);

@@ -13,7 +13,8 @@
 //
 //   aeTitle                     its AE title (default FAKE); checkCalledAeTitle: reject others (reason 7)
 //   association.reject          A-ASSOCIATE-RJ {result, source, reason} instead of AC
-//   association.maxAssociations at most this many at once; more get A-ASSOCIATE-RJ 2/3/2 (local limit exceeded)
+//   association.maxAssociations at most this many at once; more get A-ASSOCIATE-RJ 2/3/2 (local limit
+//                               exceeded), or with overLimit 'permanent' 1/1/1, or 'close': closed unanswered
 //   association.maxLength       the Maximum Length it announces (default 16384, 0 = unlimited); its
 //                               parser holds the requestor to it ('protocol-error' event otherwise)
 //   association.roles           answer to SCP/SCU Role Selection items: 'grant' (echo the request,
@@ -157,6 +158,11 @@ export interface AssociationScript {
   reject?: { result: number; source: number; reason: number };
   /** At most this many associations at once; more are rejected transiently, local limit exceeded (2/3/2). */
   maxAssociations?: number;
+  /**
+   * With maxAssociations, what one over the limit gets: 'transient' (default) A-ASSOCIATE-RJ 2/3/2,
+   * 'permanent' A-ASSOCIATE-RJ 1/1/1, or 'close': its connection closed unanswered (Orthanc 1.10, now and then).
+   */
+  overLimit?: 'transient' | 'permanent' | 'close';
   maxLength?: number;
   roles?: 'grant' | 'deny' | 'omit';
   rejectAbstractSyntaxes?: string[];
@@ -288,7 +294,13 @@ export async function startFakeScp(script: FakeScpScript = {}): Promise<FakeScp>
     const over = script.association?.maxAssociations !== undefined && sockets.size >= script.association.maxAssociations;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    const conn = new FakeConnection(socket, over ? { ...script, association: { ...script.association, reject: { result: 2, source: 3, reason: 2 } } } : script, aeTitle, record(++associations));
+    if (over && script.association?.overLimit === 'close') {
+      record(++associations)({ type: 'fault', action: 'fin', detail: 'over the association limit: closed unanswered' });
+      socket.once('data', () => socket.destroy());
+      return;
+    }
+    const reject = script.association?.overLimit === 'permanent' ? { result: 1, source: 1, reason: 1 } : { result: 2, source: 3, reason: 2 };
+    const conn = new FakeConnection(socket, over ? { ...script, association: { ...script.association, reject } } : script, aeTitle, record(++associations));
     conn.start();
   });
   await new Promise<void>((resolve, reject) => {
