@@ -11,10 +11,10 @@ import { AssociationAbortedError, ConnectionError, TimeoutError } from '../ul/er
 import { atLimit, openWithRoom, unanswered } from './room.ts';
 import type { ScuSession } from '../dimse/scu-session.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
-import type { ContextPlan, StorageProposal } from './presentation-contexts.ts';
+import { countContexts, type ContextPlan, type StorageProposal } from './presentation-contexts.ts';
 import type { Operation } from './operation.ts';
 import { runUnit, type UnitOutcome, type UnitRunner } from './unit-get.ts';
-import { contextCount, STORAGE_BUDGET, type Unit } from './units.ts';
+import { STORAGE_BUDGET, type Unit } from './units.ts';
 
 export interface PoolOptions {
   size: number;
@@ -180,7 +180,7 @@ export class Pool {
   private withQueued(storage: StorageProposal[]): StorageProposal[] {
     const out = [...storage];
     const byClass = new Map(out.map((s) => [s.sopClassUid, contextsKey(s.contexts)]));
-    let used = contextCount(out);
+    let used = countContexts(out, 0);
     for (const q of this.queue) {
       for (const s of q.unit.storage) {
         const had = byClass.get(s.sopClassUid);

@@ -6,6 +6,7 @@ import { InstanceWriter, STATUS_CANNOT_STORE, type OnExists, type WriteFailure }
 import { TempFiles } from '../output/temp-files.ts';
 import { compileLayout, DEFAULT_LAYOUT, LAYOUT_HEAD_BYTES, type Layout } from '../output/output-layout.ts';
 import type { StoreRequestHandler } from '../dimse/scu-session.ts';
+import { MAX_LISTED } from './result.ts';
 
 export interface StoredFile {
   path: string;
@@ -79,8 +80,6 @@ export interface StoreScpOptions {
   verbose?: ((message: string) => void) | undefined;
 }
 
-/** Failures kept for the result and the summary; beyond them only counted (memory stays flat). */
-export const MAX_LISTED_FAILURES = 1000;
 
 export class StoreScp {
   readonly failures: StoreFailure[] = [];
@@ -145,7 +144,7 @@ export class StoreScp {
       tally.failed++;
       if (failure.errorCode !== undefined) tally.failedLocally++;
       const f = { sopClassUid, sopInstanceUid, ...failure };
-      if (this.failures.length < MAX_LISTED_FAILURES) this.failures.push(f);
+      if (this.failures.length < MAX_LISTED) this.failures.push(f);
       this.options.onFailed?.(f, tally.association);
     };
     if (this.options.ignore) return this.ignoring(tally, sopInstanceUid, respond);

@@ -7,7 +7,7 @@ import type { DicomJsonDataset } from '../dicom/dicom-json.ts';
 import { buildIdentifier, key } from '../dicom/identifier.ts';
 import type { RetrieveModel } from '../dicom/retrieve-sop-classes.ts';
 import { inventoryClasses, inventorySyntaxes, type Inventory, type Located } from './inventory.ts';
-import { MAX_PRESENTATION_CONTEXTS, type StorageProposal } from './presentation-contexts.ts';
+import { countContexts, MAX_PRESENTATION_CONTEXTS, type StorageProposal } from './presentation-contexts.ts';
 import { buildProposal, proposalForClasses } from './storage-proposal.ts';
 import type { Request } from './requests.ts';
 
@@ -38,10 +38,6 @@ export interface ProposalInput {
   contextSyntaxes: string[][] | undefined;
 }
 
-export function contextCount(storage: StorageProposal[]): number {
-  return storage.reduce((n, s) => n + s.contexts.length, 0);
-}
-
 /**
  * The proposal for a set of classes with every candidate syntax each (undefined when that does
  * not fit one association), or the default set when the classes are unknown.
@@ -52,11 +48,11 @@ export function proposalFor(classes: string[] | undefined, syntaxes: Map<string,
   const all = [...new Set([...input.extraStorageClasses ?? [], ...classes])];
   if (input.contextSyntaxes) {
     const p = all.map((sopClassUid) => ({ sopClassUid, contexts: input.contextSyntaxes! }));
-    return contextCount(p) <= STORAGE_BUDGET ? p : undefined;
+    return countContexts(p, 0) <= STORAGE_BUDGET ? p : undefined;
   }
   // A budget that never binds gives each class every candidate context.
   const full = proposalForClasses(all, syntaxes, Number.MAX_SAFE_INTEGER);
-  return contextCount(full) <= STORAGE_BUDGET ? full : undefined;
+  return countContexts(full, 0) <= STORAGE_BUDGET ? full : undefined;
 }
 
 /** Shares one association among more classes than get every syntax: fewer syntaxes each. */
