@@ -53,14 +53,77 @@ const lazyBuiltins = {
   },
 };
 
+/**
+ * Every other Node built-in the bundled code imports, without the ES module facade: Node builds a
+ * built-in's facade by reading each of its exports, which runs the lazy getters behind them
+ * (node:process's stdin, stdout and allowedNodeEnvironmentFlags; node:fs's ReadStream, which loads
+ * the streams; node:util's TextDecoder): ~7 ms of every start, for streams dcmget mostly never
+ * uses. Each becomes a module reaching the real one through process.getBuiltinModule, with its
+ * plain data properties as named exports; one behind a getter is not exported, so importing it
+ * by name is a build error here rather than a value read too early.
+ */
+/**
+ * The names a file imports from a built-in (`import fs, { a, b as c } from 'node:x'`), read from
+ * its source: only those become named exports of its shim, so none is read before it is used.
+ * undefined for `import * as`, which gets every plain data property.
+ */
+function importedNames(importer, id) {
+  const source = fs.readFileSync(importer, 'utf8');
+  const quoted = id.replace(/[/]/g, '\\/');
+  if (new RegExp(`import\\s*\\*\\s*as\\s+\\w+\\s+from\\s*['"]${quoted}['"]`).test(source)) return undefined;
+  const names = new Set();
+  const statement = new RegExp(`(?:import|export)\\s*(?:type\\s+)?(?:[\\w$]+\\s*,\\s*)?\\{([^}]*)\\}\\s*from\\s*['"]${quoted}['"]`, 'g');
+  for (const m of source.matchAll(statement)) {
+    for (const part of m[1].split(',')) {
+      const name = part.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0].trim();
+      if (name) names.add(name);
+    }
+  }
+  return [...names].sort();
+}
+
+/**
+ * Every other Node built-in the bundled code imports, without the ES module facade: Node builds a
+ * built-in's facade by reading each of its exports, which runs the lazy getters behind them
+ * (node:process's stdin, stdout and allowedNodeEnvironmentFlags; node:fs's ReadStream, which loads
+ * the streams; node:util's TextDecoder): ~7 ms of every start, for streams dcmget mostly never
+ * uses. Each importing file gets a module reaching the real one through process.getBuiltinModule,
+ * with the names it imports as named exports.
+ */
+const directBuiltins = {
+  name: 'direct-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) => {
+      if (args.namespace === 'direct-builtin' || LAZY_BUILTINS.test(args.path)) return undefined;
+      const names = args.importer ? importedNames(args.importer, args.path) : undefined;
+      return { path: `${args.path}#${names ? names.join(',') : '*'}`, namespace: 'direct-builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'direct-builtin' }, (args) => {
+      const [id, list] = args.path.split('#');
+      const real = process.getBuiltinModule(id);
+      const names = list === '*' ? Object.keys(real).filter((k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k)) : list.split(',').filter(Boolean);
+      return {
+        contents: [
+          `const m = process.getBuiltinModule(${JSON.stringify(id)});`,
+          `export default m;`,
+          names.length ? `export const { ${names.join(', ')} } = m;` : '',
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 const cli = await build({
   ...common,
   entryPoints: [path.join(ROOT, 'src', 'cli', 'run.ts')],
   outfile: path.join(dist, 'cli', 'dcmget.mjs'),
   format: 'esm',
   // commander is CommonJS: its require() calls of Node built-ins need a require in an ES module.
-  banner: { js: "import { createRequire as dcmgetCreateRequire } from 'node:module'; const require = dcmgetCreateRequire(import.meta.url);" },
-  plugins: [lazyBuiltins],
+  // The first line also ends the eager compile bin/dcmget.js asked for (V8's --lazy is the default):
+  // what loads later (dcmjs, Node's own modules) is compiled as usual.
+  banner: { js: "process.getBuiltinModule('node:v8').setFlagsFromString('--lazy'); const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
+  plugins: [lazyBuiltins, directBuiltins],
 });
 
 // Each vendored package: an entry that names what dcmget uses of it.

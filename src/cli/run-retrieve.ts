@@ -132,7 +132,8 @@ function eventHandler(r: RetrieveRun): { onEvent: (e: RetrieveEvent) => void; fi
         const c = e.counters;
         if (ui.bar) ui.bar.pending(c);
         // Off a terminal: a line at most once a second (-v: every response).
-        else if (ui.at('verbose') || performance.now() - lastPendingLine >= PENDING_LINE_INTERVAL_MS) {
+        // Not built at all under -q: colouring its first line costs chalk's set-up (~2 ms).
+        else if (ui.at('info') && (ui.at('verbose') || performance.now() - lastPendingLine >= PENDING_LINE_INTERVAL_MS)) {
           lastPendingLine = performance.now();
           ui.say(pendingLine(e.status, c));
         }

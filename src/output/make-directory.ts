@@ -1,9 +1,9 @@
 // mkdir -p that reports the real reason: Node's recursive mkdir turns EROFS (and others) into
 // ENOENT (nodejs/node#47098), which would send a user looking for a missing parent folder.
 // Synchronous: it runs once per retrieve and once per new folder of a --layout.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { randomPart } from './temp-files.ts';
 
 /** Folders known to exist already (a layout puts many files in each). */
 const made = new Set<string>();
@@ -34,7 +34,7 @@ export function makeDirectory(dir: string): void {
 export function probeWritable(dir: string): void {
   // A random name, not the PID: PIDs repeat across containers and reruns, and a probe left by a
   // run killed at that instant must not block the next one.
-  const probe = path.join(dir, `.dcmget-probe-${randomBytes(8).toString('hex')}`);
+  const probe = path.join(dir, `.dcmget-probe-${randomPart()}`);
   fs.closeSync(fs.openSync(probe, 'wx'));
   fs.rmSync(probe, { force: true });
 }

@@ -8,12 +8,10 @@
 // cores, a third thread competing with the SCP and the event loop (measured: more futex calls per
 // instance than system calls of our own).
 //
-// Names: `.dcmget-<random>-<n>.part`. The random part (RANDOM_BYTES from the CSPRNG, drawn once
-// per TempFiles and again on a collision) keeps apart processes of one host, of hosts sharing the
-// folder, and of PID namespaces where every run is PID 1; a name taken already (EEXIST) draws a
-// new one. A run killed before its cleanup leaves its files behind: the next run in that folder
+// Names: `.dcmget-<random>-<n>.part`. The random part (randomPart(), drawn once per TempFiles and
+// again on a collision) keeps apart processes of one host, of hosts sharing the folder, and of PID
+// namespaces where every run is PID 1; a name taken already (EEXIST) draws a new one. A run killed before its cleanup leaves its files behind: the next run in that folder
 // removes those older than STALE_AGE_MS (removeStaleTempFiles).
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -22,8 +20,16 @@ export interface TempFile {
   fd: number;
 }
 
-/** 64 bits: two runs drawing the same part is as likely as 2^-64 per pair. */
-const RANDOM_BYTES = 8;
+/**
+ * 64 random bits as 16 hex digits: two runs drawing the same part is as likely as 2^-64 per pair.
+ * From Math.random (V8 seeds it from the system's entropy in every process), not node:crypto:
+ * the name needs to be unlikely to collide, not secret ('wx' settles any collision), and loading
+ * node:crypto cost ~5 ms of every start (bench/README.md "Start-up").
+ */
+export function randomPart(): string {
+  const half = () => Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0');
+  return half() + half();
+}
 /** Names drawn in a row, each found taken, before the failure is reported. */
 const MAX_ATTEMPTS = 8;
 const TEMP_NAME = /^\.dcmget-.+\.part$/;
@@ -61,7 +67,7 @@ export class TempFiles {
   }
 
   private drawPrefix(): string {
-    return path.join(this.root, `.dcmget-${randomBytes(RANDOM_BYTES).toString('hex')}-`);
+    return path.join(this.root, `.dcmget-${randomPart()}-`);
   }
 
   /** A new, empty, open temporary file; throws as open(2) does when none can be made. */
