@@ -62,11 +62,24 @@ export async function takeInventory(request: Request, finder: Finder, depth: Dep
   const seriesCount = studies.reduce((n, s) => n + (s.series?.size ?? 0), 0);
   if (depth === 'classes' && seriesCount > MAX_SERIES_FOR_CLASSES) return fail(inv, `${seriesCount} series: too many to list for the storage classes alone`, false);
   for (const study of studies) {
-    for (const series of study.series?.values() ?? []) await q.instances(study, series);
+    for (const series of study.series?.values() ?? []) {
+      await q.instances(study, series);
+      // A peer whose IMAGE level answers carry no SOP Class UID (dcmqrscp: not one of its keys)
+      // cannot tell the classes, which is all this listing was for: the rest of it would only
+      // cost queries (a 2,000-instance study from dcmqrscp: ~0.2 s). Without a whole listing,
+      // later stages judge the request by its counters, as for a peer giving SOP Classes in Study.
+      if (depth !== 'instances' && unclassed(series)) return fail(inv, 'the peer\'s IMAGE level C-FIND answers no SOP Class UID: the classes cannot be learnt from it', false);
+    }
     if (inv.trusted) settleClasses(study);
   }
   checkCounts(inv);
   return inv;
+}
+
+/** Instances listed, none with a SOP Class UID. */
+function unclassed(series: SeriesEntry): boolean {
+  const listed = [...series.instances?.values() ?? []];
+  return listed.length > 0 && listed.every((i) => !i.sopClassUid);
 }
 
 function fail(inv: Inventory, problem: string, untrusted = true): Inventory {

@@ -186,7 +186,10 @@ for (const [name, peer, sends] of peers) {
         assertSameAs(multi, await alone(), `--parallel ${parallel}`);
         assert.equal(countIdentical(multi), countIdentical(await alone()));
         await assertAsSent(multi, sends);
-        assert.equal(multi.associations.find, 1, 'one C-FIND association for the whole run');
+        // One C-FIND association serves the five inventories. dcmqrscp answers no SOP Class UID, so
+        // its inventories list one series each and stop; recovery, which must list what failed,
+        // opens one more after the first was released (no inventory left to take): two, not ten.
+        assert.equal(multi.associations.find, name === 'dcmqrscp' ? 2 : 1, 'the C-FIND associations of the whole run');
       });
     }
   });

@@ -1,5 +1,6 @@
 // Issue 2 against a real DCMTK dcmqrscp (Debian package `dcmtk`), the second real C-GET SCP.
-// dcmqrscp answers no SOP Class UID in C-FIND, so dcmget proposes its default storage classes;
+// dcmqrscp answers no SOP Class UID in C-FIND (neither SOP Classes in Study nor, at the IMAGE
+// level, SOP Class UID), so dcmget proposes its default storage classes;
 // it sends each instance on the first accepted context of its class and converts between the
 // uncompressed syntaxes only, so its default configuration can serve what is stored uncompressed
 // (and deflated, which it inflates) of the standard classes. What it cannot send is reported, never lost silently.
@@ -78,6 +79,20 @@ describe('dcmget against real dcmqrscp', () => {
     const uids = (d: string) => listFiles(d).map((f) => readPart10(f).sopInstanceUID).sort();
     assert.deepEqual(uids(mine), uids(theirs));
     assert.deepEqual(uids(mine), s3.map((i) => i.sopInstanceUID).sort());
+  });
+
+  test('its IMAGE level answers name no SOP class: the plan asks one IMAGE level C-FIND, not one per series', async () => {
+    const s2 = SERVABLE.filter((i) => i.file.includes('-s2-'));
+    const series = new Set(s2.map((i) => i.seriesInstanceUID)).size;
+    assert.ok(series > 2, 'a study of several series');
+    const od = out();
+    const r = await runDcmget(['-S', '-k', `StudyInstanceUID=${s2[0]!.studyInstanceUID}`, '--json', ...peer(servable), '-od', od]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(listFiles(od).length, s2.length);
+    const j = JSON.parse(r.stdout) as { queries: number };
+    // STUDY (no SOP Classes in Study), SERIES, and the first series' IMAGE level: its rows carry
+    // no SOP Class UID, so the other series' would not tell the classes either.
+    assert.equal(j.queries, 3, `${series} series: ${j.queries} C-FINDs`);
   });
 
   test('what dcmqrscp cannot send is reported with its UIDs, exit 4, and the rest arrives intact', async () => {

@@ -106,6 +106,17 @@ describe('classes the STUDY level does not give', () => {
     assert.ok(proposedClasses(c.scp, 2).size > 50, 'the default coverage set');
   });
 
+  test('IMAGE level answers without SOP Class UID (dcmqrscp): one IMAGE C-FIND, not one per series, then the default proposal', async () => {
+    const c = await run(s2, S2, { find: { noSopClassesInStudy: true, noSopClassUid: true } });
+    assertExit(c.r, 0, c.scp);
+    assertReceived(c.out, expected(s2));
+    // Before the first C-GET: STUDY, SERIES and the first series' IMAGE query, not eight of them.
+    const firstGet = c.scp.events.findIndex((e) => e.type === 'c-get-rq');
+    const planFinds = c.scp.events.slice(0, firstGet).filter((e) => e.type === 'dimse' && e.name === 'C-FIND-RQ');
+    assert.equal(planFinds.length, 3, summarizeEvents(c.scp.events));
+    assert.ok(proposedClasses(c.scp, 2).size > 50, 'the default coverage set');
+  });
+
   test('a result limit (0xA700 after one row): the classes of a cut listing are not trusted', async () => {
     const c = await run(s2, S2, { find: { noSopClassesInStudy: true, limit: { rows: 1, status: 0xa700 } } });
     assertExit(c.r, 0, c.scp);

@@ -72,7 +72,7 @@
 //                               (PATIENT..IMAGE; SOP Classes in Study, Available Transfer Syntax UID),
 //                               which is what dcmget's inventory asks before its C-GET. As real
 //                               ones do, it may fall short: find.rowPerInstance (one row per instance
-//                               at every level), noSopClassesInStudy, refuseLevels {LEVEL: status},
+//                               at every level), noSopClassesInStudy, noSopClassUid, refuseLevels {LEVEL: status},
 //                               hide [SOP Instance UIDs] (a partial listing answered Success), counts
 //                               (Number of Study/Series Related Instances, hidden ones included),
 //                               limit {rows, status} (a result limit), delayMs (a pause before each
@@ -189,6 +189,8 @@ export interface FindScript {
   rowPerInstance?: boolean;
   /** Never answers SOP Classes in Study (0008,0062): the classes must come from the instances. */
   noSopClassesInStudy?: boolean;
+  /** Never answers SOP Class UID at the IMAGE level (dcmqrscp 3.6.7: not one of its keys). */
+  noSopClassUid?: boolean;
   /** Levels answered at once with this failure status and no match, e.g. { IMAGE: 0xC000 }. */
   refuseLevels?: Record<string, number>;
   /** SOP Instance UIDs left out of every answer, the final status still Success: a partial listing. */
@@ -715,7 +717,7 @@ class FakeConnection implements PduHandler {
         0x0020000d: ['StudyInstanceUID', depth >= 1 ? first.keys.StudyInstanceUID ?? '' : ''],
         0x0020000e: ['SeriesInstanceUID', depth >= 2 ? first.keys.SeriesInstanceUID ?? '' : ''],
         0x00080018: ['SOPInstanceUID', depth >= 3 ? first.sopInstanceUid : ''],
-        0x00080016: ['SOPClassUID', depth >= 3 ? first.sopClassUid : ''],
+        0x00080016: ['SOPClassUID', depth >= 3 && !f.noSopClassUid ? first.sopClassUid : ''],
         0x00080062: ['SOPClassesInStudy', depth === 1 && !f.noSopClassesInStudy ? [...new Set(groupMembers(all, first, 'StudyInstanceUID').map((s) => s.sopClassUid))] : ''],
         0x00083002: ['AvailableTransferSyntaxUID', depth >= 3 ? first.transferSyntaxUid : ''],
         0x00201208: ['NumberOfStudyRelatedInstances', f.counts && depth === 1 ? String(groupMembers(all, first, 'StudyInstanceUID').length) : ''],
