@@ -4,7 +4,8 @@
 // peer that sends on the first accepted context of a class must see the same choice; a C-MOVE
 // association proposes no storage context and serves every unit), else releases it and opens one
 // that proposes the unit's contexts and those of the units queued behind it that fit beside them.
-// Associations open concurrently: N queued units start N workers at once. With a fallback (--via
+// Associations open concurrently: N queued units start N workers at once, and the first units wait
+// until every association opened with them is up (START_TOGETHER_MS). With a fallback (--via
 // auto), a peer that does not accept the operation's context makes the pool switch to the other.
 import type { NegotiatedContext } from '../ul/association.ts';
 import { AssociationAbortedError, ConnectionError, TimeoutError } from '../ul/errors.ts';
@@ -48,7 +49,23 @@ interface Member {
   proposed: Map<string, string>;
 }
 
-interface Queued { unit: Unit; resolve(o: UnitOutcome): void; reject(e: Error): void }
+interface Queued {
+  unit: Unit;
+  resolve(o: UnitOutcome): void;
+  reject(e: Error): void;
+  /** Tried again by the last worker after the peer's limit refused it (work()): once. */
+  alone?: boolean;
+}
+
+/**
+ * How long the first C-GETs wait, at most, for the rest of the associations opened with them.
+ * dcmqrscp 3.6.7 negotiates associations one after another in its parent (8-34 ms for the last
+ * of four to eight at 2 ms), and the child of an association that arrives while another's C-GET
+ * runs blocks on its index lock until every running C-GET has ended (bench/README.md, "dcmqrscp's
+ * --parallel 4 stall"): 0.2-0.3 s in four runs of seven. Bounded, so that a peer that leaves
+ * an association unanswered (beyond its thread count) delays the others by this much at most.
+ */
+const START_TOGETHER_MS = 50;
 
 const contextsKey = (contexts: string[][]) => JSON.stringify(contexts);
 
@@ -65,6 +82,11 @@ export class Pool {
   private readonly busy = new Set<Member>();
   private stopped: Error | undefined;
   private aborted: Error | undefined;
+  /** Associations being opened now; the first units wait for them (startTogether). */
+  private opening = 0;
+  private started = false;
+  private readonly waitingToStart: (() => void)[] = [];
+  private startTimer: NodeJS.Timeout | undefined;
 
   constructor(options: PoolOptions) {
     this.options = options;
@@ -106,17 +128,29 @@ export class Pool {
       for (let next = this.queue.shift(); next; next = this.queue.shift()) {
         try {
           member = await this.memberFor(next.unit, member);
+          // Busy from here: an association waiting to start together counts as one of the pool's
+          // (a further one the peer refuses then leaves the run to the others, as at a limit).
+          this.busy.add(member);
+          await this.startTogether();
           // Stopped (a cancel) while the association was being opened: the unit never starts.
           if (this.stopped) throw this.stopped;
-          this.busy.add(member);
           next.resolve(await runUnit(this.options.runner, member.op, member.session, member.id, next.unit));
         } catch (err) {
           if (member?.session.ended) member = undefined;
-          if (!member && !this.stopped && (atLimit(err) || unanswered(err)) && this.busy.size + this.idle.length > 0) {
-            // The peer takes fewer associations at once than asked: the others go on with the queue.
-            this.options.runner.verbose?.(`the peer refused a further association (${(err as Error).message}); going on with ${this.busy.size + this.idle.length}`);
-            this.queue.unshift(next);
-            return;
+          if (!member && !this.stopped && (atLimit(err) || unanswered(err))) {
+            if (this.workers > 1) {
+              // The peer takes fewer associations at once than asked: the other workers go on
+              // with the queue (each takes from it until it is empty).
+              this.options.runner.verbose?.(`the peer refused a further association (${(err as Error).message}); going on with ${this.workers - 1}`);
+              this.queue.unshift(next);
+              return;
+            }
+            if (!next.alone) {
+              // The last worker: once more, now that openWithRoom may free our idle associations.
+              next.alone = true;
+              this.queue.unshift(next);
+              continue;
+            }
           }
           next.reject(err as Error);
         } finally {
@@ -142,14 +176,19 @@ export class Pool {
       const storage = op.storageOnAssociation ? this.withQueued(unit.storage) : [];
       const plan = op.plan(storage);
       let session: ScuSession;
+      this.opening++;
       try {
         // At the peer's limit with none of ours open, the C-FIND association makes room.
-        session = await openWithRoom(() => this.options.open(plan, op), () => this.options.onLimit(), () => this.busy.size + this.idle.length === 0);
+        // Not the run's first association (the plan's C-FIND one came before, or an earlier unit's):
+        // one closed unanswered is taken for the limit too.
+        session = await openWithRoom(() => this.options.open(plan, op), () => this.makeRoom(), () => this.workers === 1, this.associations > 0);
       } catch (err) {
         // Unreachable or silent: the units queued behind are not tried on new associations, each
         // would wait the whole connect or ACSE timeout again (request-job.ts isFatal ends the run).
         if (err instanceof ConnectionError || err instanceof TimeoutError) this.stop(err);
         throw err;
+      } finally {
+        if (--this.opening === 0) this.start();
       }
       const member: Member = { id: ++this.associations, session, op, proposed: new Map(storage.map((s) => [s.sopClassUid, contextsKey(s.contexts)])) };
       this.opened[op.service]++;
@@ -163,6 +202,35 @@ export class Pool {
       if (!await this.switchFrom(op)) throw new AssociationAbortedError(`the peer did not accept the ${this.options.model.name} - ${op.service.slice(2)} presentation context; it may not support ${op.service} (try -S or -P${op.service === 'C-GET' ? ', or --via move' : ''})`);
       if (this.stopped) throw this.stopped;
     }
+  }
+
+  /**
+   * The pool's first units start once every association opened with theirs is up (or failed),
+   * or START_TOGETHER_MS after the first was: see START_TOGETHER_MS. Later units never wait.
+   */
+  private startTogether(): Promise<void> | undefined {
+    if (this.started || this.opening === 0) {
+      this.start();
+      return undefined;
+    }
+    this.startTimer ??= setTimeout(() => this.start(), START_TOGETHER_MS);
+    return new Promise((resolve) => this.waitingToStart.push(resolve));
+  }
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    clearTimeout(this.startTimer);
+    for (const go of this.waitingToStart.splice(0)) go();
+  }
+
+  /**
+   * The peer is at its limit and this is the pool's last worker (no other will go on with the
+   * queue): the idle associations go, ours first, then the C-FIND one.
+   */
+  private async makeRoom(): Promise<void> {
+    await this.releaseIdle();
+    await this.options.onLimit();
   }
 
   /** --via auto: the other operation, once, for every worker; whether there is one to try. */

@@ -25,14 +25,17 @@ const RETRIES_MS = [50, 250, 1000];
 
 /**
  * Opens an association; at the peer's limit, and where `mayWait()` says our other associations
- * will not free a slot by themselves, asks `makeRoom` once and tries again a few times.
+ * will not free a slot by themselves, asks `makeRoom` once and tries again a few times. With
+ * `unansweredToo`, a further association closed unanswered counts as the limit: the peer may still
+ * count one of ours that has just ended (seen from the fake SCP's limit, and from Orthanc 1.10).
  */
-export async function openWithRoom<T>(open: () => Promise<T>, makeRoom: () => Promise<unknown>, mayWait: () => boolean): Promise<T> {
+export async function openWithRoom<T>(open: () => Promise<T>, makeRoom: () => Promise<unknown>, mayWait: () => boolean, unansweredToo = false): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await open();
     } catch (err) {
-      if (!atLimit(err) || !mayWait() || attempt >= RETRIES_MS.length) throw err;
+      const limit = atLimit(err) || (unansweredToo && unanswered(err));
+      if (!limit || !mayWait() || attempt >= RETRIES_MS.length) throw err;
       // Free what we can; even with nothing to free, the peer may not have counted a release yet.
       if (attempt === 0) await makeRoom();
       await new Promise((r) => setTimeout(r, RETRIES_MS[attempt]));

@@ -212,3 +212,25 @@ describe('a peer that takes few associations at once', () => {
     assertNoTemporaryFiles(c.out);
   });
 });
+
+describe('--parallel against a peer that negotiates one association after another (dcmqrscp)', () => {
+  test('the first C-GETs wait until every association opened with them is up', async () => {
+    // Association 1 is the C-FIND's; the C-GET associations 2, 3 and 4 are answered 0, 10 and 25 ms late.
+    const c = await run(s2, S2, { association: { acceptDelaysMs: [0, 0, 10, 25] } }, ['--parallel', '3']);
+    assertExit(c.r, 0, c.scp);
+    assertReceived(c.out, expected(s2));
+    const at = (i: number) => c.scp.events.findIndex((e) => e.type === 'associate-ac' && e.association === i);
+    const firstGet = c.scp.events.findIndex((e) => e.type === 'c-get-rq');
+    assert.ok(at(4) >= 0 && firstGet > at(4), `no C-GET before the last association's A-ASSOCIATE-AC: ${summarizeEvents(c.scp.events)}`);
+  });
+
+  test('one left unanswered does not hold the others back for long: exit 0, every instance', async () => {
+    // Association 4 is answered after 3 s: the others start within START_TOGETHER_MS (50 ms) of the first.
+    const c = await run(s2, S2, { association: { acceptDelaysMs: [0, 0, 0, 3000] } }, ['--parallel', '3', '--json']);
+    assertExit(c.r, 0, c.scp);
+    assertReceived(c.out, expected(s2));
+    const firstGet = c.scp.events.find((e) => e.type === 'c-get-rq')!;
+    const secondAc = c.scp.events.find((e) => e.type === 'associate-ac' && e.association === 2)!;
+    assert.ok(firstGet.at - secondAc.at < 1000, `the first C-GET ${firstGet.at - secondAc.at} ms after its association was up`);
+  });
+});

@@ -167,6 +167,11 @@ export interface AssociationScript {
   roles?: 'grant' | 'deny' | 'omit';
   rejectAbstractSyntaxes?: string[];
   transferSyntax?: (abstractSyntax: string, proposed: string[]) => string | undefined;
+  /**
+   * The A-ASSOCIATE-AC of the k-th association (from 1) goes out acceptDelaysMs[k - 1] ms after
+   * its request: dcmqrscp negotiates in its parent process, one association after another.
+   */
+  acceptDelaysMs?: number[];
 }
 
 export interface FakeScpScript {
@@ -302,7 +307,8 @@ export async function startFakeScp(script: FakeScpScript = {}): Promise<FakeScp>
       return;
     }
     const reject = script.association?.overLimit === 'permanent' ? { result: 1, source: 1, reason: 1 } : { result: 2, source: 3, reason: 2 };
-    const conn = new FakeConnection(socket, over ? { ...script, association: { ...script.association, reject } } : script, aeTitle, record(++associations));
+    const index = ++associations;
+    const conn = new FakeConnection(socket, over ? { ...script, association: { ...script.association, reject } } : script, aeTitle, record(index), index);
     conn.start();
   });
   await new Promise<void>((resolve, reject) => {
@@ -381,6 +387,8 @@ class FakeConnection implements PduHandler {
   private closedPromise: Promise<void>;
   private resolveClosed!: () => void;
   private cancelRequested = false;
+  /** This association's number (from 1), as in the events. */
+  private readonly index: number;
   /** get.failFirst: the UIDs failed once already, over every association of this SCP. */
   private get failedOnce(): Set<string> {
     let set = FAILED_ONCE.get(this.script);
@@ -389,7 +397,8 @@ class FakeConnection implements PduHandler {
   }
   private nextMessageId = 1;
 
-  constructor(socket: net.Socket, script: FakeScpScript, aeTitle: string, record: (e: FakeEventInput) => void) {
+  constructor(socket: net.Socket, script: FakeScpScript, aeTitle: string, record: (e: FakeEventInput) => void, index: number) {
+    this.index = index;
     this.socket = socket;
     this.script = script;
     this.aeTitle = aeTitle;
@@ -579,9 +588,15 @@ class FakeConnection implements PduHandler {
         unknown: [],
       },
     });
-    this.state = 'established';
-    this.record({ type: 'associate-ac', contexts: [...this.contexts.values()], maxLength: this.maxLength });
-    this.socket.write(ac);
+    const answer = () => {
+      if (this.closed) return;
+      this.state = 'established';
+      this.record({ type: 'associate-ac', contexts: [...this.contexts.values()], maxLength: this.maxLength });
+      this.socket.write(ac);
+    };
+    const delay = a.acceptDelaysMs?.[this.index - 1];
+    if (delay) setTimeout(answer, delay);
+    else answer();
   }
 
   /** The proposed TS most served instances of the class are in; else Explicit, Implicit, the first. */
