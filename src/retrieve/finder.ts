@@ -43,6 +43,12 @@ export class Finder {
     this.open = open;
   }
 
+  /**
+   * The peer's IMAGE level answers carry no SOP Class UID (inventory.ts found a series listed
+   * without one): later inventories do not list instances for the classes alone.
+   */
+  classlessInstances = false;
+
   /** Whether an association is open for queries now. */
   get connected(): boolean {
     return this.session !== undefined && !this.session.ended;

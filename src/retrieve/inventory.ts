@@ -57,8 +57,11 @@ export async function takeInventory(request: Request, finder: Finder, depth: Dep
   const studies = [...inv.studies.values()];
   const classesKnown = () => studies.every((s) => s.sopClasses?.length);
   if (depth === 'classes' && classesKnown()) return inv;
+  // Known from an earlier request of the run: the instances would not tell the classes either.
+  if (depth === 'classes' && finder.classlessInstances) return fail(inv, CLASSLESS, false);
   for (const study of studies) if (!study.series) await q.series(study);
   if (depth === 'series' && classesKnown()) return inv;
+  if (depth === 'series' && finder.classlessInstances) return fail(inv, CLASSLESS, false);
   const seriesCount = studies.reduce((n, s) => n + (s.series?.size ?? 0), 0);
   if (depth === 'classes' && seriesCount > MAX_SERIES_FOR_CLASSES) return fail(inv, `${seriesCount} series: too many to list for the storage classes alone`, false);
   for (const study of studies) {
@@ -68,13 +71,18 @@ export async function takeInventory(request: Request, finder: Finder, depth: Dep
       // cannot tell the classes, which is all this listing was for: the rest of it would only
       // cost queries (a 2,000-instance study from dcmqrscp: ~0.2 s). Without a whole listing,
       // later stages judge the request by its counters, as for a peer giving SOP Classes in Study.
-      if (depth !== 'instances' && unclassed(series)) return fail(inv, 'the peer\'s IMAGE level C-FIND answers no SOP Class UID: the classes cannot be learnt from it', false);
+      if (depth !== 'instances' && unclassed(series)) {
+        finder.classlessInstances = true;
+        return fail(inv, CLASSLESS, false);
+      }
     }
     if (inv.trusted) settleClasses(study);
   }
   checkCounts(inv);
   return inv;
 }
+
+const CLASSLESS = 'the peer\'s IMAGE level C-FIND answers no SOP Class UID: the classes cannot be learnt from it';
 
 /** Instances listed, none with a SOP Class UID. */
 function unclassed(series: SeriesEntry): boolean {

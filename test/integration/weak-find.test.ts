@@ -16,6 +16,7 @@ import {
 const ROOT = '2.25.216439078136092584305017246521836907';
 const S1 = `${ROOT}.1.1`;
 const S2 = `${ROOT}.1.2`;
+const S3 = `${ROOT}.1.3`;
 
 const cases = fakeScpCases('weak-find');
 /** Study S1: three CT instances in one series. */
@@ -115,6 +116,21 @@ describe('classes the STUDY level does not give', () => {
     const planFinds = c.scp.events.slice(0, firstGet).filter((e) => e.type === 'dimse' && e.name === 'C-FIND-RQ');
     assert.equal(planFinds.length, 3, summarizeEvents(c.scp.events));
     assert.ok(proposedClasses(c.scp, 2).size > 50, 'the default coverage set');
+  });
+
+  test('…and a list of studies: once the peer has shown it, a later study\'s inventory stops at the STUDY level', async () => {
+    const s3 = fixtureInstances((m) => m.studyInstanceUID === S3);
+    const scp = await cases.start({ instances: [...s1, ...s2, ...s3], find: { noSopClassesInStudy: true, noSopClassUid: true } });
+    const out = cases.folder();
+    const r = await runDcmget(['-S', '-aec', scp.aeTitle, '--study', `${S1},${S2},${S3}`, '-od', out, scp.host, String(scp.port)]);
+    assertExit(r, 0, scp);
+    assertReceived(out, expected([...s1, ...s2, ...s3]));
+    // S1 and S2 are inventoried side by side (two requests run at once); S3 starts after one of
+    // them has ended, when the peer is known to answer no SOP Class UID: its STUDY query alone,
+    // then its C-GET (recovery may list it later, after that C-GET).
+    const s3Events = scp.events.filter((e) => (e.type === 'c-find-rq' || e.type === 'c-get-rq') && e.keys.StudyInstanceUID?.includes(S3));
+    const beforeGet = s3Events.slice(0, s3Events.findIndex((e) => e.type === 'c-get-rq'));
+    assert.deepEqual(beforeGet.map((e) => (e.type === 'c-find-rq' ? e.level : '')), ['STUDY'], summarizeEvents(scp.events));
   });
 
   test('a result limit (0xA700 after one row): the classes of a cut listing are not trusted', async () => {

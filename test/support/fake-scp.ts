@@ -219,6 +219,8 @@ export type FakeEvent = { association: number; at: number } & (
   | { type: 'dimse'; name: string; contextId: number; command: CommandSet; dataSetLength: number | undefined }
   /** `identifier`: the data set's bytes as received, in `transferSyntax` (byte-level tests). */
   | { type: 'c-get-rq'; messageId: number; keys: Record<string, string[]>; identifier: Buffer | undefined; transferSyntax: string | undefined }
+  /** A C-FIND's level and unique keys, as asked. */
+  | { type: 'c-find-rq'; level: string; keys: Record<string, string[]> }
   | { type: 'c-store-rq'; index: number; contextId: number; sopClassUid: string; sopInstanceUid: string; messageId: number; bytes: number }
   | { type: 'c-store-sent'; index: number; sopInstanceUid: string }
   | { type: 'c-store-rsp'; messageId: number; sopInstanceUid: string | undefined; status: number }
@@ -676,7 +678,9 @@ class FakeConnection implements PduHandler {
     const ctx = this.contexts.get(m.contextId)!;
     const base = { commandField: COMMAND_FIELD.C_FIND_RSP, messageIdBeingRespondedTo: m.command.messageId, affectedSopClassUid: m.command.affectedSopClassUid };
     const f = this.script.find ?? {};
-    const level = (this.identifierKeys(m).QueryRetrieveLevel?.[0] ?? 'STUDY').toUpperCase();
+    const keys = this.identifierKeys(m);
+    const level = (keys.QueryRetrieveLevel?.[0] ?? 'STUDY').toUpperCase();
+    this.record({ type: 'c-find-rq', level, keys });
     const refused = f.refuseLevels?.[level];
     const matches = refused !== undefined ? [] : f.matches ?? this.autoFind(m);
     let sent = 0;
