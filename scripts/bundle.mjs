@@ -54,15 +54,6 @@ const lazyBuiltins = {
 };
 
 /**
- * Every other Node built-in the bundled code imports, without the ES module facade: Node builds a
- * built-in's facade by reading each of its exports, which runs the lazy getters behind them
- * (node:process's stdin, stdout and allowedNodeEnvironmentFlags; node:fs's ReadStream, which loads
- * the streams; node:util's TextDecoder): ~7 ms of every start, for streams dcmget mostly never
- * uses. Each becomes a module reaching the real one through process.getBuiltinModule, with its
- * plain data properties as named exports; one behind a getter is not exported, so importing it
- * by name is a build error here rather than a value read too early.
- */
-/**
  * The names a file imports from a built-in (`import fs, { a, b as c } from 'node:x'`), read from
  * its source: only those become named exports of its shim, so none is read before it is used.
  * undefined for `import * as`, which gets every plain data property.

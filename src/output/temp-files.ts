@@ -10,8 +10,9 @@
 //
 // Names: `.dcmget-<random>-<n>.part`. The random part (randomPart(), drawn once per TempFiles and
 // again on a collision) keeps apart processes of one host, of hosts sharing the folder, and of PID
-// namespaces where every run is PID 1; a name taken already (EEXIST) draws a new one. A run killed before its cleanup leaves its files behind: the next run in that folder
-// removes those older than STALE_AGE_MS (removeStaleTempFiles).
+// namespaces where every run is PID 1; a name taken already (EEXIST) draws a new one. A run killed
+// before its cleanup leaves its files behind: the next run in that folder removes those older than
+// STALE_AGE_MS (removeStaleTempFiles).
 import fs from 'node:fs';
 import path from 'node:path';
 

@@ -178,9 +178,9 @@ export class Pool {
       let session: ScuSession;
       this.opening++;
       try {
-        // At the peer's limit with none of ours open, the C-FIND association makes room.
-        // Not the run's first association (the plan's C-FIND one came before, or an earlier unit's):
-        // one closed unanswered is taken for the limit too.
+        // At the peer's limit, the last worker has our idle associations, then the C-FIND one, make
+        // room (makeRoom). Not the run's first association (the plan's C-FIND one came before, or
+        // an earlier unit's): one closed unanswered is taken for the limit too.
         session = await openWithRoom(() => this.options.open(plan, op), () => this.makeRoom(), () => this.workers === 1, this.associations > 0);
       } catch (err) {
         // Unreachable or silent: the units queued behind are not tried on new associations, each

@@ -80,7 +80,6 @@ export interface StoreScpOptions {
   verbose?: ((message: string) => void) | undefined;
 }
 
-
 export class StoreScp {
   readonly failures: StoreFailure[] = [];
   readonly ledger: Ledger = { received: 0, stored: 0, failed: 0, skipped: 0, duplicates: 0, bytes: 0 };
