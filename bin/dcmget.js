@@ -15,10 +15,10 @@ try {
 } catch {
   // No cache (read-only home, odd platform): only slower.
 }
-// The command line bundled into one module (scripts/bundle.mjs): ~40 ms less at every start.
-// Compiled whole, not function by function as first called (V8's --no-lazy, until the bundle's
-// first line sets --lazy back): the code cache above is made right after the compile, so only
-// then does it hold the retrieve's functions, which a start would otherwise compile anew every
-// time (a one-study retrieve: ~9 ms less; --version the same; ~2 MB more RSS).
+// The command line bundled (scripts/bundle.mjs): ~40 ms less at every start. Compiled whole, not
+// function by function as first called (V8's --no-lazy, until the bundle's first line sets --lazy
+// back): the code cache above is made right after the compile, so only then does it hold the
+// functions a start runs, which it would otherwise compile anew every time (a one-study retrieve:
+// ~9 ms less; ~2 MB more RSS). src/cli/run.ts does the same for the engine a run loads.
 process.getBuiltinModule('node:v8').setFlagsFromString('--no-lazy');
 import('../dist/cli/dcmget.mjs');

@@ -9,12 +9,12 @@ import { echo, previewContexts, resolveModel, type MoveOptions, type PeerOptions
 import { planContexts } from '../retrieve/presentation-contexts.ts';
 import { compileLayout } from '../output/output-layout.ts';
 import type { Command } from 'commander';
-import { errorEvent, parseCommandLine, type CommandLine } from './command-line.ts';
+import { errorEvent, type CommandLine } from './command-line.ts';
 import { makeConsole, type Console } from './console.ts';
 import { EXIT } from './exit-codes.ts';
 import { exitCodeForError } from './exit-status.ts';
 import type { GetscuSettings } from './getscu-options.ts';
-import { processOutputs } from './output-streams.ts';
+import type { Output } from './output-streams.ts';
 import type { Flags, LogLevel } from './program.ts';
 import { buildIdentifiers, shortcutsWantStudyRoot, type QueryInput } from './query.ts';
 import { readStorageConfig, resolveStorageClass, syntaxContexts } from './storage-flags.ts';
@@ -30,16 +30,17 @@ function logLevelOf(flags: Flags): LogLevel {
   return flags.logLevel ?? (flags.debug ? 'debug' : flags.verbose ? 'verbose' : flags.quiet ? 'error' : 'info');
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const outputs = processOutputs();
-  const parsed = parseCommandLine(argv, outputs);
-  if ('code' in parsed) return parsed.code;
-  const { flags } = parsed.cmd;
+/**
+ * Runs what a valid command line asks for (run.ts parsed it: --help, --version and usage errors
+ * never load this module) and says the exit code.
+ */
+export async function main(cmd: CommandLine, outputs: { stdout: Output; stderr: Output }): Promise<number> {
+  const { flags } = cmd;
   // no-color.org: NO_COLOR set and not empty turns colour off (chalk alone honours FORCE_COLOR only).
   if (!flags.color || (process.env.NO_COLOR ?? '') !== '') chalk.level = 0;
   const ui = makeConsole(logLevelOf(flags), outputs.stdout, outputs.stderr);
   try {
-    return await runCommand(parsed.cmd, ui);
+    return await runCommand(cmd, ui);
   } catch (err) {
     const code = exitCodeForError(err);
     const message = (err as Error).message ?? String(err);

@@ -1,17 +1,47 @@
-// Process entry: run main(), exit with its code, never print a stack trace unless --debug.
-import { main } from './main.ts';
+// Process entry: parse the command line, run what it asks for, exit with its code, never print a
+// stack trace unless --debug.
+//
+// Two steps, two modules: this one and what the parse needs (commander, the flags, getscu's
+// spellings) answer --help, --version and usage errors alone; main.ts and the retrieve engine
+// under it (~70 % of the code: the Upper Layer, DIMSE, the DICOM tables) load only for a run.
+// `dcmget --version` took ~14 ms less that way (bench/README.md, "Phase 4").
+import { parseCommandLine } from './command-line.ts';
 import { processOutputs } from './output-streams.ts';
 
 // Before anything is written: a closed or failing stdout or stderr is handled (output-streams.ts),
 // never thrown. `dcmget --help | head -1` and `dcmget … --ndjson | head -1` end as main() decides.
-const { stderr } = processOutputs();
+const outputs = processOutputs();
 
-main(process.argv.slice(2)).then(
+start(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
     const debug = process.argv.includes('-d') || process.argv.includes('--debug');
-    stderr.write(`dcmget: internal error: ${(err as Error)?.message ?? String(err)}\n`);
-    if (debug && err instanceof Error) stderr.write(`${err.stack}\n`);
+    outputs.stderr.write(`dcmget: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    if (debug && err instanceof Error && err.stack) outputs.stderr.write(`${err.stack}\n`);
     process.exitCode = 1;
   },
 );
+
+async function start(argv: string[]): Promise<number> {
+  const parsed = parseCommandLine(argv, outputs);
+  if ('code' in parsed) return parsed.code;
+  const { main } = await loadCompiledWhole();
+  return main(parsed.cmd, outputs);
+}
+
+/**
+ * main.ts, compiled whole rather than function by function as first called (V8's --no-lazy while
+ * it loads), as bin/dcmget.js has this module compiled: Node makes a module's code cache right
+ * after compiling it, so only then does the cache hold the retrieve's functions, which every run
+ * would otherwise compile anew. --lazy is V8's default, and what loads later (dcmjs, Node's own
+ * modules) is compiled as usual.
+ */
+async function loadCompiledWhole(): Promise<typeof import('./main.ts')> {
+  const v8 = process.getBuiltinModule('node:v8');
+  v8.setFlagsFromString('--no-lazy');
+  try {
+    return await import('./main.ts');
+  } finally {
+    v8.setFlagsFromString('--lazy');
+  }
+}

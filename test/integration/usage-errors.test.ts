@@ -87,6 +87,34 @@ describe('usage errors: exit 2 before connecting, one line, the error event with
   });
 });
 
+describe('what a start loads', () => {
+  // src/cli/run.ts: --help, --version and usage errors are answered by the command line's own
+  // modules; the retrieve engine (dist/cli/main-*.mjs) loads only for a run. Shown with a copy of
+  // the package whose engine module is missing: those three still answer, a run does not.
+  test('--version, --help and a usage error never load the engine; a run does', () => {
+    const copy = out();
+    for (const part of ['bin', 'dist', 'package.json']) fs.cpSync(path.join(path.dirname(DCMGET), '..', part), path.join(copy, part), { recursive: true });
+    const engine = fs.readdirSync(path.join(copy, 'dist', 'cli')).filter((f) => /^main-.*\.mjs$/.test(f));
+    assert.equal(engine.length, 1, `one engine module in dist/cli: ${engine.join(', ')}`);
+    fs.rmSync(path.join(copy, 'dist', 'cli', engine[0]!));
+    const before = connections;
+    const run = (...args: string[]) => spawnSync(process.execPath, [path.join(copy, 'bin', 'dcmget.js'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const version = run('--version');
+    assert.equal(version.status, 0, version.stderr);
+    assert.equal(version.stdout.trim(), JSON.parse(fs.readFileSync(path.join(copy, 'package.json'), 'utf8')).version);
+    const help = run('--help');
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /^Usage: dcmget /);
+    const usage = run('--bogus');
+    assert.equal(usage.status, 2, usage.stderr);
+    assert.equal(usage.stderr, "dcmget: unknown option '--bogus' (see dcmget --help)\n");
+    const retrieve = run('-aec', 'X', '--study', '1.2.3', '127.0.0.1', String(port));
+    assert.equal(retrieve.status, 1, 'a run needs the engine module');
+    assert.match(retrieve.stderr, /internal error: Cannot find module .*main-/);
+    assert.equal(connections, before, 'nothing connected');
+  });
+});
+
 describe('getscu -i4 / -i6: the address family of the peer', () => {
   test('-i4 connects to the IPv4 address of a name; -i6 refuses an IPv4 address, exit 8 with one line', async () => {
     const before = connections;
