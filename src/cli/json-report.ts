@@ -5,6 +5,7 @@ import { errorCode } from './command-line.ts';
 import { VERSION } from '../dicom/implementation.ts';
 import type { RetrieveEvent, RetrieveResult } from '../retrieve/retrieve.ts';
 import type { StoredFile } from '../retrieve/store-scp.ts';
+import { nowMs } from '../retrieve/clock.ts';
 
 export interface RunInfo {
   /** C-MOVE's destination as asked for (--port, --move), when it may be used. */
@@ -16,7 +17,7 @@ export interface RunInfo {
   model: string;
   outputDirectory: string;
   startedAt: string;
-  /** performance.now() when the retrieve started: the origin of each NDJSON event's `t`. */
+  /** nowMs() when the retrieve started: the origin of each NDJSON event's `t`. */
   startedMs?: number | undefined;
 }
 
@@ -80,7 +81,7 @@ export function eventJson(e: RetrieveEvent, startedMs?: number): Record<string, 
   const j = eventFields(e, new Date().toISOString());
   if (!j || startedMs === undefined) return j;
   const { event, time, ...rest } = j;
-  return { event, time, t: Math.round((performance.now() - startedMs) * 100) / 100, ...rest };
+  return { event, time, t: Math.round((nowMs() - startedMs) * 100) / 100, ...rest };
 }
 
 function eventFields(e: RetrieveEvent, time: string): Record<string, unknown> | undefined {

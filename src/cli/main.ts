@@ -23,6 +23,7 @@ import { DICOM_TLS_PORT, tlsOptions, userIdentity } from './security-flags.ts';
 import { defaultConfigPath, loadConfig, namedPeer, type NamedPeer } from './peer-config.ts';
 import { paintStatus } from './report.ts';
 import { runRetrieve } from './run-retrieve.ts';
+import { nowMs } from '../retrieve/clock.ts';
 
 export { ledgerNotes } from './run-retrieve.ts';
 
@@ -99,7 +100,7 @@ async function runCommand(cmd: CommandLine, ui: Console): Promise<number> {
     flags, ui, model, verbosePc: settings.verbosePc ?? false,
     run: {
       host: peer.host, port: peer.port, callingAeTitle: flags.aetitle, calledAeTitle: flags.call, model: model.model,
-      outputDirectory: flags.outputDirectory, startedAt: new Date().toISOString(), startedMs: performance.now(),
+      outputDirectory: flags.outputDirectory, startedAt: new Date().toISOString(), startedMs: nowMs(),
       move: move && via !== 'get' ? { aeTitle: move.aeTitle ?? flags.aetitle, port: move.port, listenAddress: move.listenAddress ?? null } : undefined,
     },
     options: {

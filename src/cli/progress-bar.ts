@@ -6,6 +6,7 @@ import type cliProgress from 'cli-progress';
 import type { SubOperationCounters } from '../retrieve/retrieve.ts';
 import { formatBytes } from './units.ts';
 import { requireVendored } from '../dicom/vendored.ts';
+import { nowMs } from '../retrieve/clock.ts';
 
 // Loaded when a bar is shown (a terminal), not at every start: scripts and CI never draw one.
 const load = (): typeof cliProgress => requireVendored('cli-progress') as typeof cliProgress;
@@ -74,7 +75,7 @@ export function progressLine(s: ProgressState, width: number): string {
 export class ProgressBar {
   private readonly bar: cliProgress.SingleBar;
   private started = false;
-  private readonly t0 = performance.now();
+  private readonly t0 = nowMs();
   private readonly state: ProgressState = {
     counters: { remaining: undefined, completed: undefined, failed: undefined, warning: undefined },
     seen: 0, stored: 0, bytes: 0, elapsedMs: 0,
@@ -85,7 +86,7 @@ export class ProgressBar {
     this.bar = new SingleBar({
       stream,
       // One cell short of the width: a line that fills the last column makes some terminals wrap.
-      format: (_options, params) => progressLine({ ...this.state, elapsedMs: performance.now() - this.t0 }, Math.max(1, params.maxWidth - 1)),
+      format: (_options, params) => progressLine({ ...this.state, elapsedMs: nowMs() - this.t0 }, Math.max(1, params.maxWidth - 1)),
       hideCursor: true,
       clearOnComplete: false,
       linewrap: false,

@@ -13,6 +13,7 @@ import { ProgressBar } from './progress-bar.ts';
 import type { Flags } from './program.ts';
 import { contextTable, pendingLine, summaryLines } from './report.ts';
 import type { StoredFile } from '../retrieve/store-scp.ts';
+import { nowMs } from '../retrieve/clock.ts';
 
 /** Off a terminal, and at the default level, a pending response is a line at most this often. */
 export const PENDING_LINE_INTERVAL_MS = 1000;
@@ -133,8 +134,8 @@ function eventHandler(r: RetrieveRun): { onEvent: (e: RetrieveEvent) => void; fi
         if (ui.bar) ui.bar.pending(c);
         // Off a terminal: a line at most once a second (-v: every response).
         // Not built at all under -q: colouring its first line costs chalk's set-up (~2 ms).
-        else if (ui.at('info') && (ui.at('verbose') || performance.now() - lastPendingLine >= PENDING_LINE_INTERVAL_MS)) {
-          lastPendingLine = performance.now();
+        else if (ui.at('info') && (ui.at('verbose') || nowMs() - lastPendingLine >= PENDING_LINE_INTERVAL_MS)) {
+          lastPendingLine = nowMs();
           ui.say(pendingLine(e.status, c));
         }
         break;

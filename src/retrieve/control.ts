@@ -6,6 +6,7 @@
 // they are part of the job the caller asked for, not a change of mind.
 import { TimeoutError } from '../ul/errors.ts';
 import { emptyResult, type RetrieveResult } from './result.ts';
+import { nowMs } from './clock.ts';
 
 /**
  * A cancelled retrieve that had to end with an A-ABORT: the peer did not end its C-GET within the
@@ -112,7 +113,7 @@ export class Control {
     o.signal?.addEventListener('abort', this.onSignal, { once: true });
     o.abortNowSignal?.addEventListener('abort', this.onAbortNow, { once: true });
     if (o.totalTimeoutMs && o.totalTimeoutMs > 0) {
-      const left = Math.max(0, o.totalTimeoutMs - (performance.now() - started));
+      const left = Math.max(0, o.totalTimeoutMs - (nowMs() - started));
       this.timer = setTimeout(() => this.abort(new TimeoutError('total', `the retrieve did not finish within the total timeout of ${o.totalTimeoutMs! / 1000} s; association aborted`)), left);
     }
   }

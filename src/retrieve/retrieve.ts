@@ -23,6 +23,7 @@ import type { RetrieveEvent } from './events.ts';
 import type { UnitRunner } from './unit-get.ts';
 import { ViaChoice } from './via.ts';
 import { abortedBeforeStart, AbortError, CancelledError, Control, firedSignal, GuardedListener } from './control.ts';
+import { nowMs } from './clock.ts';
 
 export { resolveModel, DEFAULTS, AbortError, CancelledError };
 export type { RetrieveOptions, PeerOptions, MoveOptions, Via, RetrieveResult, RetrieveEvent };
@@ -56,7 +57,7 @@ export function retrieve(options: RetrieveOptions): Promise<RetrieveResult> {
 
 /** The retrieve, every event to `listener` (onEvent, or a RetrieveJob's emitter). */
 export async function runRetrieve(options: RetrieveOptions, listener: ((event: RetrieveEvent) => void) | undefined): Promise<RetrieveResult> {
-  const started = performance.now();
+  const started = nowMs();
   const o = resolveOptions(options);
   const fired = firedSignal(o);
   if (fired) throw abortedBeforeStart(fired);
@@ -180,7 +181,7 @@ function finish(result: RetrieveResult, pool: Pool, finder: Finder | undefined, 
   const r = result.requests;
   if (result.error || r.complete + r.incomplete < r.total - r.skippedByLedger - r.outOfShard) result.nothingMatched = false;
   result.hint = latencyHint(result, pool.size);
-  result.elapsedMs = performance.now() - started;
+  result.elapsedMs = nowMs() - started;
   return result;
 }
 
@@ -247,7 +248,7 @@ const VERIFICATION = '1.2.840.10008.1.1';
 
 /** PS3.4 A: C-ECHO, the reachability check (`dcmget --echo`). */
 export async function echo(peer: PeerOptions): Promise<EchoResult> {
-  const started = performance.now();
+  const started = nowMs();
   const session = await ScuSession.open({
     ...associationBasics(peer),
     presentationContexts: [{ id: 1, abstractSyntax: VERIFICATION, transferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2'] }],
@@ -255,7 +256,7 @@ export async function echo(peer: PeerOptions): Promise<EchoResult> {
   try {
     const status = await session.echo();
     await session.release();
-    return { status, elapsedMs: performance.now() - started };
+    return { status, elapsedMs: nowMs() - started };
   } catch (err) {
     session.abort();
     throw err;

@@ -7,6 +7,7 @@ import { TempFiles } from '../output/temp-files.ts';
 import { compileLayout, DEFAULT_LAYOUT, LAYOUT_HEAD_BYTES, type Layout } from '../output/output-layout.ts';
 import type { StoreRequestHandler } from '../dimse/scu-session.ts';
 import { MAX_LISTED } from './result.ts';
+import { nowMs } from './clock.ts';
 
 export interface StoredFile {
   path: string;
@@ -49,7 +50,7 @@ export interface UnitTally {
   failedLocally: number;
   /** Answered Success without writing: a duplicate, or already here when recovery repeats a query. */
   dropped: number;
-  /** When our last C-STORE-RSP went out (performance.now()), and the time from each to the next C-STORE-RQ. */
+  /** When our last C-STORE-RSP went out (nowMs()), and the time from each to the next C-STORE-RQ. */
   answeredAt: number | undefined;
   waitedMs: number;
   /** The association the unit's C-GET runs on (the pool's number), for the stored and failed events. */
@@ -122,7 +123,7 @@ export class StoreScp {
     this.ledger.received++;
     tally.received++;
     // The peer's turn: from our answer to its next request it works, and the network carries both.
-    if (tally.answeredAt !== undefined) tally.waitedMs += performance.now() - tally.answeredAt;
+    if (tally.answeredAt !== undefined) tally.waitedMs += nowMs() - tally.answeredAt;
     const sopClassUid = command.affectedSopClassUid ?? context.abstractSyntax;
     const sopInstanceUid = command.affectedSopInstanceUid ?? '';
     if (!context.scpRole && !this.warnedNoRole.has(context.id)) {
@@ -134,7 +135,7 @@ export class StoreScp {
     // the next instance, the next temporary file and the bookkeeping.
     const answer: typeof respond = (status, extra) => {
       respond(status, extra);
-      tally.answeredAt = performance.now();
+      tally.answeredAt = nowMs();
       this.temp.refill();
     };
     const fail = (failure: Omit<StoreFailure, 'sopClassUid' | 'sopInstanceUid'>) => {

@@ -13,6 +13,7 @@ import type { UnitTally } from './store-scp.ts';
 import type { IncomingAssociations, Operation } from './operation.ts';
 import { TAG } from './requests.ts';
 import type { Unit } from './units.ts';
+import { nowMs } from './clock.ts';
 
 export interface SubOperationCounters {
   remaining: number | undefined;
@@ -71,7 +72,7 @@ export async function runUnit(runner: UnitRunner, op: Operation, session: ScuSes
   if (!context) throw new AssociationAbortedError(`the ${op.service} presentation context is not accepted on this association`);
   const tally = runner.tallyFor(unit);
   tally.association = association;
-  const startedAt = performance.now();
+  const startedAt = nowMs();
   let firstTotal: number | undefined;
   runner.onStart(unit, association, op.service);
   const { final, incoming } = await op.send(session, context, encodeIdentifier(unit.identifier, context.transferSyntax), unit, tally, (r) => {
@@ -88,7 +89,7 @@ export async function runUnit(runner: UnitRunner, op: Operation, session: ScuSes
     failedUids: [...new Set([...c.failedSopInstanceUidList ?? [], ...readFailedList(final.dataSet, context.transferSyntax, runner.warn)])],
     errorComment: c.errorComment, offendingElement: c.offendingElement,
     received: tally.received, stored: tally.stored, kept: tally.kept, failedHere: tally.failed, failedLocally: tally.failedLocally, dropped: tally.dropped, waitedMs: tally.waitedMs,
-    contexts: session.contexts, incoming, startedAt, endedAt: performance.now(),
+    contexts: session.contexts, incoming, startedAt, endedAt: nowMs(),
   };
   runner.onFinal(outcome);
   return outcome;
