@@ -56,7 +56,7 @@ export function resultJson(result: RetrieveResult, run: RunInfo, exitCode: numbe
     requests: result.requests,
     associations: result.associations,
     queries: result.queries,
-    waits: { getMs: Math.round(result.waits.getMs), waitedMs: Math.round(result.waits.waitedMs), instances: result.waits.instances },
+    waits: { getMs: Math.round(result.waits.getMs), waitedMs: Math.round(result.waits.waitedMs), instances: result.waits.instances, roundTripMs: result.waits.roundTripMs === undefined ? null : Math.round(result.waits.roundTripMs * 1000) / 1000 },
     hint: result.hint ?? null,
     contexts: result.contexts.map((c) => ({
       id: c.id, abstractSyntax: c.abstractSyntax, accepted: c.accepted, result: c.result,

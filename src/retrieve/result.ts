@@ -50,9 +50,11 @@ export interface RetrieveResult {
   notes: string[];
   /**
    * Time the C-GETs took (added over associations), and how much of it was spent waiting for the
-   * peer's next C-STORE-RQ after each of our answers (the peer's work and the network's round trip).
+   * peer's next C-STORE-RQ after each of our answers (the peer's work and the network's round
+   * trip); `roundTripMs`, the shortest A-RELEASE exchange of the run's associations: the network's
+   * round trip with next to no work on the peer's side (undefined when none was answered).
    */
-  waits: { getMs: number; waitedMs: number; instances: number };
+  waits: { getMs: number; waitedMs: number; instances: number; roundTripMs: number | undefined };
   /** A line for a run that waited on the peer more than it worked: what --parallel would likely give. */
   hint: string | undefined;
   /** Every request is complete by dcmget's own ledger (nothing missing that anything says exists). */
@@ -71,7 +73,7 @@ export function emptyResult(ledger: Ledger): RetrieveResult {
     counters: { remaining: undefined, completed: undefined, failed: undefined, warning: undefined },
     failedSopInstanceUids: [], ledger, cancelled: false, nothingMatched: false, recovery: undefined, failures: [],
     contexts: [], requests: { total: 0, skippedByLedger: 0, outOfShard: 0, complete: 0, incomplete: 0 },
-    associations: { find: 0, get: 0, move: 0, incoming: 0, refused: 0 }, queries: 0, notes: [], waits: { getMs: 0, waitedMs: 0, instances: 0 }, hint: undefined,
+    associations: { find: 0, get: 0, move: 0, incoming: 0, refused: 0 }, queries: 0, notes: [], waits: { getMs: 0, waitedMs: 0, instances: 0, roundTripMs: undefined }, hint: undefined,
     complete: true, error: undefined, elapsedMs: 0,
   };
 }
@@ -92,6 +94,11 @@ export function mergeFinal(result: RetrieveResult, o: UnitOutcome): void {
   }
 }
 
+/** One association's A-RELEASE exchange: the run keeps the shortest, the round trip with the least in it besides the network. */
+export function sampleRoundTrip(result: RetrieveResult, ms: number | undefined): void {
+  if (ms !== undefined && !(ms >= (result.waits.roundTripMs ?? Infinity))) result.waits.roundTripMs = ms;
+}
+
 /** Adds a unit's time and waits (every unit, recovery's too: they all took the run's time). */
 export function mergeWaits(result: RetrieveResult, o: UnitOutcome): void {
   result.waits.getMs += o.endedAt - o.startedAt;
@@ -105,14 +112,27 @@ const HINT_PARALLEL = 4;
 /**
  * One line when a single association spent most of its time waiting for the peer's next
  * instance: each sub-operation costs a round trip (PS3.7 9.1.1: no Asynchronous Operations
- * Window), which only associations side by side overlap.
+ * Window), which only associations side by side overlap. When the network's round trip is
+ * known (an A-RELEASE exchange) and makes less than half of the wait, the wait is the PACS's own work
+ * per instance, and the line says so: more associations then help only a PACS with threads and
+ * processors to spare (one on this very host shares ours).
  */
 export function latencyHint(result: RetrieveResult, parallel: number): string | undefined {
-  const { getMs, waitedMs, instances } = result.waits;
+  const { getMs, waitedMs, instances, roundTripMs } = result.waits;
   if (parallel > 1 || instances < 20 || waitedMs < 1000 || waitedMs < getMs / 2) return undefined;
   const likely = getMs - waitedMs * (1 - 1 / HINT_PARALLEL);
   const share = Math.round((100 * waitedMs) / getMs);
-  return `${(waitedMs / 1000).toFixed(1)} s of the ${(getMs / 1000).toFixed(1)} s of ${result.via === 'move' ? 'C-MOVE' : 'C-GET'} (${share}%) went to waiting for the PACS's next instance after each answer: --parallel ${HINT_PARALLEL} (a study split by series over ${HINT_PARALLEL} associations) would likely take about ${(likely / 1000).toFixed(1)} s, if the PACS serves ${HINT_PARALLEL} at once`;
+  const waited = `${(waitedMs / 1000).toFixed(1)} s of the ${(getMs / 1000).toFixed(1)} s of ${result.via === 'move' ? 'C-MOVE' : 'C-GET'} (${share}%) went to waiting for the PACS's next instance after each answer`;
+  const suggestion = `--parallel ${HINT_PARALLEL} (a study split by series over ${HINT_PARALLEL} associations) would likely take about ${(likely / 1000).toFixed(1)} s`;
+  const perInstance = waitedMs / instances;
+  if (roundTripMs === undefined) return `${waited}: ${suggestion}, if the PACS serves ${HINT_PARALLEL} at once`;
+  const split = `${formatMs(perInstance)} an instance against a network round trip of ${formatMs(roundTripMs)}`;
+  if (roundTripMs >= perInstance / 2) return `${waited}, most of it on the network (${split}): ${suggestion}, if the PACS serves ${HINT_PARALLEL} at once`;
+  return `${waited}, most of it the PACS's own work (${split}): ${suggestion} if the PACS has ${HINT_PARALLEL} threads and the processors to run them`;
+}
+
+function formatMs(ms: number): string {
+  return ms >= 10 ? `${Math.round(ms)} ms` : `${ms.toPrecision(2)} ms`;
 }
 
 /** Adds a request's recovery report. */

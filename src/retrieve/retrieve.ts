@@ -16,7 +16,7 @@ import { Pool } from './pool.ts';
 import { isFatal, runRequest, type JobContext } from './request-job.ts';
 import type { RequestState } from './request-state.ts';
 import { toRequest, type Request } from './requests.ts';
-import { emptyResult, latencyHint, mergeFinal, mergeWaits, RunningCounters, unitNotes, type RetrieveResult } from './result.ts';
+import { emptyResult, latencyHint, mergeFinal, mergeWaits, RunningCounters, sampleRoundTrip, unitNotes, type RetrieveResult } from './result.ts';
 import { inShard } from './shard.ts';
 import { StoreScp } from './store-scp.ts';
 import type { RetrieveEvent } from './events.ts';
@@ -70,10 +70,12 @@ export async function runRetrieve(options: RetrieveOptions, listener: ((event: R
   const requests = selectRequests(o, result, ledger);
   result.nothingMatched = requests.length > 0;
   const basics = associationBasics(o);
-  const finder = o.modelInfo.find ? new Finder(o.modelInfo, () => ScuSession.open({ ...basics, presentationContexts: findContexts(o.modelInfo) })) : undefined;
+  // Each association's A-RELEASE exchange times the network's round trip (the latency hint).
+  const roundTrip = (ms: number) => sampleRoundTrip(result, ms);
+  const finder = o.modelInfo.find ? new Finder(o.modelInfo, () => ScuSession.open({ ...basics, presentationContexts: findContexts(o.modelInfo), onReleaseRoundTrip: roundTrip })) : undefined;
   const states = new Map<number, RequestState>();
   const via = new ViaChoice(o, store, emit);
-  const pool = poolFor(o, finder, via, runner(o, states, result, emit), store, emit);
+  const pool = poolFor(o, finder, via, runner(o, states, result, emit), store, emit, roundTrip);
   const control = new Control(o, started, {
     cancel: () => {
       result.cancelled = true;
@@ -143,12 +145,12 @@ function storeFor(o: Resolved, emit: (e: RetrieveEvent) => void, cancel: () => v
   return store;
 }
 
-function poolFor(o: Resolved, finder: Finder | undefined, via: ViaChoice, unitRunner: UnitRunner, store: StoreScp, emit: (e: RetrieveEvent) => void): Pool {
+function poolFor(o: Resolved, finder: Finder | undefined, via: ViaChoice, unitRunner: UnitRunner, store: StoreScp, emit: (e: RetrieveEvent) => void, roundTrip: (ms: number) => void): Pool {
   const basics = associationBasics(o);
   return new Pool({
     size: o.parallel, model: o.modelInfo, runner: unitRunner, fallback: via.fallback,
     open: (plan, op) => ScuSession.open({
-      ...basics, roleSelections: plan.roleSelections, presentationContexts: plan.contexts,
+      ...basics, roleSelections: plan.roleSelections, presentationContexts: plan.contexts, onReleaseRoundTrip: roundTrip,
       // PS3.4 C.5.3 Table C.5-1: one byte, 1 = relational-retrieval supported.
       extendedNegotiations: o.relational ? [{ sopClassUid: op.sopClassUid, info: Buffer.from([1]) }] : undefined,
     }),

@@ -32,6 +32,11 @@ export interface AssociationTimers {
   logger?: UlLogger | undefined;
   /** Every transition of the state machine (tests, diagnostics). */
   trace?: ((t: Transition) => void) | undefined;
+  /**
+   * Requestor: the time from our A-RELEASE-RQ to the peer's A-RELEASE-RP (ms), when the peer
+   * answers it: a round trip with next to no work on the peer's side.
+   */
+  onReleaseRoundTrip?: ((ms: number) => void) | undefined;
 }
 
 export interface AssociationRequest extends AssociationTimers {

@@ -58,6 +58,8 @@ export interface MachineOptions {
   artimMs?: number | undefined;
   logger?: UlLogger | undefined;
   trace?: ((t: Transition) => void) | undefined;
+  /** Requestor: the time from our A-RELEASE-RQ to the peer's A-RELEASE-RP (ms), when it answers. */
+  onReleaseRoundTrip?: ((ms: number) => void) | undefined;
 }
 
 /** The role-specific parts: how the requestor opens and proposes, how the acceptor decides. */
@@ -126,6 +128,8 @@ export class StateMachine implements UlMachine, PduHandler {
   settleRelease: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
   contexts = new Map<number, NegotiatedContext>();
   peerMaxLength = 0;
+  /** When AR-1 sent A-RELEASE-RQ (process.hrtime), for onReleaseRoundTrip. */
+  private releaseSentAt: bigint | undefined;
 
   constructor(options: MachineOptions, hooks: RoleHooks) {
     this.o = options;
@@ -327,6 +331,9 @@ export class StateMachine implements UlMachine, PduHandler {
   }
 
   startUserTimer(kind: 'connect' | 'associate' | 'release'): void {
+    // AR-1 sends A-RELEASE-RQ, then arms this: the exchange's time is a round trip to the peer
+    // with next to no work on its side (the latency hint tells the network from the PACS by it).
+    if (kind === 'release') this.releaseSentAt = process.hrtime.bigint();
     const { target } = this.o;
     const ms = kind === 'connect' ? this.o.connectTimeoutMs : this.o.acseTimeoutMs;
     const message = kind === 'connect' ? `no TCP connection to ${target.host}:${target.port} within ${ms} ms`
@@ -413,6 +420,7 @@ export class StateMachine implements UlMachine, PduHandler {
   }
 
   confirmRelease(): void {
+    if (this.current === 'Sta7' && this.releaseSentAt !== undefined) this.o.onReleaseRoundTrip?.(Number(process.hrtime.bigint() - this.releaseSentAt) / 1e6);
     this.queue(() => {
       if (this.current === 'Sta12') this.answerRelease(); // AR-10: the collision's last step is ours
       else this.finish(null);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { FIXTURES_DIR, fixtureInstances, type FakeScp, type FakeScpScript, type FixtureInstance } from '../support/fake-scp.ts';
 import { assertExit, assertNoTemporaryFiles, assertReceived, fakeScpCases, getArgs, listFiles, runDcmget, type RunResult } from '../support/fake-scp-run.ts';
 import { syntheticInstance } from '../support/synthetic.ts';
+import { startFaultProxy } from '../support/fault-proxy.ts';
 
 const S1 = '2.25.216439078136092584305017246521836907.1.1';
 const cases = fakeScpCases('ledger-truth');
@@ -79,20 +80,39 @@ describe('after a resume', () => {
 
 describe('a run that waits on the peer more than it works', () => {
   const STUDY = '1.2.826.0.1.3680043.10.1338.99.71';
-  const many = () => Array.from({ length: 24 }, (_, n) => syntheticInstance({ sopInstanceUid: `${STUDY}.1.${n + 1}`, studyInstanceUid: STUDY, seriesInstanceUid: `${STUDY}.2.${n % 3}`, patientId: 'SLOW', frames: 1, rows: 8, columns: 8 }));
+  const many = () => Array.from({ length: 40 }, (_, n) => syntheticInstance({ sopInstanceUid: `${STUDY}.1.${n + 1}`, studyInstanceUid: STUDY, seriesInstanceUid: `${STUDY}.2.${n % 3}`, patientId: 'SLOW', frames: 1, rows: 8, columns: 8 }));
   const keys = ['QueryRetrieveLevel=STUDY', `StudyInstanceUID=${STUDY}`];
 
   test('one line at the end says how long it waited and what --parallel would likely give; in --json too', async () => {
+    // A PACS that takes 60 ms an instance, on loopback: the wait is its own work, not the network.
     const scp = await cases.start({ instances: many(), get: { subOpDelayMs: 60 } });
     const r = await runDcmget(getArgs(scp, cases.folder(), keys, ['--json']));
     assertExit(r, 0, scp);
-    assert.match(r.stderr, /^hint: \d+\.\d s of the \d+\.\d s of C-GET \(\d+%\) went to waiting for the PACS's next instance after each answer: --parallel 4 .* would likely take about \d+\.\d s/m);
+    assert.match(r.stderr, /^hint: \d+\.\d s of the \d+\.\d s of C-GET \(\d+%\) went to waiting for the PACS's next instance after each answer, most of it the PACS's own work \(\d+ ms an instance against a network round trip of [\d.]+ ms\): --parallel 4 .* would likely take about \d+\.\d s if the PACS has 4 threads and the processors to run them$/m);
     const json = JSON.parse(r.stdout);
-    assert.ok(json.waits.waitedMs >= 24 * 50, JSON.stringify(json.waits));
+    assert.ok(json.waits.waitedMs >= 40 * 50, JSON.stringify(json.waits));
+    assert.ok(json.waits.roundTripMs > 0 && json.waits.roundTripMs < 30, `the A-RELEASE exchanges on loopback: ${JSON.stringify(json.waits)}`);
     assert.match(json.hint, /--parallel 4/);
     const quiet = await runDcmget(getArgs(scp, cases.folder(), keys, ['-q']));
     assertExit(quiet, 0, scp);
     assert.doesNotMatch(quiet.stderr, /hint/);
+  });
+
+  test('across a network (every PDU to the PACS held 30 ms), the hint names the round trip', async () => {
+    const scp = await cases.start({ instances: many() });
+    // One direction holds every PDU, our C-STORE-RSPs and A-RELEASE-RQs included: each exchange
+    // takes 30 ms more. (Not the other: the proxy passes a close at once, before a held A-RELEASE-RP.)
+    const proxy = await startFaultProxy({ port: scp.port, rules: [{ to: 'scp', match: () => true, action: 'delay', ms: 30, times: Infinity }] });
+    try {
+      const r = await runDcmget(['-S', '-aec', scp.aeTitle, '--json', ...keys.flatMap((k) => ['-k', k]), '-od', cases.folder(), proxy.host, String(proxy.port)]);
+      assertExit(r, 0, scp);
+      const json = JSON.parse(r.stdout);
+      assert.ok(json.waits.roundTripMs >= 30, `the A-RELEASE-RQ held 30 ms: ${JSON.stringify(json.waits)}`);
+      assert.match(r.stderr, /^hint: \d+\.\d s of the \d+\.\d s of C-GET \(\d+%\) went to waiting for the PACS's next instance after each answer, most of it on the network \(\d+ ms an instance against a network round trip of \d+ ms\): --parallel 4 .* would likely take about \d+\.\d s, if the PACS serves 4 at once$/m);
+      assert.doesNotMatch(r.stderr, /the PACS's own work/);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   test('no hint for a run that did not wait, nor with --parallel', async () => {
