@@ -77,6 +77,14 @@ export interface RoleHooks {
  * when the peer is frozen.
  */
 export const DEFAULT_ARTIM_MS = 1_000;
+/**
+ * Sta13, awaiting the peer's close: how long the process stays up after the peer last sent
+ * anything. Closing a socket with bytes unread makes the kernel answer with RST, and a peer that
+ * gets RST may lose the A-ABORT still unread in its own buffer; so what the peer still sends (the
+ * rest of a PDU we refused) is read and dropped until it has been quiet this long. A silent peer
+ * costs the exit this much, not ARTIM.
+ */
+const LINGER_QUIET_MS = 50;
 /** Awaiting the A-ASSOCIATE-RQ (Sta2) and the answers to ours: DCMTK's and our CLI's ACSE timeout. */
 export const DEFAULT_ACSE_TIMEOUT_MS = 30_000;
 
@@ -114,6 +122,8 @@ export class StateMachine implements UlMachine, PduHandler {
   private readonly hooks: RoleHooks;
   private readonly log: UlLogger;
   private timer: NodeJS.Timeout | undefined;
+  /** Sta13: keeps the process up while the peer still sends (LINGER_QUIET_MS). */
+  private linger: NodeJS.Timeout | undefined;
   private listener: DataListener | undefined;
   private transportError: Error | undefined;
   /** Whether the PDVs of the current P-DATA-TF go to the user (DT-2, AR-6) or nowhere (AA-6, aborts). */
@@ -181,7 +191,10 @@ export class StateMachine implements UlMachine, PduHandler {
     if (kind === 'abort-closes' && from === 'Sta1') return;
     if (kind !== 'abort-closes') this.log.debug?.(`${event} in ${from}: a blank cell of PS3.8 Table 9-10 (${kind}); transport closed`);
     this.stopTimer();
-    this.closeTransport();
+    // Sta13 with the peer still sending after our A-ABORT: closed once what it sends has been read
+    // (LINGER_QUIET_MS), not now, when its unread bytes would make our close a RST ahead of them.
+    if (kind === 'abort-closes' && from === 'Sta13' && this.linger) this.closeAfterLinger();
+    else this.closeTransport();
     this.current = 'Sta1';
     this.o.trace?.({ from, event, action: kind ?? 'no-transport', to: 'Sta1' });
     this.ended(input.error ?? new AssociationAbortedError(`${EVENTS[event]} in ${from}: association closed`));
@@ -216,11 +229,13 @@ export class StateMachine implements UlMachine, PduHandler {
     this.socket = socket;
     socket.on('error', (err: NodeJS.ErrnoException) => { this.transportError = this.socketError(err); });
     socket.on('close', () => {
+      this.stopLinger();
       if (!this.closedByUs) this.dispatch('Evt17', { error: this.transportError });
     });
   }
 
   readonly onRead = (buffer: Buffer, length: number): void => {
+    this.linger?.refresh();
     try {
       this.parser.push(length === buffer.length ? buffer : buffer.subarray(0, length));
       if (this.delivering) this.listener?.onChunkEnd?.();
@@ -245,6 +260,7 @@ export class StateMachine implements UlMachine, PduHandler {
   }
 
   closeTransport(): void {
+    this.stopLinger();
     this.parser.stop();
     this.delivering = false;
     this.closedByUs = true;
@@ -321,13 +337,43 @@ export class StateMachine implements UlMachine, PduHandler {
     const awaitingRq = this.current === 'Sta1';
     const ms = awaitingRq ? this.o.acseTimeoutMs ?? DEFAULT_ACSE_TIMEOUT_MS : this.o.artimMs ?? DEFAULT_ARTIM_MS;
     // Awaiting only the peer's close (Sta13), nothing more is owed to anyone: a process that is
-    // done need not stay up for it (the A-ABORT already went to the kernel, which delivers it).
-    if (!awaitingRq) this.socket?.unref();
+    // done need not stay up for it (the A-ABORT already went to the kernel, which delivers it),
+    // once nothing the peer sends is left unread (lingerForPeer).
+    if (!awaitingRq) {
+      this.socket?.unref();
+      this.lingerForPeer();
+    }
     this.arm(ms, () => this.dispatch('Evt18', {
       error: awaitingRq
         ? new TimeoutError('acse', `no A-ASSOCIATE-RQ from ${this.where} within ${ms} ms of the connection (ARTIM)`)
         : undefined,
     }));
+  }
+
+  /**
+   * Sta13: the transport stays open for the peer to close (PS3.8 9.2: ARTIM bounds the wait), and
+   * what it still sends is read and dropped; see LINGER_QUIET_MS.
+   */
+  private lingerForPeer(): void {
+    if (!this.socket || this.socket.destroyed) return;
+    this.linger ??= setTimeout(() => { this.linger = undefined; }, LINGER_QUIET_MS);
+  }
+
+  private closeAfterLinger(): void {
+    this.parser.stop();
+    this.delivering = false;
+    this.closedByUs = true;
+    const socket = this.socket;
+    clearTimeout(this.linger);
+    this.linger = setTimeout(() => {
+      this.linger = undefined;
+      socket?.destroy();
+    }, LINGER_QUIET_MS);
+  }
+
+  private stopLinger(): void {
+    clearTimeout(this.linger);
+    this.linger = undefined;
   }
 
   startUserTimer(kind: 'connect' | 'associate' | 'release'): void {

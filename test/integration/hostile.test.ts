@@ -391,6 +391,19 @@ describe('protocol misbehaviour', () => {
     assert.ok(c.scp.eventsOf('abort-received').length === 1, `no A-ABORT: ${summarizeEvents(c.scp.events)}`);
   });
 
+  test('the A-ABORT reaches a peer that is still sending (no RST before it): 4 MiB in PDUs over the Maximum Length', async () => {
+    // dcmget refuses the first PDU header while the rest streams in behind it. Closing with those
+    // bytes unread would make the kernel send RST, and the peer would lose the A-ABORT unread in
+    // its buffer: dcmget reads and drops what still comes, then exits (LINGER_QUIET_MS).
+    const big = syntheticInstance({ sopInstanceUid: '1.2.826.0.1.3680043.10.1338.99.8.1', studyInstanceUid: S1, sizeBytes: 4 * 1024 * 1024 });
+    for (let round = 0; round < 3; round++) {
+      const c = await run({ instances: [big], get: { oversizePdu: 0 } }, { args: ['-pdu', '16384'] });
+      check(c, 8, /Maximum Length/);
+      await c.scp.waitFor((e) => e.type === 'abort-received' || e.type === 'closed', 5000);
+      assert.equal(c.scp.eventsOf('abort-received').length, 1, `round ${round}: no A-ABORT: ${summarizeEvents(c.scp.events)}`);
+    }
+  });
+
   test('a PDV item length larger than its PDU → 8, A-ABORT', async () => {
     const c = await run({ get: { malformed: { subOp: 1, kind: 'pdv-overrun' } } });
     check(c, 8, /PDV item length/, [s1[0]!]);
