@@ -494,11 +494,17 @@ describe('hostile SOP Instance UIDs', () => {
 });
 
 describe('large instance', () => {
-  /** Runs dcmget on one synthetic instance with a hook that writes its peak RSS (kB) at exit. */
+  /**
+   * Runs dcmget on one synthetic instance with a hook that writes its peak RSS (kB) at exit: the
+   * kernel's VmHWM, the high-water mark of this process's own memory since its exec. Not
+   * getrusage's maxRSS: Linux carries that over from the process forked to exec it, here the test
+   * runner, whose own RSS (the fake SCP streaming 2 GiB) it then reports (90 MB against a VmHWM
+   * of 68 MB, measured).
+   */
   async function measured(inst: ReturnType<typeof syntheticInstance>): Promise<{ c: Case; maxRssKb: number }> {
     const hook = path.join(work, 'rss-hook.mjs');
     const rssFile = path.join(work, `rss-${inst.frames}.txt`);
-    fs.writeFileSync(hook, "import fs from 'node:fs';\nprocess.on('exit', () => { fs.writeFileSync(process.env.DCMGET_RSS_FILE, String(process.resourceUsage().maxRSS)); });\n");
+    fs.writeFileSync(hook, "import fs from 'node:fs';\nprocess.on('exit', () => { fs.writeFileSync(process.env.DCMGET_RSS_FILE, /VmHWM:\\s+(\\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]); });\n");
     const c = await run({ instances: [inst] }, {
       keys: ['QueryRetrieveLevel=STUDY', `StudyInstanceUID=${inst.keys.StudyInstanceUID}`],
       nodeArgs: ['--import', hook], env: { DCMGET_RSS_FILE: rssFile }, timeoutMs: 240_000,
@@ -507,7 +513,7 @@ describe('large instance', () => {
     return { c, maxRssKb: Number(fs.readFileSync(rssFile, 'utf8')) };
   }
 
-  test('a 2 GiB synthetic instance is received whole with bounded memory (maxRSS < 150 MB, flat from 64 MiB)', { timeout: 300_000 }, async () => {
+  test('a 2 GiB synthetic instance is received whole with bounded memory (peak RSS < 150 MB, within 20 MB of 64 MiB\'s)', { timeout: 300_000 }, async () => {
     const small = await measured(syntheticInstance({ sopInstanceUid: '1.2.826.0.1.3680043.10.1338.99.9.2', frames: 1024 })); // 64 MiB
     fs.rmSync(small.c.out, { recursive: true, force: true });
     const inst = syntheticInstance({ sopInstanceUid: '1.2.826.0.1.3680043.10.1338.99.9.1', frames: 32768 }); // 256 x 256 x 8 bits x 32768 = 2 GiB
@@ -538,7 +544,7 @@ describe('large instance', () => {
       }
       const mb = (kb: number): string => (kb / 1024).toFixed(0);
       // Flat: 32 times the data must not cost more than a few MB more than 64 MiB did.
-      assert.ok(maxRssKb - small.maxRssKb < 40 * 1024, `peak RSS grew from ${mb(small.maxRssKb)} MB (64 MiB) to ${mb(maxRssKb)} MB (2 GiB)`);
+      assert.ok(maxRssKb - small.maxRssKb < 20 * 1024, `peak RSS grew from ${mb(small.maxRssKb)} MB (64 MiB) to ${mb(maxRssKb)} MB (2 GiB)`);
       assert.ok(maxRssKb < 150 * 1024, `dcmget peak RSS ${mb(maxRssKb)} MB for a 2 GiB instance (${mb(small.maxRssKb)} MB for 64 MiB)`);
     } finally {
       fs.rmSync(c.out, { recursive: true, force: true });
