@@ -364,11 +364,14 @@ export class StateMachine implements UlMachine, PduHandler {
     this.delivering = false;
     this.closedByUs = true;
     const socket = this.socket;
-    clearTimeout(this.linger);
-    this.linger = setTimeout(() => {
-      this.linger = undefined;
+    const close = () => {
+      this.stopLinger();
       socket?.destroy();
-    }, LINGER_QUIET_MS);
+    };
+    clearTimeout(this.linger);
+    this.linger = setTimeout(close, LINGER_QUIET_MS);
+    // A peer that never stops sending holds nothing up for longer than ARTIM would have.
+    this.arm(this.o.artimMs ?? DEFAULT_ARTIM_MS, close);
   }
 
   private stopLinger(): void {
