@@ -95,8 +95,8 @@ export function mergeFinal(result: RetrieveResult, o: UnitOutcome): void {
 }
 
 /** One association's A-RELEASE exchange: the run keeps the shortest, the round trip with the least in it besides the network. */
-export function sampleRoundTrip(result: RetrieveResult, ms: number | undefined): void {
-  if (ms !== undefined && !(ms >= (result.waits.roundTripMs ?? Infinity))) result.waits.roundTripMs = ms;
+export function sampleRoundTrip(result: RetrieveResult, ms: number): void {
+  if (ms < (result.waits.roundTripMs ?? Infinity)) result.waits.roundTripMs = ms;
 }
 
 /** Adds a unit's time and waits (every unit, recovery's too: they all took the run's time). */

@@ -261,10 +261,15 @@ export class StateMachine implements UlMachine, PduHandler {
 
   closeTransport(): void {
     this.stopLinger();
+    this.stopReading();
+    this.socket?.destroy();
+  }
+
+  /** Nothing more is parsed or handed on, and the transport's close is ours, not the peer's (no Evt17). */
+  private stopReading(): void {
     this.parser.stop();
     this.delivering = false;
     this.closedByUs = true;
-    this.socket?.destroy();
   }
 
   send(pdu: Buffer): void {
@@ -360,14 +365,8 @@ export class StateMachine implements UlMachine, PduHandler {
   }
 
   private closeAfterLinger(): void {
-    this.parser.stop();
-    this.delivering = false;
-    this.closedByUs = true;
-    const socket = this.socket;
-    const close = () => {
-      this.stopLinger();
-      socket?.destroy();
-    };
+    this.stopReading();
+    const close = () => this.closeTransport();
     clearTimeout(this.linger);
     this.linger = setTimeout(close, LINGER_QUIET_MS);
     // A peer that never stops sending holds nothing up for longer than ARTIM would have.
