@@ -13,12 +13,16 @@
 //                        the relay's own cost (at 0 ms against a direct connection) and
 //                        --observe
 //   --no-relay-cost      with --rtt: skip the relay's own cost
+//   --getscu-parallel N  a tool "getscu+BxN": N getscu +B processes started together, the
+//                        series dealt out among them, one C-GET each (repeatable, N,M);
+//                        default 4 with --rtt: the ideal parallel client, C's start-up and
+//                        no plan, to tell what the server and machine allow from dcmget's cost
 //   --observe            one more, untimed run of each tool per workload x server through a
 //                        relay that records each association (bench/pdu-tap.ts; default with
 //                        --rtt): busy/idle per association, the client's and the server's
 //                        turnaround per instance; dcmget with --ndjson (per series figures)
 //   --server orthanc,dcmqrscp
-//   --tools dcmget,getscu,ignore,disk   only these tools (default all)
+//   --tools dcmget,getscu,ignore,disk,getscu-par   only these tools (default all)
 //   --runs N             measured rounds (default 5)   --warmup N (default 1)
 //   --dcmget-args "..."  extra flags for every dcmget run (e.g. "--max-pdu 131072")
 //   --variant L=ARGS     an extra tool "dcmget[L]" run with ARGS (repeatable); ARGS that
@@ -93,6 +97,7 @@ const { values: opt } = parseArgs({
     'output-fs': { type: 'string' },
     rtt: { type: 'string' },
     'no-relay-cost': { type: 'boolean', default: false },
+    'getscu-parallel': { type: 'string', multiple: true },
     observe: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -135,7 +140,7 @@ function usage(msg: string): never {
 
 // ---- tools --------------------------------------------------------------------
 
-type ToolKind = 'dcmget' | 'getscu' | 'ignore' | 'disk';
+type ToolKind = 'dcmget' | 'getscu' | 'ignore' | 'disk' | 'getscu-par';
 /** How a tool reaches the server: directly, or through the relay at --rtt, or at 0 ms (its cost). */
 type Route = 'direct' | 'relay' | 'relay0';
 
@@ -147,6 +152,8 @@ interface Tool {
   route: Route;
   /** dcmget only: node flags and the launcher to run instead of the snapshot's (--variant @PATH) */
   entry?: string[];
+  /** getscu-par only: how many getscu processes run at once, the series dealt out among them. */
+  processes?: number;
 }
 
 const mainRoute: Route = rttMs === undefined ? 'direct' : 'relay';
@@ -157,11 +164,21 @@ const ALL_TOOLS: Tool[] = [
   { id: 'disk', kind: 'disk', title: 'plain write (disk limit)', extra: [], route: 'direct' },
 ];
 const toolFilter = list(opt.tools).map((t) => t.toLowerCase());
-const TOOL_ALIASES: Record<string, ToolKind> = { dcmget: 'dcmget', getscu: 'getscu', 'getscu+b': 'getscu', ignore: 'ignore', 'getscu--ignore': 'ignore', server: 'ignore', disk: 'disk' };
-for (const t of toolFilter) if (!(t in TOOL_ALIASES)) usage(`unknown tool ${t} (dcmget, getscu, ignore, disk)`);
+const TOOL_ALIASES: Record<string, ToolKind> = { dcmget: 'dcmget', getscu: 'getscu', 'getscu+b': 'getscu', ignore: 'ignore', 'getscu--ignore': 'ignore', server: 'ignore', disk: 'disk', 'getscu-par': 'getscu-par' };
+for (const t of toolFilter) if (!(t in TOOL_ALIASES)) usage(`unknown tool ${t} (dcmget, getscu, ignore, disk, getscu-par)`);
 // With --rtt the question is latency, not the disk: getscu, dcmget and dcmget --parallel 2/4/8 unless told.
 const defaultKinds: ToolKind[] = rttMs === undefined ? ['dcmget', 'getscu', 'ignore', 'disk'] : ['dcmget', 'getscu'];
 const tools: Tool[] = ALL_TOOLS.filter((t) => (toolFilter.length === 0 ? defaultKinds.includes(t.kind) : toolFilter.some((f) => TOOL_ALIASES[f] === t.kind)));
+// The ideal parallel client: N getscu processes started together, each one association and one
+// C-GET for its share of the series (a list of Series Instance UIDs, PS3.4 C.2.2.2.2), with C's
+// start-up instead of Node's. What it reaches is what the server and the machine allow.
+const getscuParallel = list(opt['getscu-parallel'] ?? (rttMs === undefined ? [] : ['4'])).map(Number);
+for (const n of getscuParallel) if (!Number.isInteger(n) || n < 2 || n > 64) usage('--getscu-parallel wants whole numbers from 2 to 64');
+if (toolFilter.length === 0 || toolFilter.includes('getscu-par')) {
+  for (const n of getscuParallel.length ? getscuParallel : toolFilter.includes('getscu-par') ? [4] : []) {
+    tools.push({ id: `getscu+Bx${n}`, kind: 'getscu-par', title: `${n} x getscu +B at once`, extra: [], route: mainRoute, processes: n });
+  }
+}
 const variants = opt.variant ?? (rttMs === undefined ? [] : ['p2=--parallel 2', 'p4=--parallel 4', 'p8=--parallel 8']);
 for (const v of variants) {
   const eq = v.indexOf('=');
@@ -392,6 +409,19 @@ function roundOrder<T>(tools: T[], round: number): T[] {
   return order;
 }
 
+/**
+ * A shell script running `processes` getscu +B at once against the server ($1 its AE title, $2
+ * the port, $3 the output folder), each retrieving its share of the workload's series (dealt out
+ * in turn) with one SERIES-level C-GET whose Series Instance UID is a list; it exits 1 if any of
+ * them fails.
+ */
+function getscuParallelScript(w: Workload, processes: number): string {
+  const series = [...new Set(w.files.map((f) => f.seriesInstanceUid))];
+  const shares = Array.from({ length: Math.min(processes, series.length) }, (_, i) => series.filter((_, k) => k % processes === i));
+  const lines = shares.map((uids) => `getscu +B -pdu ${GETSCU_PDU} -aet GETSCU -aec "$1" -S -k QueryRetrieveLevel=SERIES -k StudyInstanceUID=${w.studyInstanceUid} -k 'SeriesInstanceUID=${uids.join('\\')}' -od "$3" 127.0.0.1 "$2" & pids="$pids $!"`);
+  return ['pids=""', ...lines, 'rc=0', 'for p in $pids; do wait $p || rc=1; done', 'exit $rc'].join('\n');
+}
+
 /** The ports a tool reaches its server on: direct, through the relay at --rtt, through the relay at 0 ms. */
 type Ports = Record<Route, number>;
 
@@ -431,6 +461,10 @@ async function runTool(tool: Tool, w: Workload, peer: Peer, ports: Ports, work: 
       fs.mkdirSync(out, { recursive: true });
       m = await measure('getscu', ['--ignore', '-v', '-pdu', String(GETSCU_PDU), '-aet', 'GETSCU', '-aec', peer.aet, ...query, '127.0.0.1', port], { cwd: out, logFile });
       expectFiles = 0;
+      break;
+    case 'getscu-par':
+      fs.mkdirSync(out, { recursive: true });
+      m = await measure('sh', ['-c', getscuParallelScript(w, tool.processes!), 'getscu-par', peer.aet, port, out], { cwd: work, logFile });
       break;
     case 'disk':
       m = await measure(NODE, [DISK_WRITE, path.join(path.dirname(w.dir), `${w.name}.json`), out], { cwd: work, logFile });
@@ -581,7 +615,7 @@ function summarise(w: Workload, server: string, records: RunRecord[], block: str
       ratios[`${t.id}/${direct}`] = ratio(t.id, direct);
     }
   } else {
-    for (const d of blockTools.filter((t) => t.kind === 'dcmget')) {
+    for (const d of blockTools.filter((t) => t.kind === 'dcmget' || t.kind === 'getscu-par')) {
       ratios[`${d.id}/getscu+B`] = ratio(d.id, 'getscu+B');
       ratios[`${d.id}/getscu--ignore`] = ratio(d.id, 'getscu--ignore');
       ratios[`${d.id}/disk`] = ratio(d.id, 'disk');
