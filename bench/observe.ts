@@ -8,17 +8,13 @@
 // What dcmget's events carry (src/cli/json-report.ts eventJson): `time` (ISO, whole ms) and `t`
 // (ms since the retrieve started, 0.01 ms; since 3b18fa3) on every event but the summary;
 // `association` on `associated` (every association), `unit` (a C-GET sent), `pending`, `final`
-// (with `unit` and dcmget's own `busyMs`), `released`, and (since 3b18fa3) `stored` and `failed`.
-// So per association: life, busy and idle time, instances from the final counters (perAssociation
-// below); per series, from `stored` (the bench knows each instance's series from the workload):
-// its span, and how many were in flight.
-//
-// What the events still lack for dcmget's side of each sub-operation (NEEDED_FIELDS, also in
-// README; observeRun() uses them when present, and `missing` lists those absent):
-export const NEEDED_FIELDS = [
-  '`requestT` on `stored` and `failed`: `t` when the C-STORE-RQ command set arrived (dcmget\'s time on the instance = t - requestT; the wait for it = requestT - the previous answer on that association)',
-  '`requestedT` on `associated`: `t` when its TCP connect began (negotiation time = t - requestedT)',
-] as const;
+// (with `unit` and dcmget's own `busyMs`), `released`, and (since 3b18fa3) `stored` and `failed`;
+// since phase 5, `storingMs` on `stored` and `failed` (dcmget's time on the instance, from its
+// C-STORE-RQ to the answer) and `negotiationMs` on `associated` (its TCP connect to the
+// A-ASSOCIATE-AC). So per association: life, busy and idle time, instances from the final
+// counters, the time spent storing and negotiating (perAssociation below); per series, from
+// `stored` (the bench knows each instance's series from the workload): its span, and how many
+// were in flight. `missing` lists what an older dcmget's events lack.
 
 import type { Workload } from './workloads.ts';
 import { associationFigures, type AssociationFigures as WireFigures, type ConnectionTap } from './pdu-tap.ts';
@@ -33,8 +29,8 @@ interface Event {
   completed?: number | null;
   failed?: number | null;
   warning?: number | null;
-  requestT?: number;
-  requestedT?: number;
+  storingMs?: number;
+  negotiationMs?: number;
   sopInstanceUid?: string;
 }
 
@@ -135,8 +131,8 @@ export function observeRun(log: string, w: Workload, taps: ConnectionTap[], run:
   if (events.length === 0) missing.push('--ndjson events');
   if (!hasT) missing.push('t');
   if (!stored.some((e) => e.association !== undefined)) missing.push('association on stored');
-  if (!stored.some((e) => e.requestT !== undefined)) missing.push('requestT');
-  if (!events.some((e) => e.event === 'associated' && e.requestedT !== undefined)) missing.push('requestedT');
+  if (!stored.some((e) => e.storingMs !== undefined)) missing.push('storingMs on stored');
+  if (!events.some((e) => e.event === 'associated' && e.negotiationMs !== undefined)) missing.push('negotiationMs on associated');
   return {
     ...meta,
     planMs: first('inventory') ?? first('plan'),
@@ -198,12 +194,12 @@ function perAssociation(events: Event[], at: (e: Event) => number): AssociationF
     }
     const instances = stored.length || finals.reduce((sum, f) => sum + (f.completed ?? 0) + (f.failed ?? 0) + (f.warning ?? 0), 0);
     const life = associated && released ? at(released) - at(associated) : null;
-    const storing = stored.every((e) => e.requestT !== undefined) && stored.length ? stored.reduce((sum, e) => sum + (at(e) - e.requestT!), 0) : null;
+    const storing = stored.every((e) => e.storingMs !== undefined) && stored.length ? stored.reduce((sum, e) => sum + e.storingMs!, 0) : null;
     return {
       association: id,
       associatedMs: associated ? r1(at(associated)) : null,
       releasedMs: released ? r1(at(released)) : null,
-      negotiationMs: associated?.requestedT !== undefined ? r1(at(associated) - associated.requestedT) : null,
+      negotiationMs: associated?.negotiationMs !== undefined ? r1(associated.negotiationMs) : null,
       instances,
       busyMs: r1(busy),
       idleMs: life === null ? null : r1(life - busy),
@@ -224,5 +220,5 @@ export function printObservation(o: Observation): void {
   if (o.perAssociation) {
     for (const a of o.perAssociation) console.log(`      dcmget's events, association ${a.association}: ${a.instances} instances, busy ${a.busyMs} ms, idle ${a.idleMs ?? '-'} ms, storing ${a.storingMs ?? '-'} ms, negotiation ${a.negotiationMs ?? '-'} ms`);
   }
-  if (o.missing.length) console.log(`      not in dcmget's events yet: ${o.missing.join(', ')} (bench/observe.ts NEEDED_FIELDS)`);
+  if (o.missing.length) console.log(`      not in this dcmget's events: ${o.missing.join(', ')}`);
 }

@@ -81,7 +81,12 @@ export function eventJson(e: RetrieveEvent, startedMs?: number): Record<string, 
   const j = eventFields(e, new Date().toISOString());
   if (!j || startedMs === undefined) return j;
   const { event, time, ...rest } = j;
-  return { event, time, t: Math.round((nowMs() - startedMs) * 100) / 100, ...rest };
+  return { event, time, t: hundredths(nowMs() - startedMs), ...rest };
+}
+
+/** Milliseconds to 0.01 ms, as `t`. */
+function hundredths(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }
 
 function eventFields(e: RetrieveEvent, time: string): Record<string, unknown> | undefined {
@@ -93,15 +98,15 @@ function eventFields(e: RetrieveEvent, time: string): Record<string, unknown> | 
     case 'incoming':
       return { event: 'incoming', time, address: e.address, callingAeTitle: e.callingAeTitle, calledAeTitle: e.calledAeTitle, accepted: e.refused === undefined, refused: e.refused ?? null };
     case 'associated':
-      return { event: 'associated', time, association: e.association, contexts: e.contexts.length, accepted: e.contexts.filter((c) => c.accepted).length, peerMaxLength: e.peerMaxLength };
+      return { event: 'associated', time, association: e.association, contexts: e.contexts.length, accepted: e.contexts.filter((c) => c.accepted).length, peerMaxLength: e.peerMaxLength, negotiationMs: hundredths(e.negotiationMs) };
     case 'unit':
       return { event: 'unit', time, association: e.association, unit: e.unit.id, label: e.unit.label, request: e.unit.request, expected: e.unit.expected ?? null };
     case 'pending':
       return { event: 'pending', time, status: e.status, statusHex: formatStatus(e.status), association: e.association, unit: e.unit, ...nullable(e.counters) };
     case 'stored':
-      return { event: 'stored', time, association: e.association ?? null, path: e.file.path, size: e.file.fileBytes, sopClassUid: e.file.sopClassUid, sopInstanceUid: e.file.sopInstanceUid, transferSyntaxUid: e.file.transferSyntaxUid };
+      return { event: 'stored', time, association: e.association ?? null, path: e.file.path, size: e.file.fileBytes, sopClassUid: e.file.sopClassUid, sopInstanceUid: e.file.sopInstanceUid, transferSyntaxUid: e.file.transferSyntaxUid, storingMs: hundredths(e.storingMs) };
     case 'failed':
-      return { event: 'failed', time, association: e.association ?? null, sopClassUid: e.failure.sopClassUid, sopInstanceUid: e.failure.sopInstanceUid, status: e.failure.status, statusHex: formatStatus(e.failure.status), message: e.failure.message };
+      return { event: 'failed', time, association: e.association ?? null, sopClassUid: e.failure.sopClassUid, sopInstanceUid: e.failure.sopInstanceUid, status: e.failure.status, statusHex: formatStatus(e.failure.status), message: e.failure.message, storingMs: hundredths(e.storingMs) };
     case 'cancelling':
       return { event: 'cancelling', time };
     case 'final':

@@ -23,20 +23,25 @@ export type RetrieveEvent =
   | { type: 'via'; via: 'get' | 'move'; reason: string; destination: { aeTitle: string; port: number } | undefined }
   /** The PACS (or someone) opened an association to the C-MOVE's Storage SCP: let in, or refused and why (PS3.8 Table 9-21). */
   | { type: 'incoming'; address: string; callingAeTitle: string; calledAeTitle: string; refused: string | undefined }
-  /** An association is up (A-ASSOCIATE-AC): what the peer accepted of each presentation context, and its Maximum Length. */
-  | { type: 'associated'; association: number; contexts: NegotiatedContext[]; peerMaxLength: number }
+  /**
+   * An association is up (A-ASSOCIATE-AC): what the peer accepted of each presentation context, and
+   * its Maximum Length; `negotiationMs`: from the start of its TCP connection to the A-ASSOCIATE-AC.
+   */
+  | { type: 'associated'; association: number; contexts: NegotiatedContext[]; peerMaxLength: number; negotiationMs: number }
   /** A unit's C-GET-RQ (or C-MOVE-RQ) went out on an association. */
   | { type: 'unit'; association: number; unit: UnitInfo }
   /** A pending C-GET-RSP (or C-MOVE-RSP): `counters` add up every C-GET of the run so far; `unitCounters` are this response's own. */
   | { type: 'pending'; status: number; counters: SubOperationCounters; association: number; unit: number; unitCounters: SubOperationCounters }
   /**
    * An instance is stored: the file is complete, under its final name, and the C-STORE-RSP Success
-   * follows. `association`: the one (as in 'associated') whose C-GET or C-MOVE the instance answers;
-   * a C-MOVE's instances themselves arrive on associations the PACS opens ('incoming').
+   * has gone out. `association`: the one (as in 'associated') whose C-GET or C-MOVE the instance
+   * answers; a C-MOVE's instances themselves arrive on associations the PACS opens ('incoming').
+   * `storingMs`: dcmget's own time on the instance, from its C-STORE-RQ to that answer (the data
+   * set's transfer included; the PACS's time before the request is not).
    */
-  | { type: 'stored'; file: StoredFile; association: number | undefined }
-  /** A C-STORE sub-operation dcmget answered with a failure status (a write failed, a data set was incomplete…); `association` as for 'stored'. */
-  | { type: 'failed'; failure: StoreFailure; association: number | undefined }
+  | { type: 'stored'; file: StoredFile; association: number | undefined; storingMs: number }
+  /** A C-STORE sub-operation dcmget answered with a failure status (a write failed, a data set was incomplete…); `association` and `storingMs` as for 'stored'. */
+  | { type: 'failed'; failure: StoreFailure; association: number | undefined; storingMs: number }
   /** A C-CANCEL went out (signal, cancelAfter): the final responses follow. */
   | { type: 'cancelling' }
   /** A unit's final C-GET-RSP (or C-MOVE-RSP), with its own counters, and how long it kept its association busy. */

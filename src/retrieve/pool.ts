@@ -16,6 +16,7 @@ import { countContexts, type ContextPlan, type StorageProposal } from './present
 import type { Operation } from './operation.ts';
 import { runUnit, type UnitOutcome, type UnitRunner } from './unit-get.ts';
 import { STORAGE_BUDGET, type Unit } from './units.ts';
+import { nowMs } from './clock.ts';
 
 export interface PoolOptions {
   size: number;
@@ -34,8 +35,8 @@ export interface PoolOptions {
    * C-FIND association) and say whether to try again.
    */
   onLimit(): Promise<boolean>;
-  /** A new association is up: for the events. */
-  onAssociated(id: number, session: ScuSession): void;
+  /** A new association is up: for the events; `negotiationMs` from its TCP connect (the last attempt's) to the A-ASSOCIATE-AC. */
+  onAssociated(id: number, session: ScuSession, negotiationMs: number): void;
   /** An association accepted `op`'s context: units are asked with it. */
   onOperation(op: Operation): void;
   onReleased(id: number): void;
@@ -176,12 +177,16 @@ export class Pool {
       const storage = op.storageOnAssociation ? this.withQueued(unit.storage) : [];
       const plan = op.plan(storage);
       let session: ScuSession;
+      let openedAt = 0;
       this.opening++;
       try {
         // At the peer's limit, the last worker has our idle associations, then the C-FIND one, make
         // room (makeRoom). Not the run's first association (the plan's C-FIND one came before, or
         // an earlier unit's): one closed unanswered is taken for the limit too.
-        session = await openWithRoom(() => this.options.open(plan, op), () => this.makeRoom(), () => this.workers === 1, this.associations > 0);
+        session = await openWithRoom(() => {
+          openedAt = nowMs();
+          return this.options.open(plan, op);
+        }, () => this.makeRoom(), () => this.workers === 1, this.associations > 0);
       } catch (err) {
         // Unreachable or silent: the units queued behind are not tried on new associations, each
         // would wait the whole connect or ACSE timeout again (request-job.ts isFatal ends the run).
@@ -193,7 +198,7 @@ export class Pool {
       const member: Member = { id: ++this.associations, session, op, proposed: new Map(storage.map((s) => [s.sopClassUid, contextsKey(s.contexts)])) };
       this.opened[op.service]++;
       if (member.id === 1) this.firstContexts = session.contexts;
-      this.options.onAssociated(member.id, session);
+      this.options.onAssociated(member.id, session, nowMs() - openedAt);
       if (session.acceptedContext(op.sopClassUid)) {
         this.options.onOperation(op);
         return member;

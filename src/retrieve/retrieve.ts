@@ -136,11 +136,11 @@ function prepareOutput(o: Resolved): void {
 function storeFor(o: Resolved, emit: (e: RetrieveEvent) => void, cancel: () => void): StoreScp {
   const store: StoreScp = new StoreScp({
     outputDirectory: o.outputDirectory, sourceAeTitle: o.calledAeTitle, fsync: o.fsync, ignore: o.ignore, layout: o.layout, onExists: o.onExists,
-    onStored: (file, association) => {
-      emit({ type: 'stored', file, association });
+    onStored: (file, association, storingMs) => {
+      emit({ type: 'stored', file, association, storingMs });
       if (o.cancelAfter !== undefined && store.ledger.stored >= o.cancelAfter) cancel();
     },
-    onFailed: (failure, association) => emit({ type: 'failed', failure, association }), warn: o.warn, verbose: o.logger?.verbose,
+    onFailed: (failure, association, storingMs) => emit({ type: 'failed', failure, association, storingMs }), warn: o.warn, verbose: o.logger?.verbose,
   });
   return store;
 }
@@ -160,9 +160,9 @@ function poolFor(o: Resolved, finder: Finder | undefined, via: ViaChoice, unitRu
       await finder.close();
       return true;
     },
-    onAssociated: (id, s) => {
+    onAssociated: (id, s, negotiationMs) => {
       store.setConcurrency(Math.min(o.parallel, id));
-      emit({ type: 'associated', association: id, contexts: s.contexts, peerMaxLength: s.association.peerMaxLength });
+      emit({ type: 'associated', association: id, contexts: s.contexts, peerMaxLength: s.association.peerMaxLength, negotiationMs });
     },
     onOperation: (op) => via.using(op),
     onReleased: (id) => emit({ type: 'released', association: id }),

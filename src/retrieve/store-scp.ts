@@ -74,8 +74,9 @@ export interface StoreScpOptions {
   /** --layout template; default `{SOPInstanceUID}.dcm`. */
   layout?: string | undefined;
   onExists?: OnExists | undefined;
-  onStored?: ((file: StoredFile, association: number | undefined) => void) | undefined;
-  onFailed?: ((failure: StoreFailure, association: number | undefined) => void) | undefined;
+  /** `storingMs`: from the C-STORE-RQ to its answer, which has gone out when these are called. */
+  onStored?: ((file: StoredFile, association: number | undefined, storingMs: number) => void) | undefined;
+  onFailed?: ((failure: StoreFailure, association: number | undefined, storingMs: number) => void) | undefined;
   warn?: ((message: string) => void) | undefined;
   /** Details worth a line under -v only. */
   verbose?: ((message: string) => void) | undefined;
@@ -122,8 +123,9 @@ export class StoreScp {
   private onStore(tally: UnitTally, sourceAeTitle: string, ...[command, context, respond]: Parameters<StoreRequestHandler>): ReturnType<StoreRequestHandler> {
     this.ledger.received++;
     tally.received++;
+    const requestedAt = nowMs();
     // The peer's turn: from our answer to its next request it works, and the network carries both.
-    if (tally.answeredAt !== undefined) tally.waitedMs += nowMs() - tally.answeredAt;
+    if (tally.answeredAt !== undefined) tally.waitedMs += requestedAt - tally.answeredAt;
     const sopClassUid = command.affectedSopClassUid ?? context.abstractSyntax;
     const sopInstanceUid = command.affectedSopInstanceUid ?? '';
     if (!context.scpRole && !this.warnedNoRole.has(context.id)) {
@@ -132,20 +134,22 @@ export class StoreScp {
       this.options.verbose?.(`the peer sent a C-STORE on context ${context.id} (${context.abstractSyntax}) although it did not grant us the SCP role; storing it anyway`);
     }
     // The SCP sends nothing until it has our answer: it goes first; then, while the SCP works on
-    // the next instance, the next temporary file and the bookkeeping.
-    const answer: typeof respond = (status, extra) => {
+    // the next instance, the next temporary file and the bookkeeping. Returns our time on the
+    // instance, from its C-STORE-RQ to the answer.
+    const answer = (status: number, extra?: Parameters<typeof respond>[1]): number => {
       respond(status, extra);
       tally.answeredAt = nowMs();
       this.temp.refill();
+      return tally.answeredAt - requestedAt;
     };
     const fail = (failure: Omit<StoreFailure, 'sopClassUid' | 'sopInstanceUid'>) => {
-      answer(failure.status, { errorComment: failure.message.slice(0, 64) });
+      const storingMs = answer(failure.status, { errorComment: failure.message.slice(0, 64) });
       this.ledger.failed++;
       tally.failed++;
       if (failure.errorCode !== undefined) tally.failedLocally++;
       const f = { sopClassUid, sopInstanceUid, ...failure };
       if (this.failures.length < MAX_LISTED) this.failures.push(f);
-      this.options.onFailed?.(f, tally.association);
+      this.options.onFailed?.(f, tally.association, storingMs);
     };
     if (this.options.ignore) return this.ignoring(tally, sopInstanceUid, respond);
     if (!sopInstanceUid) return discard(() => fail({ status: STATUS_CANNOT_STORE, message: 'C-STORE-RQ without Affected SOP Instance UID', errorCode: undefined }));
@@ -183,7 +187,7 @@ export class StoreScp {
           path: outcome.instance.path, sopClassUid, sopInstanceUid, transferSyntaxUid: context.transferSyntax,
           dataSetBytes: outcome.instance.dataSetBytes, fileBytes: outcome.instance.fileBytes,
         };
-        answer(0x0000);
+        const storingMs = answer(0x0000);
         tally.arrived(sopInstanceUid);
         if (outcome.instance.skipped) {
           this.ledger.skipped++;
@@ -194,7 +198,7 @@ export class StoreScp {
         this.ledger.stored++;
         tally.stored++;
         this.ledger.bytes += file.dataSetBytes;
-        this.options.onStored?.(file, tally.association);
+        this.options.onStored?.(file, tally.association, storingMs);
       },
     });
   }

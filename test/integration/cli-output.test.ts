@@ -161,6 +161,14 @@ describe('output for people and scripts', () => {
     // stored: on which association (the number of an `associated` event).
     const associations = events.filter((e) => e.event === 'associated').map((e) => e.association);
     for (const e of events.filter((x) => x.event === 'stored')) assert.ok(associations.includes(e.association), `stored on association ${e.association}`);
+    // Timings of our own: the negotiation, and each instance from its C-STORE-RQ to our answer,
+    // which cannot exceed the time between the association's start and the event.
+    const associated = events.filter((e) => e.event === 'associated');
+    assert.ok(associated.every((e) => typeof e.negotiationMs === 'number' && e.negotiationMs > 0 && e.negotiationMs <= e.t), `negotiationMs ${associated.map((e) => e.negotiationMs).join(' ')}`);
+    const storedEvents = events.filter((e) => e.event === 'stored');
+    const firstAssociated = Math.min(...associated.map((e) => e.t));
+    assert.ok(storedEvents.every((e) => typeof e.storingMs === 'number' && e.storingMs > 0 && e.storingMs <= e.t - firstAssociated), `storingMs ${storedEvents.map((e) => e.storingMs).join(' ')}`);
+    assert.ok(storedEvents.some((e) => !Number.isInteger(e.storingMs)), 'storingMs to 0.01 ms');
   });
 });
 

@@ -224,6 +224,28 @@ describe('startRetrieve: a typed EventEmitter with a result', () => {
     assert.deepEqual(seen.sort(), ['failed 2 on 1', 'stored 1 on 1', 'stored 3 on 1']);
   });
 
+  test("'stored' times dcmget's own part of each instance: the transfer, not the PACS's pause before it", async () => {
+    // 100 kB in 16 KiB fragments 10 ms apart: ~60 ms of transfer after each C-STORE-RQ, which
+    // the PACS sends only 400 ms after our previous answer.
+    const pauseMs = 400;
+    const { scp, options } = await fake(study(3, {}, pauseMs));
+    const job = startRetrieve(options);
+    const stored: { at: number; storingMs: number }[] = [];
+    const negotiations: number[] = [];
+    job.on('associated', (e) => negotiations.push(e.negotiationMs));
+    job.on('stored', (e) => stored.push({ at: performance.now(), storingMs: e.storingMs }));
+    const result = await job.result;
+    assert.equal(result.complete, true, summarizeEvents(scp.events));
+    assert.equal(negotiations.length, 1);
+    assert.ok(negotiations[0]! > 0 && negotiations[0]! < 5000, `negotiationMs ${negotiations[0]}`);
+    assert.equal(stored.length, 3);
+    for (const [i, s] of stored.entries()) {
+      assert.ok(s.storingMs >= 50, `instance ${i + 1}: ${s.storingMs} ms, the ~60 ms of transfer included`);
+      // The pause can only run late: what is left of the gap between two answers is ours at most.
+      if (i > 0) assert.ok(s.storingMs <= s.at - stored[i - 1]!.at - pauseMs + 5, `instance ${i + 1}: ${s.storingMs} ms of a ${(s.at - stored[i - 1]!.at).toFixed(1)} ms gap`);
+    }
+  });
+
   test('a listener that throws ends the retrieve: the associations aborted, the result rejects with its error', async () => {
     const { scp, options, out } = await fake(study(10, {}, 100));
     const job = startRetrieve(options);
