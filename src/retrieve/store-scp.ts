@@ -2,7 +2,7 @@
 // sub-operations (C.4.2.3, move-destination.ts): each C-STORE-RQ becomes a file; the answer waits
 // for the file to be complete.
 import type { DatasetSink } from '../dimse/channel.ts';
-import { InstanceWriter, STATUS_CANNOT_STORE, type OnExists, type WriteFailure } from '../output/instance-writer.ts';
+import { InstanceWriter, STATUS_CANNOT_STORE, type OnExists, type WriteFailure, type WrittenInstance } from '../output/instance-writer.ts';
 import { TempFiles } from '../output/temp-files.ts';
 import { compileLayout, DEFAULT_LAYOUT, LAYOUT_HEAD_BYTES, type Layout } from '../output/output-layout.ts';
 import type { StoreRequestHandler } from '../dimse/scu-session.ts';
@@ -179,28 +179,26 @@ export class StoreScp {
       },
       fsync: this.options.fsync,
       onDone: (outcome) => {
-        if (!outcome.ok) {
-          fail(failureFields(outcome.failure));
-          return;
-        }
-        const file: StoredFile = {
-          path: outcome.instance.path, sopClassUid, sopInstanceUid, transferSyntaxUid: context.transferSyntax,
-          dataSetBytes: outcome.instance.dataSetBytes, fileBytes: outcome.instance.fileBytes,
-        };
-        const storingMs = answer(0x0000);
-        tally.arrived(sopInstanceUid);
-        if (outcome.instance.skipped) {
-          this.ledger.skipped++;
-          tally.kept++;
-          this.options.verbose?.(`kept the existing ${file.path} (--on-exists skip)`);
-          return;
-        }
-        this.ledger.stored++;
-        tally.stored++;
-        this.ledger.bytes += file.dataSetBytes;
-        this.options.onStored?.(file, tally.association, storingMs);
+        if (outcome.ok) this.stored(outcome.instance, naming, tally, answer(0x0000));
+        else fail(failureFields(outcome.failure));
       },
     });
+  }
+
+  /** A file complete under its final name and answered Success, `storingMs` after its C-STORE-RQ: counted and reported. */
+  private stored(instance: WrittenInstance, naming: Omit<StoredFile, 'path' | 'dataSetBytes' | 'fileBytes'>, tally: UnitTally, storingMs: number): void {
+    tally.arrived(naming.sopInstanceUid);
+    if (instance.skipped) {
+      this.ledger.skipped++;
+      tally.kept++;
+      this.options.verbose?.(`kept the existing ${instance.path} (--on-exists skip)`);
+      return;
+    }
+    const file: StoredFile = { path: instance.path, ...naming, dataSetBytes: instance.dataSetBytes, fileBytes: instance.fileBytes };
+    this.ledger.stored++;
+    tally.stored++;
+    this.ledger.bytes += file.dataSetBytes;
+    this.options.onStored?.(file, tally.association, storingMs);
   }
 
   private ignoring(tally: UnitTally, sopInstanceUid: string, respond: (status: number) => void): DatasetSink {
