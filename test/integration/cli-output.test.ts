@@ -246,6 +246,7 @@ describe('closed or failing output streams (issue 15, item 1)', () => {
     const fd3 = (r.output[3] ?? '').toString();
     const code = Number(/dcmget=(\d+)/.exec(fd3)?.[1]);
     const stderr = fs.existsSync(errFile) ? fs.readFileSync(errFile, 'utf8') : r.stderr;
+    fs.rmSync(errFile, { force: true });
     return { dcmget: code, stderr, stdout: r.stdout };
   }
 

@@ -84,8 +84,10 @@ describe('movescu\'s spellings of the C-MOVE options', () => {
 });
 
 describe('command files (@file, as DCMTK\'s OFCommandLine)', () => {
-  it('expands the words of a file, with quotes, before "--" only', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dcmget-args-')), 'args.txt');
+  it('expands the words of a file, with quotes, before "--" only', (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcmget-args-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'args.txt');
     fs.writeFileSync(file, '-aec PACS\n  -k "PatientName=Doe^John Q"\t-k \'StudyDescription=a b\'\nhost 104\n');
     assert.deepEqual(expandCommandFiles(['-v', `@${file}`, '--', `@${file}`]), ['-v', '-aec', 'PACS', '-k', 'PatientName=Doe^John Q', '-k', 'StudyDescription=a b', 'host', '104', '--', `@${file}`]);
     assert.throws(() => expandCommandFiles(['@/nonexistent/args']), /cannot open command file @\/nonexistent\/args: ENOENT/);
