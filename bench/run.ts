@@ -22,7 +22,8 @@
 //                        --rtt): busy/idle per association, the client's and the server's
 //                        turnaround per instance; dcmget with --ndjson (per series figures)
 //   --server orthanc,dcmqrscp
-//   --tools dcmget,getscu,ignore,disk,getscu-par   only these tools (default all)
+//   --tools dcmget,getscu,ignore,disk,getscu-par,floor   only these tools (default all;
+//                        floor: bench/node-floor.mjs, the least a Node C-GET SCU can do)
 //   --runs N             measured rounds (default 5)   --warmup N (default 1)
 //   --dcmget-args "..."  extra flags for every dcmget run (e.g. "--max-pdu 131072")
 //   --variant L=ARGS     an extra tool "dcmget[L]" run with ARGS (repeatable); ARGS that
@@ -68,6 +69,7 @@ const SNAPSHOT = path.join(ROOT, 'bench', '.dist');
 let DCMGET = path.join(SNAPSHOT, 'bin', 'dcmget.js');
 let UNBUNDLED = path.join(SNAPSHOT, 'dist', 'cli', 'run.js');
 const DISK_WRITE = path.join(ROOT, 'bench', 'disk-write.ts');
+const NODE_FLOOR = path.join(ROOT, 'bench', 'node-floor.mjs');
 const TIME = '/usr/bin/time';
 const ORTHANC_MAX_PDU = 131072; // the largest Orthanc 1.10.1 accepts ("must be smaller than 131072" above it)
 const DCMQRSCP_MAX_PDU = 131072; // the largest dcmqrscp 3.6.7 accepts
@@ -140,7 +142,7 @@ function usage(msg: string): never {
 
 // ---- tools --------------------------------------------------------------------
 
-type ToolKind = 'dcmget' | 'getscu' | 'ignore' | 'disk' | 'getscu-par';
+type ToolKind = 'dcmget' | 'getscu' | 'ignore' | 'disk' | 'getscu-par' | 'floor';
 /** How a tool reaches the server: directly, or through the relay at --rtt, or at 0 ms (its cost). */
 type Route = 'direct' | 'relay' | 'relay0';
 
@@ -162,12 +164,14 @@ const ALL_TOOLS: Tool[] = [
   { id: 'getscu+B', kind: 'getscu', title: `getscu +B -pdu ${GETSCU_PDU}`, extra: [], route: mainRoute },
   { id: 'getscu--ignore', kind: 'ignore', title: 'getscu --ignore (server limit)', extra: [], route: mainRoute },
   { id: 'disk', kind: 'disk', title: 'plain write (disk limit)', extra: [], route: 'direct' },
+  // What Node itself costs: bench/node-floor.mjs, the least a Node C-GET SCU can do.
+  { id: 'node-floor', kind: 'floor', title: 'node floor (bench/node-floor.mjs)', extra: [], route: mainRoute },
 ];
 const toolFilter = list(opt.tools).map((t) => t.toLowerCase());
-const TOOL_ALIASES: Record<string, ToolKind> = { dcmget: 'dcmget', getscu: 'getscu', 'getscu+b': 'getscu', ignore: 'ignore', 'getscu--ignore': 'ignore', server: 'ignore', disk: 'disk', 'getscu-par': 'getscu-par' };
-for (const t of toolFilter) if (!(t in TOOL_ALIASES)) usage(`unknown tool ${t} (dcmget, getscu, ignore, disk, getscu-par)`);
+const TOOL_ALIASES: Record<string, ToolKind> = { dcmget: 'dcmget', getscu: 'getscu', 'getscu+b': 'getscu', ignore: 'ignore', 'getscu--ignore': 'ignore', server: 'ignore', disk: 'disk', 'getscu-par': 'getscu-par', floor: 'floor', 'node-floor': 'floor' };
+for (const t of toolFilter) if (!(t in TOOL_ALIASES)) usage(`unknown tool ${t} (dcmget, getscu, ignore, disk, getscu-par, floor)`);
 // With --rtt the question is latency, not the disk: getscu, dcmget and dcmget --parallel 2/4/8 unless told.
-const defaultKinds: ToolKind[] = rttMs === undefined ? ['dcmget', 'getscu', 'ignore', 'disk'] : ['dcmget', 'getscu'];
+const defaultKinds: ToolKind[] = rttMs === undefined ? ['dcmget', 'getscu', 'ignore', 'disk', 'floor'] : ['dcmget', 'getscu', 'floor'];
 const tools: Tool[] = ALL_TOOLS.filter((t) => (toolFilter.length === 0 ? defaultKinds.includes(t.kind) : toolFilter.some((f) => TOOL_ALIASES[f] === t.kind)));
 // The ideal parallel client: N getscu processes started together, each one association and one
 // C-GET for its share of the series (a list of Series Instance UIDs, PS3.4 C.2.2.2.2), with C's
@@ -466,6 +470,10 @@ async function runTool(tool: Tool, w: Workload, peer: Peer, ports: Ports, work: 
       fs.mkdirSync(out, { recursive: true });
       m = await measure('sh', ['-c', getscuParallelScript(w, tool.processes!), 'getscu-par', peer.aet, port, out], { cwd: work, logFile });
       break;
+    case 'floor':
+      fs.mkdirSync(out, { recursive: true });
+      m = await measure(NODE, [NODE_FLOOR, '127.0.0.1', port, peer.aet, w.studyInstanceUid, out, w.sopClassUid, String(GETSCU_PDU)], { cwd: work, logFile });
+      break;
     case 'disk':
       m = await measure(NODE, [DISK_WRITE, path.join(path.dirname(w.dir), `${w.name}.json`), out], { cwd: work, logFile });
       break;
@@ -615,7 +623,7 @@ function summarise(w: Workload, server: string, records: RunRecord[], block: str
       ratios[`${t.id}/${direct}`] = ratio(t.id, direct);
     }
   } else {
-    for (const d of blockTools.filter((t) => t.kind === 'dcmget' || t.kind === 'getscu-par')) {
+    for (const d of blockTools.filter((t) => t.kind === 'dcmget' || t.kind === 'getscu-par' || t.kind === 'floor')) {
       ratios[`${d.id}/getscu+B`] = ratio(d.id, 'getscu+B');
       ratios[`${d.id}/getscu--ignore`] = ratio(d.id, 'getscu--ignore');
       ratios[`${d.id}/disk`] = ratio(d.id, 'disk');
