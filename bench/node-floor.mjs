@@ -5,7 +5,9 @@
 // arrives, no temporary name, no events, no options. It is not a client anyone should use: it is
 // the measuring stick that tells what Node itself costs (its start, its event loop, its sockets and
 // its synchronous writes) from what dcmget's own work costs, in the same rounds as getscu.
-// Plain JavaScript, one file, built-ins only: nothing to load but itself.
+// Plain JavaScript, one file, built-ins only: nothing to load but itself. So it has its own small
+// encoders (an explicit VR element as bench/workloads.ts writes one, for instance): importing a .ts
+// file would load Node's type stripper (~10 MB, and its start) into the process being measured.
 //
 //   node bench/node-floor.mjs HOST PORT CALLED_AET STUDY_UID OUT_DIR SOP_CLASS[,SOP_CLASS...] [MAX_PDU]
 //
