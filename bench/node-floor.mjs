@@ -80,12 +80,21 @@ function acceptedContexts(body) {
   return accepted;
 }
 
-// PS3.7 E.1: command sets, Implicit VR Little Endian, elements in ascending tag order.
-function element(tag, value) {
-  const head = Buffer.alloc(8);
+/**
+ * One data element (PS3.5 7.1), tag as 0xGGGGEEEE: Implicit VR Little Endian (command sets, PS3.7
+ * E.1), or Explicit VR Little Endian, where OB has a 4-byte length (PS3.5 7.1.2).
+ */
+function element(tag, vr, value, explicit = false) {
+  const long = explicit && vr === 'OB';
+  const head = Buffer.alloc(long ? 12 : 8);
   head.writeUInt16LE(tag >>> 16, 0);
   head.writeUInt16LE(tag & 0xffff, 2);
-  head.writeUInt32LE(value.length, 4);
+  if (!explicit) head.writeUInt32LE(value.length, 4);
+  else {
+    head.write(vr, 4, 'latin1');
+    if (long) head.writeUInt32LE(value.length, 8);
+    else head.writeUInt16LE(value.length, 6);
+  }
   return Buffer.concat([head, value]);
 }
 const us = (n) => {
@@ -93,11 +102,12 @@ const us = (n) => {
   b.writeUInt16LE(n);
   return b;
 };
+/** PS3.7 E.1: a command set, its elements in ascending tag order behind its group length. */
 function commandSet(elements) {
   const body = Buffer.concat(elements);
   const length = Buffer.alloc(4);
   length.writeUInt32LE(body.length);
-  return Buffer.concat([element(0x00000000, length), body]);
+  return Buffer.concat([element(0x00000000, 'UL', length), body]);
 }
 /** One P-DATA-TF holding one whole PDV (PS3.8 9.3.5). */
 function pdataTf(contextId, control, value) {
@@ -127,26 +137,16 @@ function decodeCommand(bytes) {
 
 /** PS3.10 7.1: preamble, "DICM" and the File Meta Information, Explicit VR Little Endian. */
 function part10Header(classUid, instanceUid, syntax) {
-  const explicit = (group, el, vr, value) => {
-    const long = vr === 'OB';
-    const head = Buffer.alloc(long ? 12 : 8);
-    head.writeUInt16LE(group, 0);
-    head.writeUInt16LE(el, 2);
-    head.write(vr, 4, 'latin1');
-    if (long) head.writeUInt32LE(value.length, 8);
-    else head.writeUInt16LE(value.length, 6);
-    return Buffer.concat([head, value]);
-  };
   const meta = Buffer.concat([
-    explicit(2, 0x0001, 'OB', Buffer.from([0, 1])),
-    explicit(2, 0x0002, 'UI', uidBytes(classUid)),
-    explicit(2, 0x0003, 'UI', uidBytes(instanceUid)),
-    explicit(2, 0x0010, 'UI', uidBytes(syntax)),
-    explicit(2, 0x0012, 'UI', uidBytes(IMPLEMENTATION_UID)),
+    element(0x00020001, 'OB', Buffer.from([0, 1]), true),
+    element(0x00020002, 'UI', uidBytes(classUid), true),
+    element(0x00020003, 'UI', uidBytes(instanceUid), true),
+    element(0x00020010, 'UI', uidBytes(syntax), true),
+    element(0x00020012, 'UI', uidBytes(IMPLEMENTATION_UID), true),
   ]);
   const length = Buffer.alloc(4);
   length.writeUInt32LE(meta.length);
-  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), explicit(2, 0x0000, 'UL', length), meta]);
+  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), element(0x00020000, 'UL', length, true), meta]);
 }
 
 // Reads land in one reused buffer (as in dcmget): no allocation a read; what outlives the call is copied.
@@ -181,31 +181,23 @@ function onDataEnd() {
   files += 1;
   store = undefined;
   socket.write(pdataTf(contextId, 0x03, commandSet([
-    element(0x00000002, uidBytes(c.classUid)), element(0x00000100, us(0x8001)), element(0x00000120, us(c.messageId)),
-    element(0x00000800, us(0x0101)), element(0x00000900, us(0x0000)), element(0x00001000, uidBytes(c.instanceUid)),
+    element(0x00000002, 'UI', uidBytes(c.classUid)), element(0x00000100, 'US', us(0x8001)), element(0x00000120, 'US', us(c.messageId)),
+    element(0x00000800, 'US', us(0x0101)), element(0x00000900, 'US', us(0x0000)), element(0x00001000, 'UI', uidBytes(c.instanceUid)),
   ])));
   nextFd = createNext();
 }
 
 function getRequest() {
-  const getContext = [...accepted.keys()].find((id) => id === 1);
-  if (getContext === undefined) throw new Error('the peer did not accept Study Root C-GET');
-  const syntax = accepted.get(1);
+  if (!accepted.has(1)) throw new Error('the peer did not accept Study Root C-GET');
   // The Identifier: Query/Retrieve Level and Study Instance UID, in the context's syntax.
-  const level = Buffer.from('STUDY ', 'latin1');
-  const uid = uidBytes(studyUid);
-  const el = (group, elementNo, vr, value) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt16LE(group, 0);
-    head.writeUInt16LE(elementNo, 2);
-    if (syntax === IMPLICIT_LE) head.writeUInt32LE(value.length, 4);
-    else { head.write(vr, 4, 'latin1'); head.writeUInt16LE(value.length, 6); }
-    return Buffer.concat([head, value]);
-  };
-  const identifier = Buffer.concat([el(0x0008, 0x0052, 'CS', level), el(0x0020, 0x000d, 'UI', uid)]);
+  const explicit = accepted.get(1) !== IMPLICIT_LE;
+  const identifier = Buffer.concat([
+    element(0x00080052, 'CS', Buffer.from('STUDY ', 'latin1'), explicit),
+    element(0x0020000d, 'UI', uidBytes(studyUid), explicit),
+  ]);
   const cmd = commandSet([
-    element(0x00000002, uidBytes(STUDY_ROOT_GET)), element(0x00000100, us(0x0010)), element(0x00000110, us(1)),
-    element(0x00000700, us(0)), element(0x00000800, us(0x0000)),
+    element(0x00000002, 'UI', uidBytes(STUDY_ROOT_GET)), element(0x00000100, 'US', us(0x0010)), element(0x00000110, 'US', us(1)),
+    element(0x00000700, 'US', us(0)), element(0x00000800, 'US', us(0x0000)),
   ]);
   return Buffer.concat([pdataTf(1, 0x03, cmd), pdataTf(1, 0x02, identifier)]);
 }

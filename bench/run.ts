@@ -170,7 +170,7 @@ const ALL_TOOLS: Tool[] = [
 const toolFilter = list(opt.tools).map((t) => t.toLowerCase());
 const TOOL_ALIASES: Record<string, ToolKind> = { dcmget: 'dcmget', getscu: 'getscu', 'getscu+b': 'getscu', ignore: 'ignore', 'getscu--ignore': 'ignore', server: 'ignore', disk: 'disk', 'getscu-par': 'getscu-par', floor: 'floor', 'node-floor': 'floor' };
 for (const t of toolFilter) if (!(t in TOOL_ALIASES)) usage(`unknown tool ${t} (dcmget, getscu, ignore, disk, getscu-par, floor)`);
-// With --rtt the question is latency, not the disk: getscu, dcmget and dcmget --parallel 2/4/8 unless told.
+// With --rtt the question is latency, not the disk: getscu, dcmget, the node floor and dcmget --parallel 2/4/8 unless told.
 const defaultKinds: ToolKind[] = rttMs === undefined ? ['dcmget', 'getscu', 'ignore', 'disk', 'floor'] : ['dcmget', 'getscu', 'floor'];
 const tools: Tool[] = ALL_TOOLS.filter((t) => (toolFilter.length === 0 ? defaultKinds.includes(t.kind) : toolFilter.some((f) => TOOL_ALIASES[f] === t.kind)));
 // The ideal parallel client: N getscu processes started together, each one association and one
