@@ -84,7 +84,7 @@ export function summaryLines(result: RetrieveResult, outputDirectory: string, ig
     if (rec.stillMissing.length > 20) lines.push(`  … and ${rec.stillMissing.length - 20} more`);
   }
   for (const f of result.failures.slice(0, 20)) {
-    lines.push(paint('failure', `  not stored: ${f.sopInstanceUid || '(no UID)'}: ${formatStatus(f.status)} ${f.message}`));
+    lines.push(paint('failure', `  not stored: ${f.sopInstanceUid || '(no UID)'}: ${f.status === 0 ? '' : `${formatStatus(f.status)} `}${f.message}`));
   }
   const seconds = result.elapsedMs / 1000;
   const rate = seconds > 0 ? ` (${formatBytes(result.ledger.bytes / seconds)}/s)` : '';

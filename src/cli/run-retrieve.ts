@@ -147,7 +147,8 @@ function eventHandler(r: RetrieveRun): { onEvent: (e: RetrieveEvent) => void; fi
         break;
       case 'failed':
         ui.bar?.endedWithoutFile();
-        ui.warn(`sub-operation for ${e.failure.sopInstanceUid || '(no UID)'} answered ${formatStatus(e.failure.status)}: ${e.failure.message}`);
+        // Status 0x0000: the close or the rename after a Success answer failed; the message says so.
+        ui.warn(`sub-operation for ${e.failure.sopInstanceUid || '(no UID)'}${e.failure.status === 0 ? '' : ` answered ${formatStatus(e.failure.status)}`}: ${e.failure.message}`);
         break;
       default:
         break;

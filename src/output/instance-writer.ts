@@ -1,8 +1,11 @@
 // ARCHITECTURE.md "Nothing half-written looks finished": one C-STORE sub-operation's data set streams
 // to a temporary file in the output folder, behind the Part 10 header built from the C-STORE-RQ,
 // and is moved to its final name only when its last byte is written (and flushed with --fsync)
-// and its structure checked whole (ARCHITECTURE.md "Every data set is checked"). Only then is the
-// C-STORE-RSP Success sent (PS3.4 B.2.3). Failures remove the temporary file.
+// and its structure checked whole (ARCHITECTURE.md "Every data set is checked"). The C-STORE-RSP
+// Success (PS3.4 B.2.3) goes out once every byte is in the kernel's hands and its final name is
+// decided; the close and the rename follow it (with --fsync, or when the name is not decided
+// until the rename, they come first). The file counts as stored only under its final name.
+// Failures remove the temporary file.
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSetStructure } from '../dicom/data-set-structure.ts';
@@ -25,7 +28,10 @@ export interface WrittenInstance {
 }
 
 export interface WriteFailure {
-  /** PS3.4 B.2.3: 0xA700 out of resources (disk full), 0xC210 a data set not whole, 0xC000 otherwise. */
+  /**
+   * What the C-STORE-RSP said. PS3.4 B.2.3: 0xA700 out of resources (disk full), 0xC210 a data set
+   * not whole, 0xC000 otherwise; 0x0000 when the close or the rename after a Success answer failed.
+   */
   status: number;
   message: string;
   error: NodeJS.ErrnoException | undefined;
@@ -48,6 +54,15 @@ export interface InstanceWriterOptions {
   onExists: OnExists;
   meta: FileMetaInformation;
   fsync: boolean;
+  /**
+   * The C-STORE-RSP to send now: Success (no failure) once the data set is whole and every byte
+   * written, or the failure to answer. Called once, before onDone, from a clean stack.
+   */
+  onAnswer(failure: WriteFailure | undefined): void;
+  /**
+   * Where the instance ended: under its final name, or not (a failure, which may come after a
+   * Success answer when the close or the rename that follow it fail). Called once, after onAnswer.
+   */
   onDone(outcome: WriteOutcome): void;
 }
 
@@ -205,40 +220,81 @@ export class InstanceWriter {
       });
   }
 
-  /** Renames a complete, checked temporary file and answers; or answers the failure. */
+  /** Answers a complete, checked temporary file and gives it its final name; or answers the failure. */
   private finish(head: Buffer | undefined): void {
     if (this.failure || this.aborted) {
       this.settle();
       return;
     }
     try {
-      const fd = this.openFile();
-      if (this.options.fsync) fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      this.fd = undefined;
-      const placed = this.place(head);
-      if (this.options.fsync && !placed.skipped) fsyncDirectory(path.dirname(placed.path));
-      this.settled = true;
-      const outcome: WriteOutcome = {
-        ok: true,
-        instance: { path: placed.path, dataSetBytes: this.dataSetBytes, fileBytes: this.headerBytes + this.dataSetBytes, skipped: placed.skipped },
-      };
-      // Answer from a clean stack, not from inside the parser's dispatch of this fragment. A
-      // microtask, not process.nextTick: Node builds an async-hooks record for every tick
-      // (~13 us here, measured with perf), once per instance on the path the SCP waits on.
-      afterThisRead(() => this.options.onDone(outcome));
+      if (this.options.fsync || this.options.onExists !== 'overwrite') this.placeThenAnswer(head);
+      else this.answerThenPlace(head);
     } catch (err) {
       this.onError(err as NodeJS.ErrnoException);
       this.settle();
     }
   }
 
-  /** Moves the complete temporary file to its final name, as --on-exists says. */
-  private place(head: Buffer | undefined): { path: string; skipped: boolean } {
+  /**
+   * The usual case (no --fsync, --on-exists overwrite): the SCP sends nothing until it has our
+   * answer, so it goes as soon as the data set is whole in the kernel and its final name and
+   * folder are settled; the close and the rename (~0.1 ms an instance, ~2 % of a study at a 2 ms
+   * round trip: bench/README.md, "Phase 7") follow it. Without --fsync a Success never meant the
+   * file was on disk, only that the kernel had it; a close or rename that fails after it is
+   * counted and reported as the failure it is.
+   */
+  private answerThenPlace(head: Buffer | undefined): void {
+    const fd = this.openFile();
     const temp = this.tempPath!;
+    const finalPath = this.finalPath(head, temp);
+    this.settled = true;
+    afterThisRead(() => {
+      this.options.onAnswer(undefined);
+      try {
+        fs.closeSync(fd);
+        this.fd = undefined;
+        fs.renameSync(temp, finalPath);
+      } catch (err) {
+        this.removeTemp();
+        this.options.onDone({ ok: false, failure: failedAfterSuccess(err as NodeJS.ErrnoException, temp, finalPath) });
+        return;
+      }
+      this.options.onDone({ ok: true, instance: this.written(finalPath, false) });
+    });
+  }
+
+  /** --fsync, or an --on-exists that decides the name by trying it: the file is placed before the answer. */
+  private placeThenAnswer(head: Buffer | undefined): void {
+    const fd = this.openFile();
+    if (this.options.fsync) fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    this.fd = undefined;
+    const placed = this.place(head);
+    if (this.options.fsync && !placed.skipped) fsyncDirectory(path.dirname(placed.path));
+    this.settled = true;
+    const instance = this.written(placed.path, placed.skipped);
+    afterThisRead(() => {
+      this.options.onAnswer(undefined);
+      this.options.onDone({ ok: true, instance });
+    });
+  }
+
+  private written(filePath: string, skipped: boolean): WrittenInstance {
+    return { path: filePath, dataSetBytes: this.dataSetBytes, fileBytes: this.headerBytes + this.dataSetBytes, skipped };
+  }
+
+  /** The final path, checked to stay inside the output folder, with its folder made. */
+  private finalPath(head: Buffer | undefined, temp: string): string {
     const finalPath = resolveInside(this.options.root, this.options.finalName(head, (length) => this.readBack(temp, length)));
     const dir = path.dirname(finalPath);
     if (dir !== absoluteRoot(this.options.root)) makeDirectory(dir);
+    return finalPath;
+  }
+
+  /** Moves the complete temporary file to its final name, as --on-exists says. */
+  private place(head: Buffer | undefined): { path: string; skipped: boolean } {
+    const temp = this.tempPath!;
+    const finalPath = this.finalPath(head, temp);
     if (this.options.onExists === 'overwrite') {
       fs.renameSync(temp, finalPath);
       return { path: finalPath, skipped: false };
@@ -326,8 +382,21 @@ export class InstanceWriter {
     this.settled = true;
     this.removeTemp();
     const failure = this.failure;
-    afterThisRead(() => this.options.onDone({ ok: false, failure }));
+    // From a clean stack, not from inside the parser's dispatch of this fragment. A microtask,
+    // not process.nextTick: Node builds an async-hooks record for every tick (~13 us here,
+    // measured with perf), once per instance on the path the SCP waits on.
+    afterThisRead(() => {
+      this.options.onAnswer(failure);
+      this.options.onDone({ ok: false, failure });
+    });
   }
+}
+
+/** The close or the rename that follow a Success answer failed: the file is not stored, the error says why. */
+function failedAfterSuccess(err: NodeJS.ErrnoException, temp: string, finalPath: string): WriteFailure {
+  // Node's message repeats both paths ("EISDIR: illegal operation on a directory, rename 'a' -> 'b'").
+  const what = err.syscall === 'close' ? `closing ${temp}` : `the rename to ${finalPath}`;
+  return { status: 0x0000, message: `answered Success, then ${what} failed: ${err.message.split(', ')[0]}`, error: err };
 }
 
 const settled = Promise.resolve();

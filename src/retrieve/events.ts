@@ -40,7 +40,11 @@ export type RetrieveEvent =
    * set's transfer included; the PACS's time before the request is not).
    */
   | { type: 'stored'; file: StoredFile; association: number | undefined; storingMs: number }
-  /** A C-STORE sub-operation dcmget answered with a failure status (a write failed, a data set was incomplete…); `association` and `storingMs` as for 'stored'. */
+  /**
+   * A C-STORE sub-operation whose instance was not stored: answered with a failure status (a write
+   * failed, a data set was incomplete…), or answered Success (status 0x0000) and then its close or
+   * rename failed. `association` and `storingMs` as for 'stored'.
+   */
   | { type: 'failed'; failure: StoreFailure; association: number | undefined; storingMs: number }
   /** A C-CANCEL went out (signal, cancelAfter): the final responses follow. */
   | { type: 'cancelling' }

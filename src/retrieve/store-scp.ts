@@ -21,6 +21,7 @@ export interface StoredFile {
 export interface StoreFailure {
   sopClassUid: string;
   sopInstanceUid: string;
+  /** What the C-STORE-RSP said: a failure status, or 0x0000 when the close or rename after a Success failed. */
   status: number;
   message: string;
   errorCode: string | undefined;
@@ -142,8 +143,9 @@ export class StoreScp {
       this.temp.refill();
       return tally.answeredAt - requestedAt;
     };
-    const fail = (failure: Omit<StoreFailure, 'sopClassUid' | 'sopInstanceUid'>) => {
-      const storingMs = answer(failure.status, { errorComment: failure.message.slice(0, 64) });
+    const answerFailure = (failure: Omit<StoreFailure, 'sopClassUid' | 'sopInstanceUid'>): number =>
+      answer(failure.status, { errorComment: failure.message.slice(0, 64) });
+    const failed = (failure: Omit<StoreFailure, 'sopClassUid' | 'sopInstanceUid'>, storingMs: number) => {
       this.ledger.failed++;
       tally.failed++;
       if (failure.errorCode !== undefined) tally.failedLocally++;
@@ -151,6 +153,7 @@ export class StoreScp {
       if (this.failures.length < MAX_LISTED) this.failures.push(f);
       this.options.onFailed?.(f, tally.association, storingMs);
     };
+    const fail = (failure: Omit<StoreFailure, 'sopClassUid' | 'sopInstanceUid'>) => failed(failure, answerFailure(failure));
     if (this.options.ignore) return this.ignoring(tally, sopInstanceUid, respond);
     if (!sopInstanceUid) return discard(() => fail({ status: STATUS_CANNOT_STORE, message: 'C-STORE-RQ without Affected SOP Instance UID', errorCode: undefined }));
     const admitted = tally.admit(sopInstanceUid);
@@ -165,6 +168,7 @@ export class StoreScp {
       });
     }
     const naming = { sopClassUid, sopInstanceUid, transferSyntaxUid: context.transferSyntax };
+    let storingMs = 0;
     return new InstanceWriter({
       root: this.options.outputDirectory,
       openTemp: () => this.temp.take(),
@@ -178,9 +182,11 @@ export class StoreScp {
         sourceAeTitle,
       },
       fsync: this.options.fsync,
+      onAnswer: (failure) => { storingMs = failure ? answerFailure(failureFields(failure)) : answer(0x0000); },
+      // After the answer: a failure here may follow a Success (the close or the rename failed).
       onDone: (outcome) => {
-        if (outcome.ok) this.stored(outcome.instance, naming, tally, answer(0x0000));
-        else fail(failureFields(outcome.failure));
+        if (outcome.ok) this.stored(outcome.instance, naming, tally, storingMs);
+        else failed(failureFields(outcome.failure), storingMs);
       },
     });
   }

@@ -5,10 +5,13 @@
 //    temporary or partial file remains;
 //  - read-only output folder (a read-only tmpfs; as root, permissions stop nothing): exit 9, a
 //    reason naming EROFS, nothing written, every C-STORE-RSP a failure;
-//  - a C-STORE-RSP Success is sent only once the file has its final name and full size: checked
-//    in the fake SCP's event hook at the moment each response arrives, and by syscall order
-//    (strace: the rename ends before the socket write of the response begins);
-//  - --fsync: per file fsync(temporary file) → rename → fsync(folder) → C-STORE-RSP (strace).
+//  - a C-STORE-RSP Success is sent only once the whole data set is in the kernel's hands: checked
+//    in the fake SCP's event hook at the moment each response arrives (the whole data set is in
+//    its final file or, not yet renamed, in one temporary file), and by syscall order (strace: the
+//    last write of the temporary file ends before the socket write of the response begins; the
+//    rename follows, and ends before the file is reported stored);
+//  - --fsync: per file fsync(temporary file) → rename → fsync(folder) → C-STORE-RSP (strace), and
+//    in the hook: the final file there, whole, when each Success arrives.
 // Mounting needs root (CI and the dev machine are root); elsewhere those cases are skipped with
 // the reason. The strace cases need strace (scripts/setup.sh installs it) and fail without it.
 //
@@ -341,64 +344,88 @@ function traceExcerpt(calls: Syscall[], max = 60): string {
   return lines.length > max ? [...lines.slice(0, max), `… ${lines.length - max} more`].join('\n') : lines.join('\n');
 }
 
-describe('C-STORE-RSP Success only after the rename', () => {
-  test('when the fake SCP receives each Success, the final file is there, whole, and no temporary file holds data', async () => {
-    const dir = caseDir();
-    const out = path.join(dir, 'out');
-    const list = instances(5, 4, 1 * MiB);
-    // Slow mode spreads the sub-operations out; small fragments make each take many PDUs.
-    const scp = await fake({ instances: list, get: { subOpDelayMs: 30, maxFragment: 64 * 1024 } });
-    const seen: { uid: string; status: number; problem: string | undefined }[] = [];
-    // The hook runs synchronously as the fake parses each response, before it sends anything more.
-    const observe = (e: FakeEvent): boolean => {
-      if (e.type === 'c-store-rsp') {
-        const uid = e.sopInstanceUid ?? '';
-        let problem: string | undefined;
-        if (e.status === 0) {
-          const inst = list.find((i) => i.sopInstanceUid === uid);
-          const file = path.join(out, `${uid}.dcm`);
-          // Empty temporary files made in advance for the next instances are expected; one with
-          // bytes in it would be this instance's, not yet renamed.
-          const temps = listFiles(out).filter((f) => f.endsWith('.part') && (fs.statSync(path.join(out, f), { throwIfNoEntry: false })?.size ?? 0) > 0);
-          if (!inst) problem = `Success for an unknown instance ${uid}`;
-          else if (!fs.existsSync(file)) problem = `Success received but ${file} does not exist yet (files: ${listFiles(out).join(', ')})`;
-          else if (temps.length) problem = `Success received while temporary files remain: ${temps.join(', ')}`;
-          else {
-            try {
-              const info = readPart10(file);
-              if (info.datasetLength !== inst.length) problem = `Success received with ${info.datasetLength} of ${inst.length} data set bytes in ${file}`;
-              else if (info.datasetSha256 !== sha(inst)) problem = `Success received but ${file} does not hold the data set sent (yet)`;
-            } catch (err) {
-              problem = `Success received but ${file} is not a whole Part 10 file yet: ${(err as Error).message}`;
-            }
-          }
-        }
-        seen.push({ uid, status: e.status, problem });
-      }
-      // dcmget's plan (a C-FIND) comes on an association of its own: wait for the one that stored.
-      return e.type === 'closed' && seen.length > 0;
-    };
-    // Hashing inside the hook needs the expected hashes ready beforehand.
-    for (const i of list) sha(i);
-    const closed = scp.waitFor(observe, 60_000);
-    const r = await runDcmget(getArgs(scp, out, STUDY_KEYS), { timeoutMs: 60_000 });
-    await closed;
-    assertExit(r, 0, scp);
-    assertReceived(out, expectedOf(list));
-    assert.equal(seen.length, list.length, `C-STORE-RSPs seen: ${JSON.stringify(seen)}`);
-    for (const s of seen) {
-      assert.equal(s.status, 0, `C-STORE-RSP for ${s.uid}: ${hex(s.status)}`);
-      assert.equal(s.problem, undefined, s.problem);
+/**
+ * Runs a retrieve of five 1 MiB instances from the fake SCP, slowed down, and checks in its event
+ * hook, at the moment each C-STORE-RSP arrives (before the fake sends anything more), where the
+ * answered instance's data set is: `strict` (--fsync) wants it under its final name, whole, and no
+ * temporary file holding data; otherwise it may also still be whole in its temporary file.
+ */
+async function checkAtEachSuccess(extra: string[], strict: boolean): Promise<void> {
+  const dir = caseDir();
+  const out = path.join(dir, 'out');
+  const list = instances(strict ? 5 : 9, 4, 1 * MiB);
+  // Slow mode spreads the sub-operations out; small fragments make each take many PDUs.
+  const scp = await fake({ instances: list, get: { subOpDelayMs: 30, maxFragment: 64 * 1024 } });
+  const seen: { uid: string; status: number; problem: string | undefined }[] = [];
+  // The hook runs synchronously as the fake parses each response, before it sends anything more.
+  const observe = (e: FakeEvent): boolean => {
+    if (e.type === 'c-store-rsp') {
+      const uid = e.sopInstanceUid ?? '';
+      const inst = list.find((i) => i.sopInstanceUid === uid);
+      const problem = e.status !== 0 ? undefined : !inst ? `Success for an unknown instance ${uid}` : whereAtSuccess(out, inst, strict);
+      seen.push({ uid, status: e.status, problem });
     }
+    // dcmget's plan (a C-FIND) comes on an association of its own: wait for the one that stored.
+    return e.type === 'closed' && seen.length > 0;
+  };
+  // Hashing inside the hook needs the expected hashes ready beforehand.
+  for (const i of list) sha(i);
+  const closed = scp.waitFor(observe, 60_000);
+  const r = await runDcmget(getArgs(scp, out, STUDY_KEYS, extra), { timeoutMs: 60_000 });
+  await closed;
+  assertExit(r, 0, scp);
+  assertReceived(out, expectedOf(list));
+  assertNoTemporaryFiles(out);
+  assert.equal(seen.length, list.length, `C-STORE-RSPs seen: ${JSON.stringify(seen)}`);
+  for (const s of seen) {
+    assert.equal(s.status, 0, `C-STORE-RSP for ${s.uid}: ${hex(s.status)}`);
+    assert.equal(s.problem, undefined, s.problem);
+  }
+}
+
+/** Why the instance's data set is not where a Success says it is, or undefined. */
+function whereAtSuccess(out: string, inst: SyntheticInstance, strict: boolean): string | undefined {
+  const file = path.join(out, `${inst.sopInstanceUid}.dcm`);
+  // Empty temporary files made in advance for the next instances are expected; one with bytes in
+  // it is this instance's, not yet renamed (dcmget renames it meanwhile: the two looks race).
+  const temps = listFiles(out).filter((f) => f.endsWith('.part') && (fs.statSync(path.join(out, f), { throwIfNoEntry: false })?.size ?? 0) > 0);
+  if (strict && temps.length) return `Success received while temporary files hold data: ${temps.join(', ')}`;
+  if (!strict && temps.length > 1) return `Success received while ${temps.length} temporary files hold data: ${temps.join(', ')}`;
+  if (!strict && temps.length === 1) {
+    const problem = wholeIn(path.join(out, temps[0]!), inst);
+    if (problem !== 'gone') return problem;
+  }
+  if (!fs.existsSync(file)) return `Success received but ${file} does not exist yet (files: ${listFiles(out).join(', ')})`;
+  const problem = wholeIn(file, inst);
+  return problem === 'gone' ? `Success received but ${file} vanished` : problem;
+}
+
+/** Why `file` does not hold the instance whole, or undefined; 'gone' if it is not there (any more). */
+function wholeIn(file: string, inst: SyntheticInstance): string | undefined {
+  if (!fs.existsSync(file)) return 'gone';
+  try {
+    const info = readPart10(file);
+    if (info.datasetLength !== inst.length) return `Success received with ${info.datasetLength} of ${inst.length} data set bytes in ${file}`;
+    if (info.datasetSha256 !== sha(inst)) return `Success received but ${file} does not hold the data set sent (yet)`;
+  } catch (err) {
+    if (!fs.existsSync(file)) return 'gone';
+    return `Success received but ${file} is not a whole Part 10 file yet: ${(err as Error).message}`;
+  }
+  return undefined;
+}
+
+describe('C-STORE-RSP Success only once the data set is whole', () => {
+  test('when the fake SCP receives each Success, the whole data set is in its final file or, not yet renamed, in its one temporary file', async () => {
+    await checkAtEachSuccess([], false);
   });
 
-  test('syscall order (strace): each rename to the final name ends before the socket write of its C-STORE-RSP begins', async () => {
+  test('syscall order (strace): the temporary file\'s last write ends before the C-STORE-RSP; its rename follows, then the "stored" event', async () => {
     const dir = caseDir();
     const out = path.join(dir, 'out');
     const list = instances(6, 4, 300_000);
     const scp = await fake({ instances: list });
-    const { r, calls, log } = await runTraced(['rename', 'renameat', 'renameat2', 'link', 'linkat', 'write', 'writev', 'sendto', 'sendmsg'],
-      getArgs(scp, out, STUDY_KEYS), path.join(dir, 'strace.log'));
+    const { r, calls, log } = await runTraced(['pwritev', 'pwritev2', 'pwrite64', 'rename', 'renameat', 'renameat2', 'link', 'linkat', 'write', 'writev', 'sendto', 'sendmsg'],
+      getArgs(scp, out, STUDY_KEYS, ['--ndjson']), path.join(dir, 'strace.log'));
     assertExit(r, 0, scp);
     assert.ok(log.length > 0, `strace wrote no log: ${describeRun(r)}`);
     assertReceived(out, expectedOf(list));
@@ -412,14 +439,51 @@ describe('C-STORE-RSP Success only after the rename', () => {
       const rsp = storeRspWrite(calls, i.sopInstanceUid);
       assert.ok(rename, `no successful rename to ${final} in the trace:\n${traceExcerpt(calls.filter((c) => c.name.startsWith('rename') || c.name.startsWith('link')))}`);
       assert.ok(rsp, `no socket write carrying the C-STORE-RSP for ${i.sopInstanceUid} in the trace`);
-      assert.match(path.basename(renamePaths(rename)![0]), /^\.dcmget-.*\.part$/, 'renamed from a temporary file');
-      assert.ok(rename.end < rsp.start,
-        `the C-STORE-RSP for ${i.sopInstanceUid} was written (strace line ${rsp.start + 1}) before its rename completed (line ${rename.end + 1})`);
+      const temp = path.resolve(REPO_ROOT, renamePaths(rename)![0]);
+      assert.match(path.basename(temp), /^\.dcmget-.*\.part$/, 'renamed from a temporary file');
+      const writes = calls.filter((c) => c.name.startsWith('pwrite') && fdPath(c) === temp);
+      assert.ok(writes.length > 0, `no write to ${temp} in the trace`);
+      const lastWrite = writes[writes.length - 1]!;
+      assert.ok(lastWrite.end < rsp.start,
+        `the C-STORE-RSP for ${i.sopInstanceUid} was written (strace line ${rsp.start + 1}) before the last write of its data (line ${lastWrite.end + 1})`);
+      const stored = calls.find((c) => c.name === 'write' && /^1</.test(c.args)
+        && ((text) => text.includes('"event":"stored"') && text.includes(i.sopInstanceUid))(Buffer.concat(stringArgs(c.args)).toString('latin1')));
+      assert.ok(stored, `no "stored" event for ${i.sopInstanceUid} written to stdout in the trace`);
+      assert.ok(rename.end < stored.start,
+        `${i.sopInstanceUid} was reported stored (strace line ${stored.start + 1}) before its rename completed (line ${rename.end + 1})`);
     }
   });
 });
 
+describe('a rename that fails after the Success answer', () => {
+  test('the final name taken by a folder: Success went out, the instance is reported not stored, exit 9, nothing left half-done', async () => {
+    const dir = caseDir();
+    const out = path.join(dir, 'out');
+    const list = instances(10, 3, 100_000);
+    const blocked = list[1]!;
+    // rename(2) of a file onto a folder that holds something fails (EISDIR): after the answer,
+    // since the name itself is fine and its folder exists.
+    fs.mkdirSync(path.join(out, `${blocked.sopInstanceUid}.dcm`), { recursive: true });
+    fs.writeFileSync(path.join(out, `${blocked.sopInstanceUid}.dcm`, 'keep.txt'), 'a folder in the way');
+    const scp = await fake({ instances: list });
+    const r = await runDcmget(getArgs(scp, out, STUDY_KEYS), { timeoutMs: 60_000 });
+    assertExit(r, 9, scp);
+    const uid = blocked.sopInstanceUid.replaceAll('.', '\\.');
+    assertExplained(r, new RegExp(`${uid}: answered Success, then the rename to .*${uid}\\.dcm failed: EISDIR`), scp);
+    assertExplained(r, new RegExp(`not stored: ${uid}: answered Success`), scp);
+    const answers = scp.eventsOf('c-store-rsp');
+    assert.deepEqual(answers.map((e) => e.status), [0, 0, 0], `the PACS was told: ${summarizeEvents(scp.events)}`);
+    assertReceived(out, expectedOf([list[0]!, list[2]!]));
+    assert.deepEqual(fs.readdirSync(path.join(out, `${blocked.sopInstanceUid}.dcm`)), ['keep.txt'], 'the folder in the way is untouched');
+    assertNoTemporaryFiles(out);
+  });
+});
+
 describe('--fsync', () => {
+  test('when the fake SCP receives each Success, the final file is there, whole, and no temporary file holds data', async () => {
+    await checkAtEachSuccess(['--fsync'], true);
+  });
+
   test('each file: fsync of the temporary file, then its rename, then an fsync of the folder, then the C-STORE-RSP', async () => {
     const dir = caseDir();
     const out = path.join(dir, 'out');
