@@ -20,5 +20,13 @@ try {
 // back): the code cache above is made right after the compile, so only then does it hold the
 // functions a start runs, which it would otherwise compile anew every time (a one-study retrieve:
 // ~9 ms less; ~2 MB more RSS). src/cli/run.ts does the same for the engine a run loads.
-process.getBuiltinModule('node:v8').setFlagsFromString('--no-lazy');
+const v8 = process.getBuiltinModule('node:v8');
+v8.setFlagsFromString('--no-lazy');
+// No TurboFan, V8's top compiler tier: a retrieve's JavaScript is a small hot path that waits on
+// the network or the disk, and Maglev, the tier below, compiles it well enough. Without TurboFan
+// the process holds ~6 MB less (its compile zones and code), spends less CPU compiling beside the
+// PACS, and is no slower (bench/README.md, "Phase 7": D at 2 ms, A and B on loopback). Read at
+// each tier-up decision, so it takes effect here; --max-opt would not (fixed when Node starts).
+// V8 has had --turbofan since 10.x (Node 22 ships 12.4).
+v8.setFlagsFromString('--no-turbofan');
 import('../dist/cli/dcmget.mjs');
