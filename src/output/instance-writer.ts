@@ -244,15 +244,14 @@ export class InstanceWriter {
    * counted and reported as the failure it is.
    */
   private answerThenPlace(head: Buffer | undefined): void {
-    const fd = this.openFile();
+    this.openFile();
     const temp = this.tempPath!;
     const finalPath = this.finalPath(head, temp);
     this.settled = true;
     afterThisRead(() => {
       this.options.onAnswer(undefined);
       try {
-        fs.closeSync(fd);
-        this.fd = undefined;
+        this.closeFile();
         fs.renameSync(temp, finalPath);
       } catch (err) {
         this.removeTemp();
@@ -267,8 +266,7 @@ export class InstanceWriter {
   private placeThenAnswer(head: Buffer | undefined): void {
     const fd = this.openFile();
     if (this.options.fsync) fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    this.fd = undefined;
+    this.closeFile();
     const placed = this.place(head);
     if (this.options.fsync && !placed.skipped) fsyncDirectory(path.dirname(placed.path));
     this.settled = true;
@@ -349,11 +347,19 @@ export class InstanceWriter {
     this.removeTemp();
   }
 
+  /**
+   * Closes the temporary file once. Linux releases the descriptor even when close(2) fails (an
+   * NFS write error surfaces there), so it is forgotten first: closing its number again could close
+   * the next temporary file, made meanwhile under the same number.
+   */
+  private closeFile(): void {
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+
   private removeTemp(): void {
-    if (this.fd !== undefined) {
-      try { fs.closeSync(this.fd); } catch { /* already gone */ }
-      this.fd = undefined;
-    }
+    try { this.closeFile(); } catch { /* the temporary file goes anyway */ }
     try {
       if (this.tempPath) fs.rmSync(this.tempPath, { force: true });
     } catch {
