@@ -155,10 +155,10 @@ try {
 
 /** One sample's place: thread, kind of code, function (JIT tiers merged: *, +, ^, ~ are one function). */
 function classify(comm: string, sym: string, dso: string): { thread: string; kind: string; fn: string } {
-  const fn = sym.replace(/^JS:[*+^~']*/, 'JS:').replace(/ file:\/\/\S*\/(dcmget\.mjs:\d+):\d+$/, ' $1').replace(/ (node:\S+?):\d+:\d+$/, ' $1') || `[${path.basename(dso)}]`;
+  const fn = sym.replace(/^JS:[*+^~']*/, 'JS:').replace(/ (?:file:\/\/)?\S*\/((?:dcmget|chunk-\w+|main-\w+)\.[cm]js:\d+):\d+$/, ' $1').replace(/ (node:\S+?):\d+:\d+$/, ' $1') || `[${path.basename(dso)}]`;
   let kind: string;
   if (dso.includes('kernel')) kind = 'kernel';
-  else if (sym.includes('dcmget.mjs')) kind = 'dcmget JavaScript';
+  else if (/\/dist\/cli\/|dcmget\.mjs/.test(sym)) kind = 'dcmget JavaScript';
   else if (sym.startsWith('JS:')) kind = 'Node\'s JavaScript (node:*)';
   else if (sym.startsWith('Builtins_') || sym.startsWith('Bytecodes')) kind = 'V8 builtins and interpreter';
   else if (/libc\.so|ld-linux/.test(dso)) kind = 'libc';

@@ -756,12 +756,14 @@ function builtFrom(launcher: string): string {
 async function main(): Promise<void> {
   if (opt.dcmget) {
     DCMGET = path.resolve(opt.dcmget);
-    UNBUNDLED = path.join(path.dirname(path.dirname(DCMGET)), 'dist', 'cli', 'dcmget.mjs');
+    // The entry of a build: dcmget.cjs since phase 8, dcmget.mjs before it.
+    const cli = path.join(path.dirname(path.dirname(DCMGET)), 'dist', 'cli');
+    UNBUNDLED = path.join(cli, fs.existsSync(path.join(cli, 'dcmget.mjs')) ? 'dcmget.mjs' : 'dcmget.cjs');
     if (!fs.existsSync(UNBUNDLED)) throw new Error(`${UNBUNDLED} is missing: --dcmget wants a launcher beside a built dist/ (node bench/build-at.ts REV)`);
   } else if (opt['no-build']) {
     DCMGET = path.join(ROOT, 'bin', 'dcmget.js');
     // dist/ holds the command line only bundled: --cpu-prof profiles the bundle.
-    UNBUNDLED = path.join(ROOT, 'dist', 'cli', 'dcmget.mjs');
+    UNBUNDLED = path.join(ROOT, 'dist', 'cli', 'dcmget.cjs');
     if (!fs.existsSync(UNBUNDLED)) throw new Error('dist/ is missing: build first (npm run build)');
   } else {
     console.log(`building src/ into ${path.relative(ROOT, SNAPSHOT)}/ (tsc) ...`);

@@ -38,11 +38,10 @@ const { values } = parseArgs({ options: {
 } });
 const built = path.join(ROOT, 'bench', '.dist');
 const runs = Number(values.runs);
-if (!fs.existsSync(path.join(built, 'dist', 'cli', 'dcmget.mjs'))) throw new Error(`${built}/dist/cli/dcmget.mjs missing: run npm run bench once`);
+if (!fs.existsSync(path.join(built, 'dist', 'cli', 'dcmget.cjs'))) throw new Error(`${built}/dist/cli/dcmget.cjs missing: run npm run bench once`);
 const SRC = path.join(ROOT, 'src');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dcmget-startup-'));
 const NODE = process.execPath;
-const LAUNCHER = path.join(ROOT, 'bin', 'dcmget.js');
 
 /**
  * Built-ins a start does not need, made lazy: the default export becomes a proxy, and each named
@@ -104,8 +103,16 @@ async function esm(name: string, plugins: Plugin[], format: 'esm' | 'cjs' = 'esm
       define: { 'import.meta.url': 'DCMGET_MODULE_URL' }, banner: { js: 'var DCMGET_MODULE_URL = require("node:url").pathToFileURL(__filename).href;' },
     }),
   });
-  fs.writeFileSync(path.join(dir, 'bin', 'dcmget.js'), fs.readFileSync(LAUNCHER, 'utf8').replace('../dist/cli/dcmget.mjs', `../dist/cli/${path.basename(out)}`));
+  fs.writeFileSync(path.join(dir, 'bin', 'dcmget.js'), prototypeLauncher(path.basename(out)));
   return path.join(dir, 'bin', 'dcmget.js');
+}
+
+/**
+ * A prototype's launcher: the phase-2 bin/dcmget.js these prototypes were measured with (Node's
+ * compile cache on, the bundle imported), not today's, which loads dist/cli/*.cjs with node:vm.
+ */
+function prototypeLauncher(bundle: string): string {
+  return `process.getBuiltinModule('node:module').enableCompileCache?.();\nimport('../dist/cli/${bundle}');\n`;
 }
 
 /**

@@ -8,25 +8,131 @@ if (major < 22 || (major === 22 && minor < 13)) {
   process.stderr.write(`dcmget: Node.js ${process.versions.node} is too old; install Node.js 22.13 or newer\n`);
   process.exit(2);
 }
-// V8's code cache on disk (Node >= 22.1): dcmjs alone takes ~120 ms to compile at every start.
-// node:module through process.getBuiltinModule (Node >= 22.3), not import(): no module facade.
+const nodeModule = process.getBuiltinModule('node:module');
+const fs = process.getBuiltinModule('node:fs');
+const path = process.getBuiltinModule('node:path');
+const vm = process.getBuiltinModule('node:vm');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
+// V8's code cache on disk (Node >= 22.1) for what Node loads itself: dcmjs alone takes ~120 ms
+// to compile at every start. node:module through process.getBuiltinModule (Node >= 22.3), not
+// import(): no module facade.
 try {
-  process.getBuiltinModule('node:module').enableCompileCache?.();
+  nodeModule.enableCompileCache?.();
 } catch {
   // No cache (read-only home, odd platform): only slower.
 }
-// The command line bundled (scripts/bundle.mjs): ~40 ms less at every start. Compiled whole, not
-// function by function as first called (V8's --no-lazy, until the bundle's first line sets --lazy
-// back): the code cache above is made right after the compile, so only then does it hold the
-// functions a start runs, which it would otherwise compile anew every time (a one-study retrieve:
-// ~9 ms less; ~2 MB more RSS). src/cli/run.ts does the same for the engine a run loads.
-const v8 = process.getBuiltinModule('node:v8');
-v8.setFlagsFromString('--no-lazy');
 // No TurboFan, V8's top compiler tier: a retrieve's JavaScript is a small hot path that waits on
 // the network or the disk, and Maglev, the tier below, compiles it well enough. Without TurboFan
 // the process holds ~6 MB less (its compile zones and code), spends less CPU compiling beside the
 // PACS, and is no slower (bench/README.md, "Phase 7": D at 2 ms, A and B on loopback). Read at
 // each tier-up decision, so it takes effect here; --max-opt would not (fixed when Node starts).
 // V8 has had --turbofan since 10.x (Node 22 ships 12.4).
-v8.setFlagsFromString('--no-turbofan');
-import('../dist/cli/dcmget.mjs');
+process.getBuiltinModule('node:v8').setFlagsFromString('--no-turbofan');
+
+// The command line (scripts/bundle.mjs): three CommonJS-style modules in dist/cli/, dcmget.cjs the
+// entry, chunk-<hash>.cjs what it shares with main-<hash>.cjs, the engine a run loads. Each is
+// compiled here with node:vm, not by Node's loader, for its code cache: a vm.Script's cache can be
+// made at exit, when it holds the functions the run called and no others, where Node's loader
+// makes one right after the compile, when it holds only what was compiled by then (every function,
+// compiled eagerly, or none). Measured against Node's loader with every function in the cache, a
+// one-instance retrieve starts ~5 ms sooner (bench/README.md, "Phase 8").
+const CLI = fileURLToPath(new URL('../dist/cli/', import.meta.url));
+// Only a content-hashed name has a cache: V8 checks a cache against its source's length, not its
+// text, so the name is what ties a cache to the code it was made from.
+const HASHED = /^[a-z]+-[A-Z0-9]{8}\.cjs$/;
+const cacheDir = codeCacheDir();
+const loaded = new Map();
+let engineLoaded = false;
+
+/**
+ * dcmget's folder in Node's compile cache directory (NODE_COMPILE_CACHE, by default under the
+ * temporary folder; none when NODE_DISABLE_COMPILE_CACHE is set), made private to this user: a
+ * code cache is code, so none is read from a folder that someone else owns or may write to.
+ */
+function codeCacheDir() {
+  const root = nodeModule.getCompileCacheDir?.();
+  if (!root) return undefined;
+  const dir = path.join(root, 'dcmget');
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = fs.statSync(dir);
+    const mine = process.platform === 'win32' || (stat.uid === process.getuid() && (stat.mode & 0o022) === 0);
+    return mine ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A module's cache file, by what the run that made it got as far as: a retrieve that stored an
+ * instance ("retrieve": the cache holds the whole path of a retrieve), any other run of the engine
+ * ("run": --echo, --dry-run, a retrieve that never reached its PACS), a start that did not load
+ * the engine ("cli": --help, --version, a usage error). The best there is is read; a run that got
+ * further than the cache it read makes its own. Node names the folder by its version and platform.
+ */
+const KINDS = ['retrieve', 'run', 'cli'];
+function cacheFile(name, kind) {
+  return path.join(cacheDir, `${name}.${kind}`);
+}
+
+function readCache(name) {
+  if (!cacheDir || !HASHED.test(name)) return undefined;
+  for (const kind of KINDS) {
+    try {
+      return { kind, data: fs.readFileSync(cacheFile(name, kind)) };
+    } catch {
+      // Not made yet.
+    }
+  }
+  return undefined;
+}
+
+/** A module of dist/cli/, compiled (from its cache when there is a good one) and run once. */
+function load(name) {
+  const known = loaded.get(name);
+  if (known) return known.module.exports;
+  if (name.startsWith('main-')) engineLoaded = true;
+  const filename = path.join(CLI, name);
+  const source = fs.readFileSync(filename, 'latin1');
+  const cache = readCache(name);
+  // Node's CommonJS wrapper.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename,
+    cachedData: cache?.data,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const module = { exports: {} };
+  loaded.set(name, { script, module, kind: cache && !script.cachedDataRejected ? cache.kind : undefined });
+  script.runInThisContext()(module.exports, requireFromCli, module, filename, CLI);
+  return module.exports;
+}
+
+function requireFromCli(id) {
+  const sibling = /^\.\/([\w-]+\.cjs)$/.exec(id);
+  return sibling ? load(sibling[1]) : nodeModule.createRequire(CLI)(id);
+}
+
+/**
+ * At exit, the cache of each module that had none, or a worse one than this run can make: the
+ * functions this run called, as V8 compiled them. Written whole under a temporary name first, so
+ * that a dcmget starting meanwhile reads the old one or the new one. As with Node's own compile
+ * cache, those of older builds stay until the folder is cleaned. Any failure only means a slower
+ * next start.
+ */
+function saveCaches() {
+  if (!cacheDir) return;
+  const kind = loaded.get('dcmget.cjs')?.module.exports.codeCacheHint?.storedAnInstance ? 'retrieve' : engineLoaded ? 'run' : 'cli';
+  for (const [name, { script, kind: had }] of loaded) {
+    if (!HASHED.test(name) || (had && KINDS.indexOf(had) <= KINDS.indexOf(kind))) continue;
+    try {
+      const file = cacheFile(name, kind);
+      fs.writeFileSync(`${file}.${process.pid}`, script.createCachedData(), { mode: 0o600 });
+      fs.renameSync(`${file}.${process.pid}`, file);
+    } catch {
+      // Full, read-only, or gone: the next start compiles.
+    }
+  }
+}
+
+process.on('exit', saveCaches);
+load('dcmget.cjs');

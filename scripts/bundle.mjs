@@ -1,11 +1,12 @@
 // The parts of the package that esbuild makes (tsc emits the library, dist/index.js and its
 // modules, before this runs):
-// - dist/cli/: the command line as three ES modules, from src/cli/run.ts, with commander and chalk
+// - dist/cli/: the command line as three modules, from src/cli/run.ts, with commander and chalk
 //   in them. node:module's loader costs ~0.7 ms per module resolved and linked, and the CLI is ~60
 //   of them: bundled, a start takes 40 ms less (`dcmget --version` 0.165 -> 0.125 s, measured
-//   beside the unbundled modules). dcmget.mjs is the entry and answers --help, --version and usage
-//   errors with the code in chunk-*.mjs; main-*.mjs, everything a run needs (~70 % of the code),
+//   beside the unbundled modules). dcmget.cjs is the entry and answers --help, --version and usage
+//   errors with the code in chunk-*.cjs; main-*.cjs, everything a run needs (~70 % of the code),
 //   loads only for a run (`--version` ~13 ms less, a retrieve the same: bench/README.md, "Phase 4").
+//   CommonJS, for bin/dcmget.js to compile with node:vm (writeScript below says why).
 // - dist/vendor/dcmjs.cjs and dist/vendor/cli-progress.cjs: the two packages loaded on first need
 //   (src/dicom/vendored.ts), one file each, so that installing dcmget installs nothing else: no
 //   dependency, no install script (dcmjs depends on core-js-pure, whose postinstall npm 11 warns
@@ -18,7 +19,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.resolve(process.argv[2] ?? 'dist');
@@ -115,24 +116,43 @@ const cli = await build({
   outdir: path.join(dist, 'cli'),
   outExtension: { '.js': '.mjs' },
   // run.ts's import('./main.ts') becomes a module of its own, loaded only for a run; code both
-  // need goes to a third. Content-hashed names: a stale one is never taken for the current one.
+  // need goes to a third. Content-hashed names: bin/dcmget.js keys each one's code cache by its
+  // name, so a stale cache is never taken for the current code. esbuild splits ES modules only;
+  // each is made a CommonJS one below.
   splitting: true,
   chunkNames: '[name]-[hash]',
   format: 'esm',
-  // commander is CommonJS: its require() calls of Node built-ins need a require in an ES module.
-  // The first line also ends the eager compile bin/dcmget.js asked for (V8's --lazy is the default):
-  // what loads later (dcmjs, Node's own modules) is compiled as usual.
-  banner: { js: "process.getBuiltinModule('node:v8').setFlagsFromString('--lazy'); const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
+  write: false,
+  // What import.meta.url was: each module's own URL (vendored.ts finds dist/vendor/ from it), from
+  // the __filename that Node's CommonJS loader and bin/dcmget.js both give it.
+  define: { 'import.meta.url': '__moduleUrl' },
+  banner: { js: 'var __moduleUrl = process.getBuiltinModule("node:url").pathToFileURL(__filename).href;' },
   plugins: [lazyBuiltins, directBuiltins],
 });
+fs.mkdirSync(path.join(dist, 'cli'), { recursive: true });
+for (const out of cli.outputFiles) await writeScript(out);
 
-// ASCII only. esbuild escapes what is not ASCII in strings, but a comment it keeps (a class
-// field's, for one) may still hold a "…"; and V8 holds a source with any character past Latin-1
-// as two bytes per character: a second copy's worth of the engine (~0.35 MB) on the heap for the
-// whole run. Escaped, the character reads the same in a comment, a string or a regex.
-for (const file of Object.keys(cli.metafile.outputs).filter((f) => f.endsWith('.mjs'))) {
-  const text = fs.readFileSync(file, 'utf8');
-  if (/[^\x00-\x7f]/.test(text)) fs.writeFileSync(file, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+/**
+ * One module of the command line as a CommonJS module, for bin/dcmget.js to compile with node:vm
+ * (`node dist/cli/dcmget.cjs` runs it too, with no code cache of dcmget's own): a vm.Script's code cache can be made after a run, so that it holds the
+ * functions a run called and no others (~1/3 smaller than one made at compile time with every
+ * function compiled; a retrieve ~5 ms quicker to start: bench/README.md, "Phase 8"). Its imports
+ * of the other modules, static or dynamic, become require() calls of their .cjs names, which the
+ * launcher serves.
+ *
+ * ASCII only. esbuild escapes what is not ASCII in strings, but a comment it keeps (a class
+ * field's, for one) may still hold a "…"; and V8 holds a source with any character past
+ * Latin-1 as two bytes per character: a second copy's worth of the engine (~0.35 MB) on the heap
+ * for the whole run. Escaped, the character reads the same in a comment, a string or a regex.
+ */
+async function writeScript(out) {
+  const { code } = await transform(out.text, { format: 'cjs', loader: 'js', platform: 'node', target: 'node22', legalComments: 'eof' });
+  const text = code
+    .replace(/require\("\.\/([\w-]+)\.mjs"\)/g, 'require("./$1.cjs")')
+    .replace(/\bimport\("\.\/([\w-]+)\.mjs"\)/g, 'Promise.resolve().then(() => require("./$1.cjs"))')
+    .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (/(?:require|import)\("\.\/[\w-]+\.mjs"\)/.test(text)) throw new Error(`bundle: ${out.path} still names an ES module`);
+  fs.writeFileSync(out.path.replace(/\.mjs$/, '.cjs'), text);
 }
 
 // Each vendored package: an entry that names what dcmget uses of it.

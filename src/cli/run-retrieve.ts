@@ -14,6 +14,7 @@ import type { Flags } from './program.ts';
 import { contextTable, pendingLine, summaryLines } from './report.ts';
 import type { StoredFile } from '../retrieve/store-scp.ts';
 import { nowMs } from '../retrieve/clock.ts';
+import { codeCacheHint } from './code-cache-hint.ts';
 
 /** Off a terminal, and at the default level, a pending response is a line at most this often. */
 export const PENDING_LINE_INTERVAL_MS = 1000;
@@ -83,6 +84,7 @@ export async function runRetrieve(r: RetrieveRun): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  if (result.ledger.stored > 0) codeCacheHint.storedAnInstance = true;
   let code = exitCodeFor(result, { count: flags.expectCount, min: flags.expectMin });
   // A stdout that failed (a full disk) is a local I/O error; one whose reader left, a cancel.
   if (stdoutLost && stdoutLost.code !== 'EPIPE' && code !== EXIT.SUCCESS) code = EXIT.LOCAL_IO;

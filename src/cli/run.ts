@@ -8,6 +8,9 @@
 import { parseCommandLine } from './command-line.ts';
 import { processOutputs } from './output-streams.ts';
 
+// Read by bin/dcmget.js at exit (code-cache-hint.ts).
+export { codeCacheHint } from './code-cache-hint.ts';
+
 // Before anything is written: a closed or failing stdout or stderr is handled (output-streams.ts),
 // never thrown. `dcmget --help | head -1` and `dcmget … --ndjson | head -1` end as main() decides.
 const outputs = processOutputs();
@@ -25,23 +28,6 @@ start(process.argv.slice(2)).then(
 async function start(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(argv, outputs);
   if ('code' in parsed) return parsed.code;
-  const { main } = await loadCompiledWhole();
+  const { main } = await import('./main.ts');
   return main(parsed.cmd, outputs);
-}
-
-/**
- * main.ts, compiled whole rather than function by function as first called (V8's --no-lazy while
- * it loads), as bin/dcmget.js has this module compiled: Node makes a module's code cache right
- * after compiling it, so only then does the cache hold the retrieve's functions, which every run
- * would otherwise compile anew. --lazy is V8's default, and what loads later (dcmjs, Node's own
- * modules) is compiled as usual.
- */
-async function loadCompiledWhole(): Promise<typeof import('./main.ts')> {
-  const v8 = process.getBuiltinModule('node:v8');
-  v8.setFlagsFromString('--no-lazy');
-  try {
-    return await import('./main.ts');
-  } finally {
-    v8.setFlagsFromString('--lazy');
-  }
 }

@@ -87,14 +87,14 @@ async function assertStudyReceived(dir: string): Promise<void> {
 describe('the package, packed and installed', () => {
   test('the tarball holds what a user runs and imports, once: no source maps, no unbundled CLI, a LICENSE and the licences of what is bundled', async (t) => {
     const size = fs.statSync(tarball).size;
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/dcmget.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/dcmget.mjs', 'dist/vendor/dcmjs.cjs', 'dist/vendor/cli-progress.cjs', 'dist/THIRD-PARTY-LICENSES.md']) {
+    for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/dcmget.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/dcmget.cjs', 'dist/vendor/dcmjs.cjs', 'dist/vendor/cli-progress.cjs', 'dist/THIRD-PARTY-LICENSES.md']) {
       assert.ok(packed.includes(f), `${f} is in the tarball`);
     }
     assert.deepEqual(packed.filter((f) => f.endsWith('.map')), [], 'no source maps');
     // The command line bundled: its entry, the engine a run loads (main-*), the code both share (chunk-*).
     const cli = packed.filter((f) => f.startsWith('dist/cli/')).sort();
     assert.equal(cli.length, 3, `the command line in three modules: ${cli.join(', ')}`);
-    assert.match(cli.join(' '), /^dist\/cli\/chunk-\w+\.mjs dist\/cli\/dcmget\.mjs dist\/cli\/main-\w+\.mjs$/);
+    assert.match(cli.join(' '), /^dist\/cli\/chunk-\w+\.cjs dist\/cli\/dcmget\.cjs dist\/cli\/main-\w+\.cjs$/);
     assert.deepEqual(packed.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), [], 'no TypeScript source');
     assert.match(fs.readFileSync(path.join(ROOT, 'LICENSE'), 'utf8'), /^MIT License\n\nCopyright \(c\) 2026 the dcmget authors\n/);
     const notices = fs.readFileSync(path.join(ROOT, 'dist', 'THIRD-PARTY-LICENSES.md'), 'utf8');

@@ -89,12 +89,12 @@ describe('usage errors: exit 2 before connecting, one line, the error event with
 
 describe('what a start loads', () => {
   // src/cli/run.ts: --help, --version and usage errors are answered by the command line's own
-  // modules; the retrieve engine (dist/cli/main-*.mjs) loads only for a run. Shown with a copy of
+  // modules; the retrieve engine (dist/cli/main-*.cjs) loads only for a run. Shown with a copy of
   // the package whose engine module is missing: those three still answer, a run does not.
   test('--version, --help and a usage error never load the engine; a run does', () => {
     const copy = out();
     for (const part of ['bin', 'dist', 'package.json']) fs.cpSync(path.join(path.dirname(DCMGET), '..', part), path.join(copy, part), { recursive: true });
-    const engine = fs.readdirSync(path.join(copy, 'dist', 'cli')).filter((f) => /^main-.*\.mjs$/.test(f));
+    const engine = fs.readdirSync(path.join(copy, 'dist', 'cli')).filter((f) => /^main-.*\.cjs$/.test(f));
     assert.equal(engine.length, 1, `one engine module in dist/cli: ${engine.join(', ')}`);
     fs.rmSync(path.join(copy, 'dist', 'cli', engine[0]!));
     const before = connections;
@@ -110,7 +110,7 @@ describe('what a start loads', () => {
     assert.equal(usage.stderr, "dcmget: unknown option '--bogus' (see dcmget --help)\n");
     const retrieve = run('-aec', 'X', '--study', '1.2.3', '127.0.0.1', String(port));
     assert.equal(retrieve.status, 1, 'a run needs the engine module');
-    assert.match(retrieve.stderr, /internal error: Cannot find module .*main-/);
+    assert.match(retrieve.stderr, /internal error: ENOENT: no such file or directory, open '.*main-\w+\.cjs'/);
     assert.equal(connections, before, 'nothing connected');
   });
 });

@@ -25,7 +25,7 @@ function newestMtime(dir: string, ext: string): number {
 }
 
 /** The bundled command line that bin/dcmget.js runs (scripts/bundle.mjs writes it last). */
-export const BUNDLE = path.join(REPO_ROOT, 'dist', 'cli', 'dcmget.mjs');
+export const BUNDLE = path.join(REPO_ROOT, 'dist', 'cli', 'dcmget.cjs');
 
 /** Builds dist/ (the library with tsc, then the bundles) when it is missing or older than src/. */
 export function ensureBuilt(): void {
