@@ -147,7 +147,8 @@ for (const out of cli.outputFiles) await writeScript(out);
  */
 async function writeScript(out) {
   const { code } = await transform(out.text, { format: 'cjs', loader: 'js', platform: 'node', target: 'node22', legalComments: 'eof' });
-  const text = code
+  // Strict, as the ES module it was: a CommonJS module is sloppy unless it says otherwise.
+  const text = `"use strict";\n${code}`
     .replace(/require\("\.\/([\w-]+)\.mjs"\)/g, 'require("./$1.cjs")')
     .replace(/\bimport\("\.\/([\w-]+)\.mjs"\)/g, 'Promise.resolve().then(() => require("./$1.cjs"))')
     .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
