@@ -771,7 +771,7 @@ async function main(): Promise<void> {
     execFileSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', ROOT, '--noEmit', 'false', '--outDir', path.join(SNAPSHOT, 'dist'), '--declaration', 'false', '--sourceMap', 'false'], { stdio: 'inherit', cwd: ROOT });
     execFileSync(NODE, [path.join(ROOT, 'scripts', 'bundle.mjs'), path.join(SNAPSHOT, 'dist')], { stdio: 'inherit', cwd: ROOT });
     fs.mkdirSync(path.dirname(DCMGET), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, 'bin', 'dcmget.js'), DCMGET);
+    fs.cpSync(path.join(ROOT, 'bin'), path.dirname(DCMGET), { recursive: true }); // with bin/package.json
   }
   if (!fs.existsSync(TIME)) console.warn(`bench: ${TIME} missing (apt-get install time): no peak RSS figures`);
 

@@ -87,7 +87,7 @@ async function assertStudyReceived(dir: string): Promise<void> {
 describe('the package, packed and installed', () => {
   test('the tarball holds what a user runs and imports, once: no source maps, no unbundled CLI, a LICENSE and the licences of what is bundled', async (t) => {
     const size = fs.statSync(tarball).size;
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/dcmget.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/dcmget.cjs', 'dist/vendor/dcmjs.cjs', 'dist/vendor/cli-progress.cjs', 'dist/THIRD-PARTY-LICENSES.md']) {
+    for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/dcmget.js', 'bin/package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/dcmget.cjs', 'dist/vendor/dcmjs.cjs', 'dist/vendor/cli-progress.cjs', 'dist/THIRD-PARTY-LICENSES.md']) {
       assert.ok(packed.includes(f), `${f} is in the tarball`);
     }
     assert.deepEqual(packed.filter((f) => f.endsWith('.map')), [], 'no source maps');
