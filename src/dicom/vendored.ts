@@ -9,9 +9,11 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-const load = createRequire(import.meta.url);
+// Made at first need, not at load: a start that loads neither package pays nothing for it.
+let load: NodeJS.Require | undefined;
 
 export function requireVendored(name: 'dcmjs' | 'cli-progress'): unknown {
   const vendored = fileURLToPath(new URL(`../vendor/${name}.cjs`, import.meta.url));
+  load ??= createRequire(import.meta.url);
   return load(existsSync(vendored) ? vendored : name);
 }
