@@ -126,12 +126,14 @@ function saveCaches() {
   const kind = loaded.get('dcmget.cjs')?.module.exports.codeCacheHint?.storedAnInstance ? 'retrieve' : engineLoaded ? 'run' : 'cli';
   for (const [name, { script, kind: had }] of loaded) {
     if (!HASHED.test(name) || (had && KINDS.indexOf(had) <= KINDS.indexOf(kind))) continue;
+    const file = cacheFile(name, kind);
+    const temp = `${file}.${process.pid}`;
     try {
-      const file = cacheFile(name, kind);
-      fs.writeFileSync(`${file}.${process.pid}`, script.createCachedData(), { mode: 0o600 });
-      fs.renameSync(`${file}.${process.pid}`, file);
+      fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
+      fs.renameSync(temp, file);
     } catch {
-      // Full, read-only, or gone: the next start compiles.
+      // Full, read-only, or gone: the next start compiles. No half-written file stays.
+      try { fs.rmSync(temp, { force: true }); } catch { /* the folder itself is gone */ }
     }
   }
 }

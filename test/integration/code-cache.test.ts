@@ -87,6 +87,14 @@ describe('the code cache of the command line', () => {
     await retrieveStudy(root);
     const again = fs.readFileSync(path.join(dir, engine));
     assert.equal(again.length > 0 && !again.equals(Buffer.alloc(again.length)), true, 'made again');
+    // A cache that cannot be put in place (a folder in the way): the run is unharmed, and the
+    // cache written for it is not left behind under its temporary name.
+    fs.rmSync(path.join(dir, engine));
+    fs.mkdirSync(path.join(dir, engine));
+    fs.writeFileSync(path.join(dir, engine, 'keep'), 'x');
+    await retrieveStudy(root);
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => /\.\d+$/.test(f)), [], 'no temporary cache file left');
+    assert.deepEqual(fs.readdirSync(path.join(dir, engine)), ['keep']);
   });
 
   test('no cache in a folder that others may write to or that another user owns, none when Node\'s is disabled', async () => {
