@@ -109,9 +109,16 @@ function load(name) {
   return module.exports;
 }
 
+/**
+ * A module's require(): its siblings in dist/cli/ from load(); anything else (the bundles ask for
+ * nothing else today) as Node would for a file in dist/cli/, with one require made at first need.
+ */
+let nodeRequire;
 function requireFromCli(id) {
   const sibling = /^\.\/([\w-]+\.cjs)$/.exec(id);
-  return sibling ? load(sibling[1]) : nodeModule.createRequire(CLI)(id);
+  if (sibling) return load(sibling[1]);
+  nodeRequire ??= nodeModule.createRequire(path.join(CLI, 'dcmget.cjs'));
+  return nodeRequire(id);
 }
 
 /**
