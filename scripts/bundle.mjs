@@ -135,11 +135,11 @@ for (const out of cli.outputFiles) await writeScript(out);
 
 /**
  * One module of the command line as a CommonJS module, for bin/dcmget.js to compile with node:vm
- * (`node dist/cli/dcmget.cjs` runs it too, with no code cache of dcmget's own): a vm.Script's code cache can be made after a run, so that it holds the
- * functions a run called and no others (~1/3 smaller than one made at compile time with every
- * function compiled; a retrieve ~2.5 ms quicker to start: bench/README.md, "Phase 8"). Its imports
- * of the other modules, static or dynamic, become require() calls of their .cjs names, which the
- * launcher serves.
+ * (`node dist/cli/dcmget.cjs` runs it too, with no code cache of dcmget's own): a vm.Script's code
+ * cache can be made after a run, so that it holds the functions a run called and no others (~1/3
+ * smaller than one made at compile time with every function compiled; a retrieve ~2.5 ms quicker
+ * to start: bench/README.md, "Phase 8"). Its imports of the other modules, static or dynamic,
+ * become require() calls of their .cjs names, which the launcher serves.
  *
  * ASCII only. esbuild escapes what is not ASCII in strings, but a comment it keeps (a class
  * field's, for one) may still hold a "…"; and V8 holds a source with any character past
