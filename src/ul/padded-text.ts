@@ -3,9 +3,14 @@
 
 /** The text without its trailing NUL or space padding and its leading spaces. */
 export function decodePaddedText(value: Buffer): string {
-  let end = value.length;
-  while (end > 0 && (value[end - 1] === 0x00 || value[end - 1] === 0x20)) end--;
-  let start = 0;
-  while (start < end && value[start] === 0x20) start++;
-  return value.toString('latin1', start, end);
+  return paddedTextAt(value, 0, value.length);
+}
+
+/** The same for buffer[from, to), without a Buffer made for the field. */
+export function paddedTextAt(buffer: Buffer, from: number, to: number): string {
+  let end = to;
+  while (end > from && (buffer[end - 1] === 0x00 || buffer[end - 1] === 0x20)) end--;
+  let start = from;
+  while (start < end && buffer[start] === 0x20) start++;
+  return buffer.toString('latin1', start, end);
 }

@@ -205,6 +205,31 @@ describe('A-ASSOCIATE-RQ (PS3.8 9.3.2)', () => {
     assert.equal(encoded.length, 6 + 68 + 25 + 19);
     assert.equal(encoded.subarray(6 + 68 + 25).toString('hex'), '5000000f' + '5100000400000000' + '52000003312e32');
   });
+
+  it('a proposal larger than the 4 KB the writer starts with is written whole, every length in place', () => {
+    const presentationContexts = Array.from({ length: 127 }, (_, i) => ({
+      id: 2 * i + 1, abstractSyntax: `${CT_IMAGE_STORAGE}.${i}`, transferSyntaxes: [EXPLICIT_LE, IMPLICIT_LE, `1.2.840.10008.1.2.4.${i}`],
+    }));
+    const roleSelections = presentationContexts.map((pc) => ({ sopClassUid: pc.abstractSyntax, scuRole: false, scpRole: true }));
+    const rq = {
+      calledAeTitle: 'ORTHANC', callingAeTitle: 'DCMGET', presentationContexts,
+      userInformation: { maxLength: 16384, implementationClassUid: '1.2.3', roleSelections, extendedNegotiations: [], unknown: [] },
+    };
+    const encoded = encodeAssociateRq(rq);
+    assert.ok(encoded.length > 16_384);
+    assert.equal(encoded.readUInt32BE(2), encoded.length - 6);
+    const back = decodeAssociateRq(encoded.subarray(6));
+    assert.deepEqual(back.presentationContexts, presentationContexts);
+    assert.deepEqual(back.userInformation.roleSelections, roleSelections);
+  });
+
+  it('an item over the 65535 bytes its length can say is refused, not written short', () => {
+    const transferSyntaxes = Array.from({ length: 3000 }, () => EXPLICIT_LE);
+    assert.throws(() => encodeAssociateRq({
+      calledAeTitle: 'A', callingAeTitle: 'B', presentationContexts: [{ id: 1, abstractSyntax: CT_IMAGE_STORAGE, transferSyntaxes }],
+      userInformation: { maxLength: 0, implementationClassUid: '1.2', roleSelections: [], extendedNegotiations: [], unknown: [] },
+    }), /item 0x20 is \d+ bytes, over the 65535 an item can hold/);
+  });
 });
 
 describe('A-ASSOCIATE-AC (PS3.8 9.3.3)', () => {
