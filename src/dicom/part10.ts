@@ -93,16 +93,26 @@ interface MetaTemplate {
 const templates = new Map<string, MetaTemplate>();
 const MAX_TEMPLATES = 64;
 
+/** The template used last: a retrieve stores run after run of one kind. */
+let last: { sopClassUid: string; transferSyntaxUid: string; ae: string; template: MetaTemplate } | undefined;
+
 function templateFor(meta: FileMetaInformation): MetaTemplate {
-  // Lengths first: the peer's strings may hold any character, a separator would be ambiguous.
   const ae = meta.sourceAeTitle ?? '';
+  // Three string comparisons, where a key would be built and hashed for every instance.
+  if (last && last.sopClassUid === meta.mediaStorageSopClassUid && last.transferSyntaxUid === meta.transferSyntaxUid && last.ae === ae) return last.template;
+  // Lengths first: the peer's strings may hold any character, a separator would be ambiguous.
   const key = `${meta.mediaStorageSopClassUid.length}.${meta.transferSyntaxUid.length}.${meta.mediaStorageSopClassUid}${meta.transferSyntaxUid}${ae}`;
   let t = templates.get(key);
-  if (t) return t;
+  if (!t) t = buildTemplate(meta, key);
+  last = { sopClassUid: meta.mediaStorageSopClassUid, transferSyntaxUid: meta.transferSyntaxUid, ae, template: t };
+  return t;
+}
+
+function buildTemplate(meta: FileMetaInformation, key: string): MetaTemplate {
   const whole = buildFileMetaInformation({ ...meta, mediaStorageSopInstanceUid: '' });
   // Elements in ascending order (PS3.10 Table 7.1-1): (0002,0003) follows (0002,0002).
   const at = PREAMBLE_AND_PREFIX + 12 + 14 + 8 + paddedLength(Buffer.byteLength(meta.mediaStorageSopClassUid, 'latin1'));
-  t = { head: whole.subarray(0, at), tail: whole.subarray(at + INSTANCE_UID_HEADER), groupLength: whole.readUInt32LE(GROUP_LENGTH_AT) };
+  const t = { head: whole.subarray(0, at), tail: whole.subarray(at + INSTANCE_UID_HEADER), groupLength: whole.readUInt32LE(GROUP_LENGTH_AT) };
   if (templates.size >= MAX_TEMPLATES) templates.clear();
   templates.set(key, t);
   return t;

@@ -152,7 +152,9 @@ const BY_NAME: ReadonlyMap<string, TransferSyntax> = new Map(
 
 /** The Transfer Syntax with this UID, or undefined. Trailing NUL/space padding is ignored. */
 export function transferSyntaxByUid(uid: string): TransferSyntax | undefined {
-  return BY_UID.get(uid.replace(/[\0 ]+$/, ''));
+  // Most UIDs come unpadded: a lookup first, the regular expression only on a miss (this runs
+  // twice for every instance received).
+  return BY_UID.get(uid) ?? BY_UID.get(uid.replace(/[\0 ]+$/, ''));
 }
 
 /**

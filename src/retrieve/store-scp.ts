@@ -121,7 +121,8 @@ export class StoreScp {
     return (command, context, respond) => this.onStore(tally, sourceAeTitle, command, context, respond);
   }
 
-  private onStore(tally: UnitTally, sourceAeTitle: string, ...[command, context, respond]: Parameters<StoreRequestHandler>): ReturnType<StoreRequestHandler> {
+  private onStore(tally: UnitTally, sourceAeTitle: string, command: Parameters<StoreRequestHandler>[0],
+    context: Parameters<StoreRequestHandler>[1], respond: Parameters<StoreRequestHandler>[2]): ReturnType<StoreRequestHandler> {
     this.ledger.received++;
     tally.received++;
     const requestedAt = nowMs();
