@@ -2,13 +2,14 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import fc from 'fast-check';
 import { buildFileMetaInformation, decodeFileMetaInformation, encodeFileMetaInformation, type FileMetaInformation } from '../../src/dicom/part10.ts';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../../src/dicom/implementation.ts';
+import { dcmtkBinary } from '../support/peers.ts';
 
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2'; // 25 characters: odd, needs a pad
 const EXPLICIT_LE = '1.2.840.10008.1.2.1'; // 19 characters
@@ -147,7 +148,7 @@ describe('decodeFileMetaInformation', () => {
   });
 });
 
-describe('DCMTK reads the files (dcmftest, dcmdump)', { skip: !existsSync('/usr/bin/dcmdump') && 'DCMTK not installed' }, () => {
+describe('DCMTK reads the files (dcmftest, dcmdump)', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dcmget-part10-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -162,12 +163,12 @@ describe('DCMTK reads the files (dcmftest, dcmdump)', { skip: !existsSync('/usr/
   writeFileSync(file, Buffer.concat([encodeFileMetaInformation(META), dataSet]));
 
   it('dcmftest says it is a DICOM file', () => {
-    const out = execFileSync('/usr/bin/dcmftest', [file], { encoding: 'utf8' });
+    const out = execFileSync(dcmtkBinary('dcmftest'), [file], { encoding: 'utf8' });
     assert.match(out, /^yes:/);
   });
 
   it('dcmdump reads meta and data set without a warning', () => {
-    const run = spawnSync('/usr/bin/dcmdump', ['-M', '+L', file], { encoding: 'utf8' });
+    const run = spawnSync(dcmtkBinary('dcmdump'), ['-M', '+L', file], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stderr, '', 'no warnings or errors');
     const out = run.stdout;
@@ -189,7 +190,7 @@ describe('DCMTK reads the files (dcmftest, dcmdump)', { skip: !existsSync('/usr/
     head.writeUInt32LE(head.readUInt32LE(140) - 2, 140);
     const bad = path.join(dir, 'bad-group-length.dcm');
     writeFileSync(bad, Buffer.concat([head, dataSet]));
-    const run = spawnSync('/usr/bin/dcmdump', [bad], { encoding: 'utf8' });
+    const run = spawnSync(dcmtkBinary('dcmdump'), [bad], { encoding: 'utf8' });
     assert.match(run.stderr, /Group Length of Meta Information Header has incorrect value/);
   });
 });
