@@ -453,7 +453,12 @@ async function runTool(tool: Tool, w: Workload, peer: Peer, ports: Ports, work: 
       // The profile runs the unbundled modules, so that its time is told file by file.
       const entry = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, UNBUNDLED] : tool.entry ?? [DCMGET];
       const events = extra.ndjson ? ['--ndjson'] : [];
-      m = await measure(NODE, [...entry, '-q', ...events, ...tool.extra, '-aet', 'DCMGET', '-aec', peer.aet, ...query, '-od', out, '127.0.0.1', port], { cwd: work, logFile });
+      // A code cache folder per launcher: bin/dcmget.js's V8 flags are in the hash a cache must
+      // match, so two builds with other flags sharing one folder would reject and remake each
+      // other's caches at every run (the builds' modules may have the same content-hashed names).
+      const compileCache = path.join(work, 'compile-cache', tool.entry ? tool.id.replace(/[^\w-]/g, '_') : 'dcmget');
+      m = await measure(NODE, [...entry, '-q', ...events, ...tool.extra, '-aet', 'DCMGET', '-aec', peer.aet, ...query, '-od', out, '127.0.0.1', port],
+        { cwd: work, logFile, env: { NODE_COMPILE_CACHE: compileCache } });
       break;
     }
     case 'getscu':

@@ -29,7 +29,17 @@ try {
 // PACS, and is no slower (bench/README.md, "Phase 7": D at 2 ms, A and B on loopback). Read at
 // each tier-up decision, so it takes effect here; --max-opt would not (fixed when Node starts).
 // V8 has had --turbofan since 10.x (Node 22 ships 12.4).
-process.getBuiltinModule('node:v8').setFlagsFromString('--no-turbofan');
+//
+// And Maglev's finished compile jobs freed at once, on this thread: by default V8 hands them to a
+// background task, and their zones (the compiler's working memory, MBs for a function that
+// inlines Node's Buffer methods) pile up until it runs. On 2,000 instances of 512 KiB that was
+// the peak RSS's last ~1.5 MB (V8's peak malloced memory 2.9-4.5 MB, 1.5-2.8 with the flag), at
+// no cost in time (bench/README.md, "Phase 9"). An internal flag, so only where it was measured:
+// V8 12 and 13 (Node 22 to 24); elsewhere V8 would print "unrecognized flag" at every start.
+// Every flag set here is in V8's flag hash, which a code cache must match: set before any cache is
+// read, and never changed afterwards.
+const v8Major = Number(process.versions.v8.split('.')[0]);
+process.getBuiltinModule('node:v8').setFlagsFromString(v8Major >= 12 && v8Major <= 13 ? '--no-turbofan --no-maglev-destroy-on-background' : '--no-turbofan');
 
 // The command line (scripts/bundle.mjs): three CommonJS-style modules in dist/cli/, dcmget.cjs the
 // entry, chunk-<hash>.cjs what it shares with main-<hash>.cjs, the engine a run loads. Each is
