@@ -198,47 +198,47 @@ function decodeFixed(body: Buffer, what: string) {
   };
 }
 
-function emptyUserInformation(): UserInformation {
-  return { maxLength: 0, implementationClassUid: '', roleSelections: [], extendedNegotiations: [], unknown: [] };
+/**
+ * What an A-ASSOCIATE-RQ and -AC share (PS3.8 9.3.2, 9.3.3): the fixed fields, the application
+ * context and user information items; `readContext` reads the presentation context items of
+ * type `contextType`, whose 4 leading bytes are checked here.
+ */
+function decodeAssociate<Context>(body: Buffer, what: string, contextType: number, readContext: (start: number, end: number) => Context) {
+  const decoded = {
+    ...decodeFixed(body, what), applicationContext: '', presentationContexts: [] as Context[],
+    userInformation: { maxLength: 0, implementationClassUid: '', roleSelections: [], extendedNegotiations: [], unknown: [] } as UserInformation,
+  };
+  forEachItem(body, FIXED_FIELDS_LENGTH, body.length, what, (type, start, end) => {
+    if (type === ITEM_TYPE.APPLICATION_CONTEXT) decoded.applicationContext = paddedTextAt(body, start, end);
+    else if (type === contextType) {
+      if (end - start < 4) throw new ProtocolError('truncated Presentation Context item', ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
+      decoded.presentationContexts.push(readContext(start, end));
+    } else if (type === ITEM_TYPE.USER_INFORMATION) decoded.userInformation = decodeUserInformation(body, start, end);
+  });
+  return decoded;
 }
 
 /** PS3.8 9.3.2; `body` is the PDU after its 6-byte header. */
 export function decodeAssociateRq(body: Buffer): AssociateRq {
-  const rq: AssociateRq = {
-    type: PDU_TYPE.A_ASSOCIATE_RQ, ...decodeFixed(body, 'A-ASSOCIATE-RQ'), applicationContext: '', presentationContexts: [],
-    userInformation: emptyUserInformation(),
-  };
-  forEachItem(body, FIXED_FIELDS_LENGTH, body.length, 'A-ASSOCIATE-RQ', (type, start, end) => {
-    if (type === ITEM_TYPE.APPLICATION_CONTEXT) rq.applicationContext = paddedTextAt(body, start, end);
-    else if (type === ITEM_TYPE.PRESENTATION_CONTEXT_RQ) {
-      if (end - start < 4) throw new ProtocolError('truncated Presentation Context item', ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
-      const pc: PresentationContextRq = { id: body[start]!, abstractSyntax: '', transferSyntaxes: [] };
-      forEachItem(body, start + 4, end, 'Presentation Context item', (subType, from, to) => {
-        if (subType === ITEM_TYPE.ABSTRACT_SYNTAX) pc.abstractSyntax = paddedTextAt(body, from, to);
-        else if (subType === ITEM_TYPE.TRANSFER_SYNTAX) pc.transferSyntaxes.push(paddedTextAt(body, from, to));
-      });
-      rq.presentationContexts.push(pc);
-    } else if (type === ITEM_TYPE.USER_INFORMATION) rq.userInformation = decodeUserInformation(body, start, end);
+  const decoded = decodeAssociate(body, 'A-ASSOCIATE-RQ', ITEM_TYPE.PRESENTATION_CONTEXT_RQ, (start, end) => {
+    const pc: PresentationContextRq = { id: body[start]!, abstractSyntax: '', transferSyntaxes: [] };
+    forEachItem(body, start + 4, end, 'Presentation Context item', (type, from, to) => {
+      if (type === ITEM_TYPE.ABSTRACT_SYNTAX) pc.abstractSyntax = paddedTextAt(body, from, to);
+      else if (type === ITEM_TYPE.TRANSFER_SYNTAX) pc.transferSyntaxes.push(paddedTextAt(body, from, to));
+    });
+    return pc;
   });
-  return rq;
+  return { type: PDU_TYPE.A_ASSOCIATE_RQ, ...decoded };
 }
 
 /** PS3.8 9.3.3; `body` is the PDU after its 6-byte header. */
 export function decodeAssociateAc(body: Buffer): AssociateAc {
-  const ac: AssociateAc = {
-    type: PDU_TYPE.A_ASSOCIATE_AC, ...decodeFixed(body, 'A-ASSOCIATE-AC'), applicationContext: '', presentationContexts: [],
-    userInformation: emptyUserInformation(),
-  };
-  forEachItem(body, FIXED_FIELDS_LENGTH, body.length, 'A-ASSOCIATE-AC', (type, start, end) => {
-    if (type === ITEM_TYPE.APPLICATION_CONTEXT) ac.applicationContext = paddedTextAt(body, start, end);
-    else if (type === ITEM_TYPE.PRESENTATION_CONTEXT_AC) {
-      if (end - start < 4) throw new ProtocolError('truncated Presentation Context item', ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
-      const pc: PresentationContextAc = { id: body[start]!, result: body[start + 2]!, transferSyntax: '' };
-      forEachItem(body, start + 4, end, 'Presentation Context item', (subType, from, to) => {
-        if (subType === ITEM_TYPE.TRANSFER_SYNTAX) pc.transferSyntax = paddedTextAt(body, from, to);
-      });
-      ac.presentationContexts.push(pc);
-    } else if (type === ITEM_TYPE.USER_INFORMATION) ac.userInformation = decodeUserInformation(body, start, end);
+  const decoded = decodeAssociate(body, 'A-ASSOCIATE-AC', ITEM_TYPE.PRESENTATION_CONTEXT_AC, (start, end) => {
+    const pc: PresentationContextAc = { id: body[start]!, result: body[start + 2]!, transferSyntax: '' };
+    forEachItem(body, start + 4, end, 'Presentation Context item', (type, from, to) => {
+      if (type === ITEM_TYPE.TRANSFER_SYNTAX) pc.transferSyntax = paddedTextAt(body, from, to);
+    });
+    return pc;
   });
-  return ac;
+  return { type: PDU_TYPE.A_ASSOCIATE_AC, ...decoded };
 }
