@@ -28,7 +28,8 @@
 //   --dcmget-args "..."  extra flags for every dcmget run (e.g. "--max-pdu 131072")
 //   --variant L=ARGS     an extra tool "dcmget[L]" run with ARGS (repeatable); ARGS that
 //                        start with @PATH run PATH (a prototype's bin/dcmget.js) instead,
-//                        and node flags may come first: L="--max-opt=2 @/tmp/p/bin/dcmget.js -x"
+//                        and node flags may come first: L="--max-opt=2 @/tmp/p/bin/dcmget.js -x";
+//                        each such launcher keeps its code caches in a folder of its own
 //   --json FILE          all raw runs and the summary as JSON
 //   --profile            one extra dcmget run on A against Orthanc under
 //                        node --cpu-prof; prints the top self-time functions
