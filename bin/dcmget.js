@@ -39,7 +39,8 @@ try {
 // Every flag set here is in V8's flag hash, which a code cache must match: set before any cache is
 // read, and never changed afterwards.
 const v8Major = Number(process.versions.v8.split('.')[0]);
-process.getBuiltinModule('node:v8').setFlagsFromString(v8Major >= 12 && v8Major <= 13 ? '--no-turbofan --no-maglev-destroy-on-background' : '--no-turbofan');
+const measuredV8 = v8Major >= 12 && v8Major <= 13;
+process.getBuiltinModule('node:v8').setFlagsFromString(measuredV8 ? '--no-turbofan --no-maglev-destroy-on-background' : '--no-turbofan');
 
 // The command line (scripts/bundle.mjs): three CommonJS-style modules in dist/cli/, dcmget.cjs the
 // entry, chunk-<hash>.cjs what it shares with main-<hash>.cjs, the engine a run loads. Each is

@@ -99,7 +99,9 @@ let last: { sopClassUid: string; transferSyntaxUid: string; ae: string; template
 function templateFor(meta: FileMetaInformation): MetaTemplate {
   const ae = meta.sourceAeTitle ?? '';
   // Three string comparisons, where a key would be built and hashed for every instance.
-  if (last && last.sopClassUid === meta.mediaStorageSopClassUid && last.transferSyntaxUid === meta.transferSyntaxUid && last.ae === ae) return last.template;
+  if (last && last.sopClassUid === meta.mediaStorageSopClassUid && last.transferSyntaxUid === meta.transferSyntaxUid && last.ae === ae) {
+    return last.template;
+  }
   // Lengths first: the peer's strings may hold any character, a separator would be ambiguous.
   const key = `${meta.mediaStorageSopClassUid.length}.${meta.transferSyntaxUid.length}.${meta.mediaStorageSopClassUid}${meta.transferSyntaxUid}${ae}`;
   let t = templates.get(key);

@@ -10,13 +10,6 @@ import { ProtocolError } from './protocol-error.ts';
 
 const FIXED_FIELDS_LENGTH = 68; // version 2, reserved 2, called AE 16, calling AE 16, reserved 32
 
-/** PS3.8 9.3.2: AE titles are 16 bytes, padded with spaces. */
-export function encodeAeTitle(aeTitle: string): Buffer {
-  const b = Buffer.alloc(16, 0x20);
-  b.write(aeTitle, 0, 16, 'latin1');
-  return b;
-}
-
 function writeUserInformation(w: ItemWriter, ui: UserInformation, forAc: boolean): void {
   const at = w.begin(ITEM_TYPE.USER_INFORMATION);
   const max = w.begin(ITEM_TYPE.MAXIMUM_LENGTH); // PS3.8 D.1

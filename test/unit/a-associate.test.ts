@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  decodeAssociateAc, decodeAssociateRq, encodeAeTitle, encodeAssociateAc, encodeAssociateRq,
+  decodeAssociateAc, decodeAssociateRq, encodeAssociateAc, encodeAssociateRq,
 } from '../../src/ul/a-associate.ts';
 import { REJECTION, decodeAssociateRj, describeRejection, encodeAssociateRj } from '../../src/ul/a-associate-rj.ts';
 import { ABORT_REASON, ABORT_SOURCE, decodeAbort, describeAbort, encodeAbort, nameAbort } from '../../src/ul/a-abort.ts';
@@ -189,8 +189,12 @@ describe('A-ASSOCIATE-RQ (PS3.8 9.3.2)', () => {
   });
 
   it('AE titles are 16 bytes padded with spaces; padding is not significant on decode', () => {
-    assert.deepEqual(encodeAeTitle('AE'), Buffer.from('AE              ', 'latin1'));
-    assert.deepEqual(encodeAeTitle('ABCDEFGHIJKLMNOP'), Buffer.from('ABCDEFGHIJKLMNOP', 'latin1'));
+    const pdu = encodeAssociateRq({
+      calledAeTitle: 'AE', callingAeTitle: 'ABCDEFGHIJKLMNOP', presentationContexts: [],
+      userInformation: { maxLength: 0, implementationClassUid: '1.2', roleSelections: [], extendedNegotiations: [], unknown: [] },
+    });
+    assert.equal(pdu.toString('latin1', 10, 26), 'AE              '); // Called-AE-title, bytes 11-26
+    assert.equal(pdu.toString('latin1', 26, 42), 'ABCDEFGHIJKLMNOP'); // Calling-AE-title, bytes 27-42
     const body = Buffer.from(RQ_VECTOR.subarray(6));
     Buffer.from('  ORTHANC       ', 'latin1').copy(body, 4); // leading spaces are not significant either
     assert.equal(decodeAssociateRq(body).calledAeTitle, 'ORTHANC');
