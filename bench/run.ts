@@ -6,7 +6,9 @@
 //   --quick              A = 200 x 512 KiB, B = 3 x 100 MiB, D = 8 x 10 x 64 KiB
 //                        (default 2000, 10 and 8 x 50)
 //   --big                also workload C, one 2 GiB instance (or DCMGET_BENCH_BIG=1)
-//   --workload A,B,C,D   only these workloads (repeatable; C needs no --big then)
+//   --workload A,B,C,D,E only these workloads (repeatable; C needs no --big then);
+//                        E = one 64 KiB instance, the start-up of a retrieve: its rounds add
+//                        "node -e 0" and print each tool's ms over it
 //   --rtt MS             every retrieve through the bench's delay relay (bench/relay.ts),
 //                        which adds MS of round trip; default workload D (8 series x 50 x
 //                        64 KiB), tools getscu, dcmget and dcmget --parallel 2, 4, 8; also
@@ -22,8 +24,9 @@
 //                        --rtt): busy/idle per association, the client's and the server's
 //                        turnaround per instance; dcmget with --ndjson (per series figures)
 //   --server orthanc,dcmqrscp
-//   --tools dcmget,getscu,ignore,disk,getscu-par,floor   only these tools (default all;
-//                        floor: bench/node-floor.mjs, the least a Node C-GET SCU can do)
+//   --tools dcmget,getscu,ignore,disk,getscu-par,floor,node   only these tools (default all;
+//                        floor: bench/node-floor.mjs, the least a Node C-GET SCU can do;
+//                        node: `node -e 0`, on workload E only)
 //   --runs N             measured rounds (default 5)   --warmup N (default 1)
 //   --dcmget-args "..."  extra flags for every dcmget run (e.g. "--max-pdu 131072")
 //   --variant L=ARGS     an extra tool "dcmget[L]" run with ARGS (repeatable); ARGS that
@@ -143,7 +146,7 @@ function usage(msg: string): never {
 
 // ---- tools --------------------------------------------------------------------
 
-type ToolKind = 'dcmget' | 'getscu' | 'ignore' | 'disk' | 'getscu-par' | 'floor';
+type ToolKind = 'dcmget' | 'getscu' | 'ignore' | 'disk' | 'getscu-par' | 'floor' | 'node';
 /** How a tool reaches the server: directly, or through the relay at --rtt, or at 0 ms (its cost). */
 type Route = 'direct' | 'relay' | 'relay0';
 
@@ -167,12 +170,14 @@ const ALL_TOOLS: Tool[] = [
   { id: 'disk', kind: 'disk', title: 'plain write (disk limit)', extra: [], route: 'direct' },
   // What Node itself costs: bench/node-floor.mjs, the least a Node C-GET SCU can do.
   { id: 'node-floor', kind: 'floor', title: 'node floor (bench/node-floor.mjs)', extra: [], route: mainRoute },
+  // Node's own start and exit, in the same rounds as a one-instance retrieve (workload E only).
+  { id: 'node', kind: 'node', title: 'node -e 0 (no retrieve)', extra: [], route: 'direct' },
 ];
 const toolFilter = list(opt.tools).map((t) => t.toLowerCase());
-const TOOL_ALIASES: Record<string, ToolKind> = { dcmget: 'dcmget', getscu: 'getscu', 'getscu+b': 'getscu', ignore: 'ignore', 'getscu--ignore': 'ignore', server: 'ignore', disk: 'disk', 'getscu-par': 'getscu-par', floor: 'floor', 'node-floor': 'floor' };
-for (const t of toolFilter) if (!(t in TOOL_ALIASES)) usage(`unknown tool ${t} (dcmget, getscu, ignore, disk, getscu-par, floor)`);
+const TOOL_ALIASES: Record<string, ToolKind> = { dcmget: 'dcmget', getscu: 'getscu', 'getscu+b': 'getscu', ignore: 'ignore', 'getscu--ignore': 'ignore', server: 'ignore', disk: 'disk', 'getscu-par': 'getscu-par', floor: 'floor', 'node-floor': 'floor', node: 'node' };
+for (const t of toolFilter) if (!(t in TOOL_ALIASES)) usage(`unknown tool ${t} (dcmget, getscu, ignore, disk, getscu-par, floor, node)`);
 // With --rtt the question is latency, not the disk: getscu, dcmget, the node floor and dcmget --parallel 2/4/8 unless told.
-const defaultKinds: ToolKind[] = rttMs === undefined ? ['dcmget', 'getscu', 'ignore', 'disk', 'floor'] : ['dcmget', 'getscu', 'floor'];
+const defaultKinds: ToolKind[] = rttMs === undefined ? ['dcmget', 'getscu', 'ignore', 'disk', 'floor', 'node'] : ['dcmget', 'getscu', 'floor', 'node'];
 const tools: Tool[] = ALL_TOOLS.filter((t) => (toolFilter.length === 0 ? defaultKinds.includes(t.kind) : toolFilter.some((f) => TOOL_ALIASES[f] === t.kind)));
 // The ideal parallel client: N getscu processes started together, each one association and one
 // C-GET for its share of the series (a list of Series Instance UIDs, PS3.4 C.2.2.2.2), with C's
@@ -483,12 +488,16 @@ async function runTool(tool: Tool, w: Workload, peer: Peer, ports: Ports, work: 
     case 'disk':
       m = await measure(NODE, [DISK_WRITE, path.join(path.dirname(w.dir), `${w.name}.json`), out], { cwd: work, logFile });
       break;
+    case 'node':
+      m = await measure(NODE, ['-e', '0'], { cwd: work, logFile });
+      expectFiles = 0;
+      break;
   }
   const got = countFiles(out);
   const problems: string[] = [];
   if (m.code !== 0 || m.signal !== null) problems.push(`exit ${m.code ?? m.signal}`);
   if (got.files !== expectFiles) problems.push(`${got.files} files in the output folder, expected ${expectFiles}`);
-  if (tool.kind !== 'ignore' && got.files === expectFiles && got.bytes < w.pixelBytes) problems.push(`only ${got.bytes} bytes arrived, expected at least ${w.pixelBytes}`);
+  if (expectFiles > 0 && got.files === expectFiles && got.bytes < w.pixelBytes) problems.push(`only ${got.bytes} bytes arrived, expected at least ${w.pixelBytes}`);
   if (tool.kind === 'ignore') {
     const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
     const completed = /Number of Completed Suboperations\s*:\s*(\d+)/.exec(log)?.[1];
@@ -578,7 +587,12 @@ interface Summary {
   ratios: Record<string, Ratio | null>;
   /** getscu +B's time over each dcmget tool's (with --rtt): how many times faster. */
   speedUps: Record<string, Ratio | null>;
+  /** Workload E: each tool's ms over `node -e 0`, from the medians and round by round. */
+  overNode: Record<string, Difference | null>;
 }
+
+/** A time minus another's, in ms: the difference of the medians, and the median and range of the per-round differences. */
+type Difference = Ratio;
 
 const median0 = (xs: number[]): number | null => (xs.length ? median(xs) : null);
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -610,19 +624,26 @@ function summarise(w: Workload, server: string, records: RunRecord[], block: str
       medianSysS: sys,
     });
   }
-  const ratio = (a: string, b: string): Ratio | null => {
-    const ta = toolSummaries.find((t) => t.tool === a);
-    const tb = toolSummaries.find((t) => t.tool === b);
-    if (!ta || !tb || !ta.runs || !tb.runs) return null;
-    const paired: number[] = [];
-    for (const ra of measured.filter((r) => r.tool === a && r.ok)) {
-      const rb = measured.find((r) => r.tool === b && r.ok && r.round === ra.round);
-      if (rb) paired.push(ra.wallMs / rb.wallMs);
+  /** a against b, as f(a's time, b's time): of the medians, and round by round (the same round's runs). */
+  const paired = (a: string, b: string, f: (x: number, y: number) => number, round: (x: number) => number): Ratio | null => {
+    const ta = measured.filter((r) => r.tool === a && r.ok);
+    const tb = measured.filter((r) => r.tool === b && r.ok);
+    if (!ta.length || !tb.length) return null;
+    const rounds: number[] = [];
+    for (const ra of ta) {
+      const rb = tb.find((r) => r.round === ra.round);
+      if (rb) rounds.push(f(ra.wallMs, rb.wallMs));
     }
-    return { ofMedians: round2(ta.medianMs / tb.medianMs), pairedMedian: round2(median(paired)), pairedMin: round2(Math.min(...paired)), pairedMax: round2(Math.max(...paired)) };
+    const ofMedians = f(median(ta.map((r) => r.wallMs)), median(tb.map((r) => r.wallMs)));
+    return { ofMedians: round(ofMedians), pairedMedian: round(median(rounds)), pairedMin: round(Math.min(...rounds)), pairedMax: round(Math.max(...rounds)) };
   };
+  const ratio = (a: string, b: string): Ratio | null => paired(a, b, (x, y) => x / y, round2);
   const ratios: Summary['ratios'] = {};
   const speedUps: Summary['speedUps'] = {};
+  const overNode: Summary['overNode'] = {};
+  if (blockTools.some((t) => t.kind === 'node')) {
+    for (const t of blockTools.filter((x) => x.kind !== 'node')) overNode[t.id] = paired(t.id, 'node', (x, y) => x - y, (x) => Math.round(x * 10) / 10);
+  }
   if (block === 'relay-cost') {
     for (const t of blockTools.filter((x) => x.route === 'relay0')) {
       const direct = t.id.replace('@relay0', '@direct');
@@ -636,7 +657,7 @@ function summarise(w: Workload, server: string, records: RunRecord[], block: str
       if (rttMs !== undefined) speedUps[d.id] = ratio('getscu+B', d.id);
     }
   }
-  return { workload: w.name, label: w.label, server, block, rttMs: block === 'main' ? rttMs : block === 'relay-cost' ? 0 : undefined, instances: w.instances, totalBytes: w.totalBytes, tools: toolSummaries, ratios, speedUps };
+  return { workload: w.name, label: w.label, server, block, rttMs: block === 'main' ? rttMs : block === 'relay-cost' ? 0 : undefined, instances: w.instances, totalBytes: w.totalBytes, tools: toolSummaries, ratios, speedUps, overNode };
 }
 
 function printSummary(s: Summary): void {
@@ -662,6 +683,10 @@ function printSummary(s: Summary): void {
   }
   for (const [k, v] of Object.entries(s.speedUps)) {
     if (v) console.log(`  speed-up over getscu +B: ${k.padEnd(16)} ${v.ofMedians.toFixed(2)}x  (${spread(v)})`);
+  }
+  for (const [k, v] of Object.entries(s.overNode)) {
+    const ms = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+    if (v) console.log(`  over node -e 0: ${k.padEnd(24)} ${ms(v.ofMedians)} ms  (median of per-round differences ${ms(v.pairedMedian)}, range ${ms(v.pairedMin)} to ${ms(v.pairedMax)})`);
   }
 }
 
@@ -911,14 +936,15 @@ async function main(): Promise<void> {
         };
         if (!opt['profile-only']) {
           if (relayCostTools.length > 0) await rounds(relayCostTools, 'relay-cost');
-          await rounds(tools, 'main');
+          // `node -e 0` belongs to the one-instance retrieve (E), where it is the start's floor.
+          await rounds(tools.filter((t) => t.kind !== 'node' || w.name === 'E'), 'main');
         }
         if (observe && !opt['profile-only']) {
           // One more run of each network tool, untimed, through a relay that records what each
           // association carries (pdu-tap.ts; at 0 ms without --rtt); dcmget with --ndjson too
           // (a JSON line per instance costs CPU): per association busy/idle and turnarounds.
           const tapped = relays[0]!;
-          for (const tool of tools.filter((t) => t.kind !== 'disk')) {
+          for (const tool of tools.filter((t) => t.kind !== 'disk' && t.kind !== 'node')) {
             const via: Tool = { ...tool, route: rttMs === undefined ? 'relay0' : 'relay' };
             tapped.record();
             const r = await runTool(via, w, peer, ports, work, -2, { ndjson: tool.kind === 'dcmget' });

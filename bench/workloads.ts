@@ -27,8 +27,8 @@ export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 export const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 export const MF_GRAYSCALE_WORD_SC = '1.2.840.10008.5.1.4.1.1.7.3';
 const IMPLEMENTATION_CLASS_UID = '2.25.163920155372405542513898036620128651266';
-export type WorkloadName = 'A' | 'B' | 'C' | 'D';
-export const WORKLOAD_NAMES: readonly WorkloadName[] = ['A', 'B', 'C', 'D'];
+export type WorkloadName = 'A' | 'B' | 'C' | 'D' | 'E';
+export const WORKLOAD_NAMES: readonly WorkloadName[] = ['A', 'B', 'C', 'D', 'E'];
 
 export interface WorkloadSpec {
   name: WorkloadName;
@@ -78,6 +78,10 @@ export function workloadSpec(name: WorkloadName, quick: boolean): WorkloadSpec {
       const perSeries = quick ? 10 : 50;
       return { name, label: `8 series x ${perSeries} x 64 KiB`, instances: 8 * perSeries, series: 8, framesPerInstance: 1, rows: 128, columns: 256, sopClassUid: CT_IMAGE_STORAGE };
     }
+    case 'E':
+      // One of D's instances alone: a retrieve that is all start, plan and negotiation (issue 16's
+      // "a one-instance retrieve within 15 ms of node -e 0").
+      return { name, label: '1 x 64 KiB', instances: 1, series: 1, framesPerInstance: 1, rows: 128, columns: 256, sopClassUid: CT_IMAGE_STORAGE };
   }
 }
 
