@@ -129,10 +129,13 @@ function lengthPrefixedEnd(body: Buffer, offset: number, to: number, what: strin
   return end;
 }
 
+/** What a PDU without a User Information item is read as, and where one's sub-items are added. */
+function emptyUserInformation(): UserInformation {
+  return { maxLength: 0, implementationClassUid: '', roleSelections: [], extendedNegotiations: [], unknown: [] };
+}
+
 function decodeUserInformation(body: Buffer, from: number, to: number): UserInformation {
-  const ui: UserInformation = {
-    maxLength: 0, implementationClassUid: '', roleSelections: [], extendedNegotiations: [], unknown: [],
-  };
+  const ui = emptyUserInformation();
   forEachItem(body, from, to, 'User Information', (type, start, end) => {
     switch (type) {
       case ITEM_TYPE.MAXIMUM_LENGTH:
@@ -199,7 +202,7 @@ function decodeFixed(body: Buffer, what: string) {
 function decodeAssociate<Context>(body: Buffer, what: string, contextType: number, readContext: (start: number, end: number) => Context) {
   const decoded = {
     ...decodeFixed(body, what), applicationContext: '', presentationContexts: [] as Context[],
-    userInformation: { maxLength: 0, implementationClassUid: '', roleSelections: [], extendedNegotiations: [], unknown: [] } as UserInformation,
+    userInformation: emptyUserInformation(),
   };
   forEachItem(body, FIXED_FIELDS_LENGTH, body.length, what, (type, start, end) => {
     if (type === ITEM_TYPE.APPLICATION_CONTEXT) decoded.applicationContext = paddedTextAt(body, start, end);
